@@ -1,0 +1,24 @@
+//! # keyway-core
+//!
+//! The heart of keyway: authentication for Rust web servers that speaks
+//! Auth.js's wire protocol.
+//!
+//! This crate holds
+//! - the [model](crate::model): users, accounts, sessions and verification tokens;
+//! - the [`Adapter`](crate::adapter::Adapter) trait every database implements;
+//! - the two public [error vocabularies](crate::codes) (log codes and `?error=` page codes);
+//! - the engine that serves every action under the base path (`/api/auth`).
+//!
+//! It depends on no web framework and no database: bindings (axum, actix-web,
+//! rocket) and adapters (SeaORM, Diesel, MongoDB, memory) build on it.
+
+pub mod adapter;
+pub mod codes;
+pub mod model;
+pub mod random;
+
+pub use adapter::{Adapter, AdapterError, AdapterErrorKind, AdapterResult};
+pub use codes::{ErrorPageCode, LogCode, SignInPageCode};
+pub use model::{
+    Account, AccountType, Session, SessionToken, SessionUpdate, User, UserUpdate, VerificationToken,
+};
