@@ -1,1 +1,108 @@
-fn main() {}
+//! `cargo xtask`: keyway's project automation, in plain std Rust.
+//!
+//! Run `cargo xtask help` for the list of subcommands. The alias lives in
+//! `.cargo/config.toml`.
+
+mod ci;
+mod services;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+
+const HELP: &str = "\
+cargo xtask <subcommand>
+
+Subcommands:
+  ci [-- <args>]   start the test services, then run, stopping at the first failure:
+                     cargo fmt --all -- --check
+                     cargo clippy --workspace --all-targets --all-features -- -D warnings
+                     cargo test --workspace --all-features <args>
+                     cargo doc --workspace --no-deps --all-features  (RUSTDOCFLAGS=-D warnings)
+  services         make sure the servers the tests need are running (PostgreSQL,
+                   MariaDB, a MongoDB-compatible server); starts what is missing.
+                   Logs go to $HOME/.cache/keyway/logs.
+  help             print this message
+";
+
+/// What every subcommand returns: a failure is one message for the user.
+pub(crate) type Result<T = ()> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let subcommand = args.next();
+    let rest: Vec<String> = args.collect();
+    let outcome = match subcommand.as_deref() {
+        Some("ci") => ci::run(&rest),
+        Some("services") => services::run(&rest),
+        Some("help" | "-h" | "--help") | None => {
+            print!("{HELP}");
+            Ok(())
+        }
+        Some(other) => Err(format!(
+            "unknown subcommand `{other}`; `cargo xtask help` lists them"
+        )),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (xtask sits one level below it).
+pub(crate) fn workspace_root() -> &'static Path {
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir.parent().unwrap_or(manifest_dir)
+}
+
+/// `$HOME/.cache/keyway`: the shared target dir, tool installs and logs.
+pub(crate) fn cache_dir() -> Result<PathBuf> {
+    match std::env::var_os("HOME") {
+        Some(home) if !home.is_empty() => Ok(PathBuf::from(home).join(".cache").join("keyway")),
+        _ => Err("HOME is not set; it is needed for $HOME/.cache/keyway".into()),
+    }
+}
+
+/// `$HOME/.cache/keyway/logs`, created if missing.
+pub(crate) fn logs_dir() -> Result<PathBuf> {
+    let dir = cache_dir()?.join("logs");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    Ok(dir)
+}
+
+/// A command line as the user would type it, for messages.
+pub(crate) fn display(cmd: &Command) -> String {
+    let mut line = cmd.get_program().to_string_lossy().into_owned();
+    for arg in cmd.get_args() {
+        line.push(' ');
+        line.push_str(&arg.to_string_lossy());
+    }
+    line
+}
+
+/// Runs `cmd` to completion with its output appended to `log`, stdin closed.
+///
+/// Daemons started this way never hold xtask's stdout open, so a caller
+/// reading xtask's output through a pipe sees it end when xtask ends.
+pub(crate) fn run_logged(cmd: &mut Command, log: &Path) -> Result {
+    let open = || {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .map_err(|e| format!("cannot open log {}: {e}", log.display()))
+    };
+    let status = cmd
+        .stdin(Stdio::null())
+        .stdout(open()?)
+        .stderr(open()?)
+        .status()
+        .map_err(|e| format!("cannot run `{}`: {e}", display(cmd)))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{}` failed ({status})", display(cmd)))
+    }
+}

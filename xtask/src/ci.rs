@@ -1,0 +1,159 @@
+//! `cargo xtask ci`: the whole check a change must pass, in one command.
+
+use std::ffi::OsString;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::{Result, display, services, workspace_root};
+
+/// One cargo invocation of the CI run.
+struct Step {
+    name: &'static str,
+    args: Vec<String>,
+    /// Extra environment, as (name, value).
+    env: Vec<(&'static str, OsString)>,
+}
+
+/// Runs the services check, then every step in order; stops at the first
+/// failure. Arguments after `--` go to `cargo test`.
+pub(crate) fn run(args: &[String]) -> Result {
+    let test_args = match args.split_first() {
+        None => &[][..],
+        Some((first, rest)) if first == "--" => rest,
+        Some((first, _)) => {
+            return Err(format!(
+                "unexpected argument `{first}`; extra `cargo test` arguments go after `--`"
+            ));
+        }
+    };
+    let started = Instant::now();
+
+    println!("==> services");
+    let t = Instant::now();
+    services::ensure_all().map_err(|e| format!("step `services` failed: {e}"))?;
+    println!("<== services ok ({})", secs(t.elapsed()));
+
+    for step in steps(test_args) {
+        run_step(&step)?;
+    }
+    println!("ci: all steps passed in {}", secs(started.elapsed()));
+    Ok(())
+}
+
+fn steps(test_args: &[String]) -> Vec<Step> {
+    let strings = |args: &[&str]| args.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>();
+    let mut test = strings(&["test", "--workspace", "--all-features"]);
+    test.extend(test_args.iter().cloned());
+    // Keep any flags the caller set, and deny warnings on top of them.
+    let mut rustdocflags = std::env::var_os("RUSTDOCFLAGS").unwrap_or_default();
+    if !rustdocflags.is_empty() {
+        rustdocflags.push(" ");
+    }
+    rustdocflags.push("-D warnings");
+    vec![
+        Step {
+            name: "fmt",
+            args: strings(&["fmt", "--all", "--", "--check"]),
+            env: vec![],
+        },
+        Step {
+            name: "clippy",
+            args: strings(&[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--all-features",
+                "--",
+                "-D",
+                "warnings",
+            ]),
+            env: vec![],
+        },
+        Step {
+            name: "test",
+            args: test,
+            env: vec![],
+        },
+        Step {
+            name: "doc",
+            args: strings(&["doc", "--workspace", "--no-deps", "--all-features"]),
+            env: vec![("RUSTDOCFLAGS", rustdocflags)],
+        },
+    ]
+}
+
+fn run_step(step: &Step) -> Result {
+    // `cargo run` tells us which cargo started xtask; use the same one.
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.args(&step.args).current_dir(workspace_root());
+    for (name, value) in &step.env {
+        cmd.env(name, value);
+    }
+    let env_prefix: String = step
+        .env
+        .iter()
+        .map(|(name, value)| format!("{name}='{}' ", value.to_string_lossy()))
+        .collect();
+    let line = format!("{env_prefix}{}", display(&cmd));
+    println!("==> {}: {line}", step.name);
+
+    let t = Instant::now();
+    let status = cmd
+        .status()
+        .map_err(|e| format!("step `{}`: cannot run `{line}`: {e}", step.name))?;
+    let took = secs(t.elapsed());
+    if status.success() {
+        println!("<== {} ok ({took})", step.name);
+        Ok(())
+    } else {
+        Err(format!(
+            "step `{}` failed after {took} ({status}): {line}",
+            step.name
+        ))
+    }
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.1}s", d.as_secs_f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_step_receives_the_extra_arguments() {
+        let extra = vec!["csrf".to_owned(), "--".to_owned(), "--nocapture".to_owned()];
+        let steps = steps(&extra);
+        let names: Vec<_> = steps.iter().map(|s| s.name).collect();
+        assert_eq!(names, ["fmt", "clippy", "test", "doc"]);
+        assert_eq!(
+            steps[2].args,
+            [
+                "test",
+                "--workspace",
+                "--all-features",
+                "csrf",
+                "--",
+                "--nocapture"
+            ]
+        );
+    }
+
+    #[test]
+    fn doc_step_denies_warnings() {
+        let steps = steps(&[]);
+        let (name, value) = &steps[3].env[0];
+        assert_eq!(*name, "RUSTDOCFLAGS");
+        assert!(value.to_string_lossy().ends_with("-D warnings"));
+    }
+
+    #[test]
+    fn arguments_without_separator_are_refused() {
+        match run(&["--nocapture".to_owned()]) {
+            Err(err) => assert!(err.contains("after `--`"), "{err}"),
+            Ok(()) => panic!("an argument before `--` was accepted"),
+        }
+    }
+}
