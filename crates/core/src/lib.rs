@@ -14,8 +14,11 @@
 
 pub mod adapter;
 pub mod codes;
+pub mod cookies;
+pub mod csrf;
 pub mod model;
 pub mod random;
+pub mod redirect;
 
 pub use adapter::{Adapter, AdapterError, AdapterErrorKind, AdapterResult};
 pub use codes::{ErrorPageCode, LogCode, SignInPageCode};
