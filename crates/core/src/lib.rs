@@ -12,11 +12,24 @@
 //! It depends on no web framework and no database: bindings (axum, actix-web,
 //! rocket) and adapters (SeaORM, Diesel, MongoDB, memory) build on it.
 
+mod actions;
 pub mod adapter;
+mod auth;
+pub mod callbacks;
+pub mod config;
+pub mod events;
+mod failure;
+pub mod provider;
+mod request;
+mod response;
+pub mod session;
+pub mod wire;
 pub mod codes;
+pub mod jwt;
 pub mod cookies;
 pub mod csrf;
 pub mod model;
+pub mod pages;
 pub mod random;
 pub mod redirect;
 
@@ -25,3 +38,10 @@ pub use codes::{ErrorPageCode, LogCode, SignInPageCode};
 pub use model::{
     Account, AccountType, Session, SessionToken, SessionUpdate, User, UserUpdate, VerificationToken,
 };
+pub use auth::{Auth, SessionLookup};
+pub use callbacks::{Callbacks, SignInDecision};
+pub use config::{AuthBuilder, ConfigError, Pages, SessionStrategy};
+pub use events::Events;
+pub use provider::{AuthorizeError, CredentialsInput, CredentialsProvider, EmailProvider, Provider};
+pub use session::{SessionData, SessionUser};
+pub use wire::WireMode;

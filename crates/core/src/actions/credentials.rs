@@ -1,0 +1,130 @@
+//! `POST /callback/{credentials provider}`: check the posted credentials and
+//! sign the user in.
+
+use std::collections::BTreeMap;
+
+use super::finish::{ask_sign_in, complete};
+use crate::adapter::Adapter;
+use crate::callbacks::SignInParams;
+use crate::codes::LogCode;
+use crate::config::SessionStrategy;
+use crate::failure::{Failure, describe};
+use crate::model::{Account, AccountType, User};
+use crate::provider::{AuthorizeError, CredentialsInput, CredentialsProvider};
+use crate::random;
+use crate::request::RequestContext;
+use crate::response::Outcome;
+
+/// Body fields that belong to the engine, not to the credentials.
+const ENGINE_FIELDS: [&str; 3] = ["csrfToken", "callbackUrl", "json"];
+
+pub(super) async fn callback(
+    ctx: &RequestContext<'_>,
+    provider: &dyn CredentialsProvider,
+    parts: &http::request::Parts,
+) -> Result<Outcome, Failure> {
+    if !ctx.csrf_verified() {
+        return Err(Failure::MissingCsrf);
+    }
+    let fields: BTreeMap<String, String> = ctx
+        .body
+        .fields
+        .iter()
+        .filter(|(k, _)| !ENGINE_FIELDS.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let input = CredentialsInput::new(fields);
+    let refused = |code: String| Failure::CredentialsSignin {
+        provider: provider.id().to_owned(),
+        code,
+    };
+    let mut user = match provider.authorize(&input, parts).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return Err(refused("credentials".to_owned())),
+        Err(AuthorizeError::Rejected { code }) => return Err(refused(code)),
+        Err(AuthorizeError::Failed(e)) => {
+            return Err(Failure::Configuration {
+                code: LogCode::CallbackCredentialsHandlerError,
+                cause: format!("authorize of provider {:?} failed: {}", provider.id(), describe(&*e)),
+            });
+        }
+    };
+    if user.id.is_empty() {
+        user.id = random::uuid();
+    }
+    let mut account = Account::new(
+        user.id.clone(),
+        AccountType::Credentials,
+        provider.id(),
+        user.id.clone(),
+    );
+    let params = SignInParams {
+        user: &user,
+        account: Some(&account),
+        credentials: Some(&input),
+        email_verification_request: false,
+    };
+    if let Some(redirect) = ask_sign_in(ctx, &params).await? {
+        return Ok(redirect);
+    }
+
+    let mut is_new_user = false;
+    if ctx.auth.strategy == SessionStrategy::Database
+        && let Some(adapter) = ctx.auth.adapter.as_deref()
+    {
+        let (stored, created) = persist(ctx, adapter, &user, &account).await?;
+        account.user_id.clone_from(&stored.id);
+        user = stored;
+        is_new_user = created;
+    }
+    complete(ctx, &user, Some(&account), is_new_user, false).await
+}
+
+/// Database sessions need a user row: find the user by account, then by
+/// email, else create it, and link the credentials account.
+async fn persist(
+    ctx: &RequestContext<'_>,
+    adapter: &dyn Adapter,
+    user: &User,
+    account: &Account,
+) -> Result<(User, bool), Failure> {
+    let by_account = adapter
+        .get_user_by_account(&account.provider, &account.provider_account_id)
+        .await
+        .map_err(|e| Failure::adapter(LogCode::GetUserByProviderAccountIdError, &e))?;
+    if let Some(found) = by_account {
+        return Ok((found, false));
+    }
+    let by_email = match &user.email {
+        Some(email) => adapter
+            .get_user_by_email(email)
+            .await
+            .map_err(|e| Failure::adapter(LogCode::GetUserByEmailError, &e))?,
+        None => None,
+    };
+    let (stored, created) = match by_email {
+        Some(found) => (found, false),
+        None => {
+            let mut new_user = user.clone();
+            new_user.id = random::uuid();
+            let created = adapter
+                .create_user(new_user)
+                .await
+                .map_err(|e| Failure::adapter(LogCode::CreateUserError, &e))?;
+            if let Err(e) = ctx.auth.events.create_user(&created).await {
+                tracing::error!(event = "create_user", cause = %describe(&*e), "[keyway][error] event handler failed");
+            }
+            (created, true)
+        }
+    };
+    let mut link = account.clone();
+    link.user_id.clone_from(&stored.id);
+    let linked = adapter
+        .link_account(link)
+        .await
+        .map_err(|e| Failure::adapter(LogCode::LinkAccountError, &e))?;
+    if let Err(e) = ctx.auth.events.link_account(&stored, &linked).await {
+        tracing::error!(event = "link_account", cause = %describe(&*e), "[keyway][error] event handler failed");
+    }
+    Ok((stored, created))
+}

@@ -1,0 +1,257 @@
+//! Email sign-in: `POST /signin/{email provider}` sends a link,
+//! `GET /callback/{email provider}?token=…&email=…` uses it.
+
+use chrono::Duration;
+use sha2::{Digest, Sha256};
+
+use super::finish::{ask_sign_in, complete};
+use crate::adapter::Adapter;
+use crate::callbacks::SignInParams;
+use crate::codes::{LogCode, SignInPageCode};
+use crate::config::SessionStrategy;
+use crate::failure::{Failure, describe, with_query};
+use crate::model::{Account, AccountType, User, UserUpdate, VerificationToken};
+use crate::provider::{EmailProvider, VerificationRequest};
+use crate::random;
+use crate::request::RequestContext;
+use crate::response::Outcome;
+
+/// Normalises an email address as Auth.js does: NFKC, trimmed, lower case,
+/// exactly one `@` with non-empty parts, no `"`, the domain cut at a `,`.
+pub(crate) fn normalize_identifier(raw: &str) -> Option<String> {
+    use unicode_normalization::UnicodeNormalization;
+    let s: String = raw.nfkc().collect::<String>().trim().to_lowercase();
+    if s.contains('"') || s.len() > 320 || s.chars().any(char::is_control) {
+        return None;
+    }
+    let (local, domain) = s.split_once('@')?;
+    let domain = domain.split(',').next().unwrap_or_default();
+    if local.is_empty() || domain.is_empty() || domain.contains('@') || s.contains(char::is_whitespace)
+    {
+        return None;
+    }
+    Some(format!("{local}@{domain}"))
+}
+
+/// What is stored for a token: sha256 hex of token + secret.
+pub(crate) fn hash_token(token: &str, secret: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(token.as_bytes());
+    h.update(secret.as_bytes());
+    random::to_hex(&h.finalize())
+}
+
+fn adapter<'a>(ctx: &'a RequestContext<'_>) -> Result<&'a dyn Adapter, Failure> {
+    ctx.auth.adapter.as_deref().ok_or_else(|| Failure::Configuration {
+        code: LogCode::EmailRequiresAdapterError,
+        cause: "email sign-in without an adapter".into(),
+    })
+}
+
+fn email_signin_failure(code: LogCode, cause: String) -> Failure {
+    Failure::SignInPage {
+        page: SignInPageCode::EmailSignin,
+        code,
+        cause,
+    }
+}
+
+fn enc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+pub(super) async fn sign_in(
+    ctx: &RequestContext<'_>,
+    provider: &dyn EmailProvider,
+) -> Result<Outcome, Failure> {
+    let adapter = adapter(ctx)?;
+    let raw = ctx.body.fields.get("email").map(String::as_str).unwrap_or("");
+    let Some(email) = normalize_identifier(raw) else {
+        return Err(email_signin_failure(
+            LogCode::SigninEmailError,
+            "missing or invalid email address in the sign-in request".into(),
+        ));
+    };
+    let existing = adapter
+        .get_user_by_email(&email)
+        .await
+        .map_err(|e| Failure::adapter(LogCode::GetUserByEmailError, &e))?;
+    let user = existing.unwrap_or_else(|| User::new(random::uuid(), email.clone()));
+    let account = Account::new(user.id.clone(), AccountType::Email, provider.id(), email.clone());
+    let params = SignInParams {
+        user: &user,
+        account: Some(&account),
+        credentials: None,
+        email_verification_request: true,
+    };
+    if let Some(redirect) = ask_sign_in(ctx, &params).await? {
+        return Ok(redirect);
+    }
+
+    let token = random::hex(32);
+    let expires = ctx.now + Duration::seconds(provider.max_age_secs());
+    let url = format!(
+        "{}?callbackUrl={}&token={}&email={}",
+        ctx.action_url(&format!("callback/{}", provider.id())),
+        enc(&ctx.callback_url),
+        enc(&token),
+        enc(&email)
+    );
+    let hashed = hash_token(&token, &ctx.auth.csrf_secret);
+    adapter
+        .create_verification_token(VerificationToken {
+            identifier: email.clone(),
+            token: hashed.clone(),
+            expires,
+        })
+        .await
+        .map_err(|e| {
+            email_signin_failure(LogCode::CreateVerificationRequestError, describe(&e))
+        })?;
+    let request = VerificationRequest {
+        identifier: &email,
+        url: &url,
+        token: &token,
+        expires,
+        host: ctx.origin.host(),
+        provider_name: provider.name(),
+        theme: &ctx.auth.theme,
+    };
+    if let Err(e) = provider.send_verification_request(&request).await {
+        // Leave no usable token behind a message that never arrived.
+        if let Err(cleanup) = adapter.use_verification_token(&email, &hashed).await {
+            tracing::error!(cause = %describe(&cleanup), "[keyway][error] could not remove the unsent verification token");
+        }
+        return Err(email_signin_failure(
+            LogCode::SendVerificationEmailError,
+            format!("sending the sign-in email failed: {}", describe(&*e)),
+        ));
+    }
+    let query = format!("provider={}&type=email", enc(provider.id()));
+    let target = match &ctx.auth.pages.verify_request {
+        Some(page) => with_query(&format!("{}{}", ctx.origin.as_str(), page), &query),
+        None => format!("{}?{query}", ctx.action_url("verify-request")),
+    };
+    Ok(Outcome::redirect(target).with_cookies(ctx.init_cookies()))
+}
+
+pub(super) async fn callback(
+    ctx: &RequestContext<'_>,
+    provider: &dyn EmailProvider,
+) -> Result<Outcome, Failure> {
+    let adapter = adapter(ctx)?;
+    let verification = |reason: &str| Failure::Verification {
+        reason: reason.to_owned(),
+    };
+    let token = ctx
+        .query
+        .get("token")
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| verification("the link has no token"))?;
+    let email = ctx
+        .query
+        .get("email")
+        .and_then(|e| normalize_identifier(e))
+        .ok_or_else(|| verification("the link has no valid email"))?;
+    let hashed = hash_token(token, &ctx.auth.csrf_secret);
+    let used = adapter
+        .use_verification_token(&email, &hashed)
+        .await
+        .map_err(|e| Failure::adapter(LogCode::DeleteVerificationRequestError, &e))?
+        .ok_or_else(|| verification("unknown or already used token"))?;
+    if used.expires < ctx.now {
+        return Err(verification("expired token"));
+    }
+
+    let existing = adapter
+        .get_user_by_email(&email)
+        .await
+        .map_err(|e| Failure::adapter(LogCode::GetUserByEmailError, &e))?;
+    let candidate = existing
+        .clone()
+        .unwrap_or_else(|| User::new(random::uuid(), email.clone()));
+    let account = Account::new(
+        candidate.id.clone(),
+        AccountType::Email,
+        provider.id(),
+        email.clone(),
+    );
+    let params = SignInParams {
+        user: &candidate,
+        account: Some(&account),
+        credentials: None,
+        email_verification_request: false,
+    };
+    if let Some(redirect) = ask_sign_in(ctx, &params).await? {
+        return Ok(redirect);
+    }
+
+    let (user, is_new_user) = match existing {
+        Some(user) => {
+            let mut update = UserUpdate::new(user.id.clone());
+            update.email_verified = Some(Some(ctx.now));
+            let updated = adapter
+                .update_user(update)
+                .await
+                .map_err(|e| Failure::adapter(LogCode::CallbackEmailError, &e))?;
+            if let Err(e) = ctx.auth.events.update_user(&updated).await {
+                tracing::error!(event = "update_user", cause = %describe(&*e), "[keyway][error] event handler failed");
+            }
+            (updated, false)
+        }
+        None => {
+            let mut new_user = candidate;
+            new_user.email_verified = Some(ctx.now);
+            let created = adapter.create_user(new_user).await.map_err(|e| Failure::SignInPage {
+                page: SignInPageCode::EmailCreateAccount,
+                code: LogCode::CreateUserError,
+                cause: describe(&e),
+            })?;
+            if let Err(e) = ctx.auth.events.create_user(&created).await {
+                tracing::error!(event = "create_user", cause = %describe(&*e), "[keyway][error] event handler failed");
+            }
+            (created, true)
+        }
+    };
+
+    // Signed in as someone else with a database session: end that session.
+    if ctx.auth.strategy == SessionStrategy::Database
+        && crate::session::current_user_id(ctx)
+            .await
+            .is_some_and(|current| current != user.id)
+    {
+        let _ = crate::session::revoke(ctx).await;
+    }
+    let mut account = account;
+    account.user_id.clone_from(&user.id);
+    complete(ctx, &user, Some(&account), is_new_user, true).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_normalised() {
+        assert_eq!(
+            normalize_identifier("  Alice@Example.COM ").as_deref(),
+            Some("alice@example.com")
+        );
+        assert_eq!(
+            normalize_identifier("bob@example.com,evil.com").as_deref(),
+            Some("bob@example.com")
+        );
+        assert_eq!(normalize_identifier("ａｌｉｃｅ@example.com").as_deref(), Some("alice@example.com"));
+        for bad in ["", "nobody", "@example.com", "a@", "a@b@c", "\"a\"@b.c", "a b@c.d", "a@\u{7}b.c"] {
+            assert_eq!(normalize_identifier(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn token_hash_is_sha256_of_token_and_secret() {
+        assert_eq!(
+            hash_token("abc", ""),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

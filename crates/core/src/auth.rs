@@ -1,0 +1,369 @@
+//! [`Auth`]: the configured engine. Bindings hand it requests
+//! ([`Auth::handle`]) and ask it who is signed in ([`Auth::session`]).
+
+use std::fmt;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use chrono::Utc;
+use http::{HeaderMap, HeaderValue, Method, Request, Response};
+
+use crate::actions;
+use crate::adapter::Adapter;
+use crate::callbacks::Callbacks;
+use crate::config::{self, AuthBuilder, ConfigError, CookieKey, Pages, SessionStrategy};
+use crate::cookies::{CookieNames, CookieOptions, RequestCookies, SetCookie};
+use crate::csrf::CsrfToken;
+use crate::events::Events;
+use crate::failure;
+use crate::jwt::{JwtCodec, TokenFormat};
+use crate::pages::{Locale, Theme};
+use crate::provider::Provider;
+use crate::redirect::Origin;
+use crate::request::{self, Body, MAX_BODY_BYTES, RequestContext};
+use crate::response::{self, Outcome};
+use crate::session::{self, SessionData};
+use crate::wire::WireProfile;
+
+/// Cookie names, options and the session token codec for one of the two
+/// cookie variants (plain, or `__Secure-` on https). Built once.
+pub(crate) struct CookieJar {
+    pub names: CookieNames,
+    pub session_options: CookieOptions,
+    pub callback_options: CookieOptions,
+    pub csrf_options: CookieOptions,
+    pub session_codec: JwtCodec,
+}
+
+/// The engine's configuration, shared by every request.
+pub(crate) struct Inner {
+    /// The secret string CSRF hashes use (Auth.js joins several with commas).
+    pub csrf_secret: String,
+    pub base_path: String,
+    pub fixed_origin: Option<Origin>,
+    pub use_secure_cookies: Option<bool>,
+    pub strategy: SessionStrategy,
+    pub max_age: i64,
+    pub update_age: i64,
+    pub providers: Vec<Provider>,
+    pub adapter: Option<Arc<dyn Adapter>>,
+    pub pages: Pages,
+    pub theme: Theme,
+    pub locale: Option<Locale>,
+    pub callbacks: Arc<dyn Callbacks>,
+    pub events: Arc<dyn Events>,
+    pub wire: WireProfile,
+    /// `[plain, secure]`.
+    pub jars: [CookieJar; 2],
+}
+
+impl Inner {
+    pub(crate) fn provider(&self, id: &str) -> Option<&Provider> {
+        self.providers.iter().find(|p| p.id() == id)
+    }
+
+    fn jar(&self, secure: bool) -> &CookieJar {
+        &self.jars[usize::from(secure)]
+    }
+}
+
+/// The configured auth engine. Cheap to clone (an `Arc` inside).
+///
+/// ```
+/// use keyway_core::Auth;
+///
+/// let auth = Auth::builder()
+///     .secret("a-long-random-secret-value-0123456789")
+///     .url("https://example.com")
+///     .build()
+///     .expect("valid configuration");
+/// assert_eq!(auth.base_path(), "/api/auth");
+/// ```
+#[derive(Clone)]
+pub struct Auth(Arc<Inner>);
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Auth")
+            .field("base_path", &self.0.base_path)
+            .field("origin", &self.0.fixed_origin)
+            .field("strategy", &self.0.strategy)
+            .field("providers", &self.0.providers)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The session of a request, for bindings' extractors: the session (if any)
+/// and the `Set-Cookie` values that roll it, to add to the response.
+#[derive(Debug, Default)]
+pub struct SessionLookup {
+    /// The session, or `None` when nobody is signed in.
+    pub session: Option<SessionData>,
+    /// `Set-Cookie` header values to send back (a refreshed or cleared
+    /// session cookie).
+    pub set_cookies: Vec<HeaderValue>,
+}
+
+fn cookie_jar(
+    b: &AuthBuilder,
+    wire: &WireProfile,
+    format: &TokenFormat,
+    secure: bool,
+) -> Result<CookieJar, ConfigError> {
+    let mut names = CookieNames::new(wire.cookie_prefix, secure);
+    let mut session_options = CookieOptions::defaults(secure);
+    let mut callback_options = CookieOptions::defaults(secure);
+    let mut csrf_options = CookieOptions::defaults(secure);
+    for (key, change) in &b.cookie_overrides {
+        let (name, options) = match key {
+            CookieKey::SessionToken => (&mut names.session_token, &mut session_options),
+            CookieKey::CallbackUrl => (&mut names.callback_url, &mut callback_options),
+            CookieKey::CsrfToken => (&mut names.csrf_token, &mut csrf_options),
+        };
+        if let Some(n) = &change.name {
+            n.clone_into(name);
+        }
+        if let Some(d) = &change.domain {
+            options.domain = Some(d.clone());
+        }
+        if let Some(s) = change.same_site {
+            options.same_site = s;
+        }
+        if let Some(p) = &change.path {
+            p.clone_into(&mut options.path);
+        }
+    }
+    let salt = if wire.salt_with_cookie_name {
+        names.session_token.as_str()
+    } else {
+        ""
+    };
+    let session_codec = JwtCodec::new(format.clone(), &b.secrets, salt)
+        .map_err(|e| ConfigError::new(format!("the session token format cannot be used: {e}")))?;
+    Ok(CookieJar {
+        names,
+        session_options,
+        callback_options,
+        csrf_options,
+        session_codec,
+    })
+}
+
+impl Auth {
+    /// Starts a configuration.
+    pub fn builder() -> AuthBuilder {
+        AuthBuilder::default()
+    }
+
+    pub(crate) fn from_builder(b: AuthBuilder) -> Result<Self, ConfigError> {
+        let checked = config::check(&b)?;
+        let wire = b.wire_mode.profile();
+        let format = b.token_format.clone().unwrap_or_else(|| wire.token_format.clone());
+        let jars = [
+            cookie_jar(&b, &wire, &format, false)?,
+            cookie_jar(&b, &wire, &format, true)?,
+        ];
+        let csrf_secret = b.secrets.join(",");
+        Ok(Self(Arc::new(Inner {
+            csrf_secret,
+            base_path: checked.base_path,
+            fixed_origin: checked.fixed_origin,
+            use_secure_cookies: b.use_secure_cookies,
+            strategy: checked.strategy,
+            max_age: b.max_age,
+            update_age: b.update_age,
+            providers: b.providers,
+            adapter: b.adapter,
+            pages: b.pages,
+            theme: b.theme,
+            locale: b.locale,
+            callbacks: b.callbacks,
+            events: b.events,
+            wire,
+            jars,
+        })))
+    }
+
+    /// The base path the routes live under (default `/api/auth`).
+    pub fn base_path(&self) -> &str {
+        &self.0.base_path
+    }
+
+    /// The session strategy in use.
+    pub fn session_strategy(&self) -> SessionStrategy {
+        self.0.strategy
+    }
+
+    /// The configured providers.
+    pub fn providers(&self) -> &[Provider] {
+        &self.0.providers
+    }
+
+    /// The most bytes of request body the engine reads; bindings refuse
+    /// larger bodies with 413 before calling [`Auth::handle`].
+    pub fn max_body_bytes(&self) -> usize {
+        MAX_BODY_BYTES
+    }
+
+    /// Serves one request under the base path: every Auth.js action
+    /// (`providers`, `csrf`, `session`, `signin`, `callback`, `signout`,
+    /// `verify-request`, `error`). Never panics and never answers 500 for bad
+    /// input: unknown actions and methods are 400.
+    pub async fn handle(&self, request: Request<Bytes>) -> Response<Bytes> {
+        let (parts, body) = request.into_parts();
+        let inner = &*self.0;
+        let json_bad_request = inner.wire.empty_session == "null";
+        let Some((action, provider)) = request::parse_route(&inner.base_path, parts.uri.path())
+        else {
+            return response::into_response(failure::bad_request(json_bad_request, &parts.method), false);
+        };
+        if parts.method != Method::GET && parts.method != Method::POST {
+            return response::into_response(failure::bad_request(json_bad_request, &parts.method), false);
+        }
+        if body.len() > MAX_BODY_BYTES {
+            let outcome = Outcome::text(http::StatusCode::PAYLOAD_TOO_LARGE, "Payload too large.");
+            return response::into_response(outcome, false);
+        }
+        let body = if parts.method == Method::POST {
+            Body::parse(&parts.headers, &body)
+        } else {
+            Body::default()
+        };
+        let Some(ctx) = self.context(&parts, body).await else {
+            return response::into_response(failure::bad_request(json_bad_request, &parts.method), false);
+        };
+        let outcome = match actions::dispatch(&ctx, action, provider.as_deref(), &parts).await {
+            Ok(outcome) => outcome,
+            Err(f) => failure::respond(&ctx, action, f),
+        };
+        response::into_response(outcome, ctx.return_json)
+    }
+
+    /// The current session for a request's headers, and the cookies that roll
+    /// it. Bindings call this from their session extractors.
+    pub async fn session(&self, headers: &HeaderMap) -> SessionLookup {
+        let parts = match Request::builder().method(Method::GET).body(()) {
+            Ok(r) => {
+                let (mut parts, ()) = r.into_parts();
+                parts.headers = headers.clone();
+                parts
+            }
+            Err(_) => return SessionLookup::default(),
+        };
+        let Some(ctx) = self.context(&parts, Body::default()).await else {
+            return SessionLookup::default();
+        };
+        let read = session::read(&ctx).await;
+        SessionLookup {
+            session: read.data,
+            set_cookies: read
+                .cookies
+                .iter()
+                .filter_map(|c| HeaderValue::from_str(&c.header_value()).ok())
+                .collect(),
+        }
+    }
+
+    /// The URL of the sign-in page for a request, with `callback_url` (a path
+    /// or URL on the site) to come back to. Bindings use it to send a browser
+    /// that needs a session to sign in.
+    pub fn signin_url(&self, headers: &HeaderMap, callback_url: &str) -> String {
+        let origin = request::request_origin(self.0.fixed_origin.as_ref(), None, headers);
+        let origin = origin.map(|o| o.as_str().to_owned()).unwrap_or_default();
+        let callback = crate::redirect::Origin::parse(&origin)
+            .map(|o| crate::redirect::default_redirect(callback_url, &o))
+            .unwrap_or_default();
+        let page = match &self.0.pages.sign_in {
+            Some(p) => format!("{origin}{p}"),
+            None => format!("{origin}{}/signin", self.0.base_path),
+        };
+        let enc: String = url::form_urlencoded::byte_serialize(callback.as_bytes()).collect();
+        failure::with_query(&page, &format!("callbackUrl={enc}"))
+    }
+
+    async fn context<'a>(
+        &'a self,
+        parts: &'a http::request::Parts,
+        body: Body,
+    ) -> Option<RequestContext<'a>> {
+        let inner = &*self.0;
+        let origin = request::request_origin(inner.fixed_origin.as_ref(), Some(&parts.uri), &parts.headers)?;
+        let secure = inner.use_secure_cookies.unwrap_or_else(|| origin.is_https());
+        let jar = inner.jar(secure);
+        let cookies = RequestCookies::from_headers(&parts.headers);
+        let query = request::parse_query(parts.uri.query());
+        let csrf = CsrfToken::from_cookie_or_new(cookies.get(&jar.names.csrf_token), &inner.csrf_secret);
+        let return_json = parts.headers.contains_key("x-auth-return-redirect")
+            || body.fields.get("json").is_some_and(|v| v == "true");
+        let locale = request::request_locale(inner.locale, &parts.headers);
+
+        // Callback URL: body, then query, then cookie; always through the
+        // redirect callback; anything unusable falls back to the site root.
+        let cookie_value = cookies.get(&jar.names.callback_url).map(str::to_owned);
+        let requested = body
+            .fields
+            .get("callbackUrl")
+            .or_else(|| query.get("callbackUrl"))
+            .cloned()
+            .or_else(|| cookie_value.clone());
+        let callback_url = match requested {
+            Some(url) => {
+                let resolved = inner.callbacks.redirect(&url, &origin).await;
+                accepted_target(&resolved, &origin)
+            }
+            None => origin.as_str().to_owned(),
+        };
+        let callback_cookie = (cookie_value.as_deref() != Some(callback_url.as_str())).then(|| {
+            SetCookie::new(
+                jar.names.callback_url.clone(),
+                callback_url.clone(),
+                jar.callback_options.clone(),
+            )
+        });
+        let path_and_query = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_default();
+        Some(RequestContext {
+            auth: inner,
+            method: parts.method.clone(),
+            path_and_query,
+            origin,
+            jar,
+            cookies,
+            query,
+            body,
+            csrf,
+            return_json,
+            now: Utc::now(),
+            locale,
+            callback_url,
+            callback_cookie,
+        })
+    }
+}
+
+/// What the redirect callback returned, if it can be sent as a `Location`:
+/// a URL on the site (the default callback only returns those), or an
+/// absolute http(s) URL without credentials that a custom callback chose.
+/// Anything else becomes the site root.
+pub(crate) fn accepted_target(resolved: &str, origin: &Origin) -> String {
+    if resolved == origin.as_str() {
+        return resolved.to_owned();
+    }
+    if let Some(url) = crate::redirect::same_origin(resolved, origin) {
+        return url;
+    }
+    match url::Url::parse(resolved) {
+        Ok(u)
+            if matches!(u.scheme(), "http" | "https")
+                && u.username().is_empty()
+                && u.password().is_none()
+                && u.host_str().is_some() =>
+        {
+            u.to_string()
+        }
+        _ => origin.as_str().to_owned(),
+    }
+}

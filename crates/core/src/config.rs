@@ -1,0 +1,555 @@
+//! Configuration: [`AuthBuilder`] collects everything, and
+//! [`AuthBuilder::build`] refuses any configuration that cannot work, with a
+//! message that says what to set. Nothing is left to fail at the first
+//! request.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::adapter::Adapter;
+use crate::callbacks::{Callbacks, DefaultCallbacks};
+use crate::codes::LogCode;
+use crate::cookies::SameSite;
+use crate::events::{Events, NoEvents};
+use crate::jwt::TokenFormat;
+use crate::pages::{Locale, Theme};
+use crate::provider::{Provider, ProviderType};
+use crate::redirect::Origin;
+use crate::wire::WireMode;
+
+/// Default `session.maxAge`: 30 days.
+pub const DEFAULT_MAX_AGE_SECS: i64 = 30 * 24 * 60 * 60;
+/// Default `session.updateAge`: 24 hours.
+pub const DEFAULT_UPDATE_AGE_SECS: i64 = 24 * 60 * 60;
+/// Default base path.
+pub const DEFAULT_BASE_PATH: &str = "/api/auth";
+/// The shortest secret accepted, in bytes.
+pub const MIN_SECRET_LEN: usize = 16;
+
+/// Where sessions live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionStrategy {
+    /// In an encrypted token in the session cookie (default without an adapter).
+    Jwt,
+    /// In the database, the cookie holding a random token (default with an
+    /// adapter).
+    Database,
+}
+
+/// The application's own pages, replacing the built-in ones. Each is a path
+/// on the site (`/auth/signin`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pages {
+    /// Sign-in page; gets `?callbackUrl=…[&error=…]`.
+    pub sign_in: Option<String>,
+    /// Sign-out confirmation page.
+    pub sign_out: Option<String>,
+    /// Error page; gets `?error=<code>`.
+    pub error: Option<String>,
+    /// "Check your email" page.
+    pub verify_request: Option<String>,
+    /// Where new users go after their first sign-in; gets `?callbackUrl=…`.
+    pub new_user: Option<String>,
+}
+
+/// Which cookie an override applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CookieKey {
+    /// The session cookie.
+    SessionToken,
+    /// The callback URL cookie.
+    CallbackUrl,
+    /// The CSRF cookie.
+    CsrfToken,
+}
+
+/// Changes to one cookie's defaults (merged into them, field by field).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CookieOverride {
+    /// Another cookie name (used as given: no prefix is added).
+    pub name: Option<String>,
+    /// A `Domain` attribute, e.g. to share a session across subdomains.
+    pub domain: Option<String>,
+    /// Another `SameSite` value.
+    pub same_site: Option<SameSite>,
+    /// Another `Path`.
+    pub path: Option<String>,
+}
+
+/// A configuration that cannot work, with what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    message: String,
+    code: Option<LogCode>,
+}
+
+impl ConfigError {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            code: None,
+        }
+    }
+
+    pub(crate) fn with_code(code: LogCode, message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            code: Some(code),
+        }
+    }
+
+    /// The log code of this failure, where the reference has one.
+    pub fn code(&self) -> Option<LogCode> {
+        self.code
+    }
+
+    /// What is wrong and what to set.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.code {
+            Some(code) => write!(f, "[{code}] {} (see {})", self.message, code.docs_url()),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Builds an [`Auth`](crate::Auth). Start with [`Auth::builder`](crate::Auth::builder).
+pub struct AuthBuilder {
+    pub(crate) secrets: Vec<String>,
+    pub(crate) base_path: Option<String>,
+    pub(crate) url: Option<String>,
+    pub(crate) trust_host: bool,
+    pub(crate) use_secure_cookies: Option<bool>,
+    pub(crate) strategy: Option<SessionStrategy>,
+    pub(crate) max_age: i64,
+    pub(crate) update_age: i64,
+    pub(crate) providers: Vec<Provider>,
+    pub(crate) adapter: Option<Arc<dyn Adapter>>,
+    pub(crate) pages: Pages,
+    pub(crate) theme: Theme,
+    pub(crate) locale: Option<Locale>,
+    pub(crate) callbacks: Arc<dyn Callbacks>,
+    pub(crate) events: Arc<dyn Events>,
+    pub(crate) wire_mode: WireMode,
+    pub(crate) token_format: Option<TokenFormat>,
+    pub(crate) cookie_overrides: Vec<(CookieKey, CookieOverride)>,
+    pub(crate) credentials_database_sessions: bool,
+    pub(crate) env_errors: Vec<ConfigError>,
+}
+
+impl Default for AuthBuilder {
+    fn default() -> Self {
+        Self {
+            secrets: Vec::new(),
+            base_path: None,
+            url: None,
+            trust_host: false,
+            use_secure_cookies: None,
+            strategy: None,
+            max_age: DEFAULT_MAX_AGE_SECS,
+            update_age: DEFAULT_UPDATE_AGE_SECS,
+            providers: Vec::new(),
+            adapter: None,
+            pages: Pages::default(),
+            theme: Theme::default(),
+            locale: None,
+            callbacks: Arc::new(DefaultCallbacks),
+            events: Arc::new(NoEvents),
+            wire_mode: WireMode::default(),
+            token_format: None,
+            cookie_overrides: Vec::new(),
+            credentials_database_sessions: false,
+            env_errors: Vec::new(),
+        }
+    }
+}
+
+impl fmt::Debug for AuthBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthBuilder")
+            .field("secrets", &format_args!("[{} redacted]", self.secrets.len()))
+            .field("base_path", &self.base_path)
+            .field("url", &self.url)
+            .field("trust_host", &self.trust_host)
+            .field("strategy", &self.strategy)
+            .field("providers", &self.providers)
+            .field("wire_mode", &self.wire_mode)
+            .finish_non_exhaustive()
+    }
+}
+
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl AuthBuilder {
+    /// The secret that encrypts tokens and signs CSRF cookies. Calling it again
+    /// adds a secret: the first one signs, all of them verify (rotation).
+    pub fn secret(mut self, secret: impl Into<String>) -> Self {
+        self.secrets.push(secret.into());
+        self
+    }
+
+    /// Several secrets at once, newest first.
+    pub fn secrets<I, S>(mut self, secrets: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.secrets.extend(secrets.into_iter().map(Into::into));
+        self
+    }
+
+    /// Reads the secrets from the environment: `AUTH_SECRET` (or
+    /// `NEXTAUTH_SECRET`), plus `AUTH_SECRET_1` … `AUTH_SECRET_3` for rotation,
+    /// newest (`_3`) first as Auth.js orders them.
+    pub fn secret_from_env(mut self) -> Self {
+        for name in ["AUTH_SECRET_3", "AUTH_SECRET_2", "AUTH_SECRET_1"] {
+            if let Some(s) = env_var(name) {
+                self.secrets.push(s);
+            }
+        }
+        if let Some(s) = env_var("AUTH_SECRET").or_else(|| env_var("NEXTAUTH_SECRET")) {
+            self.secrets.push(s);
+        }
+        self
+    }
+
+    /// Reads everything Auth.js reads from the environment: the secrets (see
+    /// [`secret_from_env`](Self::secret_from_env)), `AUTH_URL` (or
+    /// `NEXTAUTH_URL`) and `AUTH_TRUST_HOST`.
+    pub fn from_env(mut self) -> Self {
+        self = self.secret_from_env();
+        if let Some(url) = env_var("AUTH_URL").or_else(|| env_var("NEXTAUTH_URL")) {
+            self.url = Some(url);
+        }
+        if let Some(v) = env_var("AUTH_TRUST_HOST") {
+            match v.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => self.trust_host = true,
+                "0" | "false" | "no" | "off" => self.trust_host = false,
+                other => self.env_errors.push(ConfigError::new(format!(
+                    "AUTH_TRUST_HOST is {other:?}: set it to true or false"
+                ))),
+            }
+        }
+        self
+    }
+
+    /// Where the auth routes are mounted (default `/api/auth`).
+    pub fn base_path(mut self, path: impl Into<String>) -> Self {
+        self.base_path = Some(path.into());
+        self
+    }
+
+    /// The site's public URL (`AUTH_URL`), e.g. `https://example.com`. Its
+    /// origin is used for every redirect and cookie decision, whatever the
+    /// request's `Host` header says; a path other than `/` sets the base path.
+    pub fn url(mut self, url: impl Into<String>) -> Self {
+        self.url = Some(url.into());
+        self
+    }
+
+    /// Trust the request's `Host`, `X-Forwarded-Host` and `X-Forwarded-Proto`
+    /// headers to tell the site's origin (`AUTH_TRUST_HOST`). Only behind a
+    /// proxy that sets them.
+    pub fn trust_host(mut self, trust: bool) -> Self {
+        self.trust_host = trust;
+        self
+    }
+
+    /// Force `Secure` cookies with `__Secure-`/`__Host-` names on or off
+    /// (default: on exactly when the site is https).
+    pub fn use_secure_cookies(mut self, secure: bool) -> Self {
+        self.use_secure_cookies = Some(secure);
+        self
+    }
+
+    /// JWT or database sessions (default: database with an adapter, else JWT).
+    pub fn session_strategy(mut self, strategy: SessionStrategy) -> Self {
+        self.strategy = Some(strategy);
+        self
+    }
+
+    /// How long an idle session lives, in seconds (default 30 days).
+    pub fn session_max_age(mut self, secs: i64) -> Self {
+        self.max_age = secs;
+        self
+    }
+
+    /// How often a database session's expiry is written, in seconds (default
+    /// 24 h; `0` writes on every read).
+    pub fn session_update_age(mut self, secs: i64) -> Self {
+        self.update_age = secs;
+        self
+    }
+
+    /// Adds a provider.
+    pub fn provider(mut self, provider: impl Into<Provider>) -> Self {
+        self.providers.push(provider.into());
+        self
+    }
+
+    /// The database.
+    pub fn adapter(mut self, adapter: Arc<dyn Adapter>) -> Self {
+        self.adapter = Some(adapter);
+        self
+    }
+
+    /// The application's own pages.
+    pub fn pages(mut self, pages: Pages) -> Self {
+        self.pages = pages;
+        self
+    }
+
+    /// The built-in pages' theme.
+    pub fn theme(mut self, theme: Theme) -> Self {
+        self.theme = theme;
+        self
+    }
+
+    /// One language for the built-in pages (default: from each request's
+    /// `Accept-Language`, else English).
+    pub fn locale(mut self, locale: Locale) -> Self {
+        self.locale = Some(locale);
+        self
+    }
+
+    /// The application's callbacks.
+    pub fn callbacks(mut self, callbacks: impl Callbacks) -> Self {
+        self.callbacks = Arc::new(callbacks);
+        self
+    }
+
+    /// The application's event handlers.
+    pub fn events(mut self, events: impl Events) -> Self {
+        self.events = Arc::new(events);
+        self
+    }
+
+    /// Auth.js v5 (default) or next-auth v4 on the wire.
+    pub fn wire_mode(mut self, mode: WireMode) -> Self {
+        self.wire_mode = mode;
+        self
+    }
+
+    /// The session token format (default: the wire mode's JWE). Use
+    /// [`TokenFormat::Signed`] for a signed-only JWS that other services can
+    /// verify with the secret.
+    pub fn token_format(mut self, format: TokenFormat) -> Self {
+        self.token_format = Some(format);
+        self
+    }
+
+    /// Changes one cookie's name or attributes.
+    pub fn cookie(mut self, key: CookieKey, change: CookieOverride) -> Self {
+        self.cookie_overrides.push((key, change));
+        self
+    }
+
+    /// Lets credentials providers sign users in with database sessions: the
+    /// user is found (by account, then email) or created in the database and
+    /// a database session is made. Auth.js refuses this combination.
+    pub fn allow_credentials_with_database_sessions(mut self, allow: bool) -> Self {
+        self.credentials_database_sessions = allow;
+        self
+    }
+
+    /// Checks the configuration and builds the engine.
+    pub fn build(self) -> Result<crate::Auth, ConfigError> {
+        crate::auth::Auth::from_builder(self)
+    }
+}
+
+/// The checked, normalised configuration the engine runs on.
+pub(crate) struct Checked {
+    pub base_path: String,
+    pub fixed_origin: Option<Origin>,
+    pub strategy: SessionStrategy,
+}
+
+pub(crate) fn check(b: &AuthBuilder) -> Result<Checked, ConfigError> {
+    if let Some(e) = b.env_errors.first() {
+        return Err(e.clone());
+    }
+    if b.secrets.is_empty() {
+        return Err(ConfigError::new(
+            "no secret is configured: set AUTH_SECRET (for example to the output of \
+             `openssl rand -base64 33`) or call .secret(...)",
+        ));
+    }
+    if b.secrets.iter().any(|s| s.len() < MIN_SECRET_LEN) {
+        return Err(ConfigError::new(format!(
+            "a secret is shorter than {MIN_SECRET_LEN} bytes: use a long random value \
+             (for example `openssl rand -base64 33`)"
+        )));
+    }
+
+    let (fixed_origin, url_path) = match &b.url {
+        Some(raw) => {
+            let with_scheme = if raw.contains("://") {
+                raw.clone()
+            } else {
+                format!("https://{raw}")
+            };
+            let parsed = url::Url::parse(&with_scheme).map_err(|_| {
+                ConfigError::new(format!(
+                    "AUTH_URL {raw:?} is not a URL: set it to the site's address, e.g. https://example.com"
+                ))
+            })?;
+            if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+                return Err(ConfigError::new(format!(
+                    "AUTH_URL {raw:?} must be an http or https URL with a host"
+                )));
+            }
+            let origin = Origin::parse(&parsed.origin().ascii_serialization()).ok_or_else(|| {
+                ConfigError::new(format!("AUTH_URL {raw:?} has no usable origin"))
+            })?;
+            let path = parsed.path().trim_end_matches('/').to_owned();
+            (Some(origin), (!path.is_empty()).then_some(path))
+        }
+        None => (None, None),
+    };
+    if fixed_origin.is_none() && !b.trust_host {
+        return Err(ConfigError::new(
+            "keyway cannot tell the site's origin: set AUTH_URL to the public URL \
+             (e.g. https://example.com), or AUTH_TRUST_HOST=true when a trusted proxy \
+             sets Host / X-Forwarded-Host / X-Forwarded-Proto",
+        ));
+    }
+
+    let base_path = normalise_base_path(b.base_path.as_deref().or(url_path.as_deref()))?;
+
+    let mut seen = std::collections::HashSet::new();
+    for p in &b.providers {
+        let id = p.id();
+        let valid = !id.is_empty()
+            && id
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_');
+        if !valid {
+            return Err(ConfigError::new(format!(
+                "provider id {id:?} is not usable in a URL: use letters, digits, '-' and '_'"
+            )));
+        }
+        if id == "undefined" || !seen.insert(id.to_owned()) {
+            return Err(ConfigError::new(format!(
+                "provider id {id:?} is used twice (or reserved): give each provider its own id"
+            )));
+        }
+    }
+
+    let has_email = b.providers.iter().any(|p| p.kind() == ProviderType::Email);
+    if has_email && b.adapter.is_none() {
+        return Err(ConfigError::with_code(
+            LogCode::EmailRequiresAdapterError,
+            "the email provider needs a database to store verification tokens: add an adapter \
+             (e.g. keyway::adapter::connect(DATABASE_URL))",
+        ));
+    }
+
+    let strategy = b.strategy.unwrap_or(if b.adapter.is_some() {
+        SessionStrategy::Database
+    } else {
+        SessionStrategy::Jwt
+    });
+    if strategy == SessionStrategy::Database && b.adapter.is_none() {
+        return Err(ConfigError::new(
+            "database sessions need an adapter: add one, or use SessionStrategy::Jwt",
+        ));
+    }
+    let has_credentials = b
+        .providers
+        .iter()
+        .any(|p| p.kind() == ProviderType::Credentials);
+    if has_credentials && strategy == SessionStrategy::Database && !b.credentials_database_sessions
+    {
+        return Err(ConfigError::with_code(
+            LogCode::CallbackCredentialsJwtError,
+            "credentials providers sign in with JWT sessions by default, but the session \
+             strategy is database: call .session_strategy(SessionStrategy::Jwt), or opt in \
+             with .allow_credentials_with_database_sessions(true)",
+        ));
+    }
+    if b.max_age <= 0 {
+        return Err(ConfigError::new("session max age must be positive"));
+    }
+    if b.update_age < 0 {
+        return Err(ConfigError::new("session update age must not be negative"));
+    }
+
+    for (name, page) in [
+        ("sign_in", &b.pages.sign_in),
+        ("sign_out", &b.pages.sign_out),
+        ("error", &b.pages.error),
+        ("verify_request", &b.pages.verify_request),
+        ("new_user", &b.pages.new_user),
+    ] {
+        let Some(page) = page else { continue };
+        let path = page.split(['?', '#']).next().unwrap_or_default();
+        if !path.starts_with('/') || path.starts_with("//") || path.contains('\\') {
+            return Err(ConfigError::new(format!(
+                "pages.{name} is {page:?}: use a path on the site starting with '/'"
+            )));
+        }
+        let under_base = path == base_path || path.starts_with(&format!("{base_path}/"));
+        if under_base {
+            return Err(ConfigError::new(format!(
+                "pages.{name} is {page:?}, inside the auth base path {base_path}: the engine \
+                 would redirect to itself forever. Point it at the application's own page, or \
+                 leave it unset for the built-in page"
+            )));
+        }
+    }
+    if let (Some(a), Some(b2)) = (&b.pages.sign_in, &b.pages.error)
+        && a == b2
+    {
+        return Err(ConfigError::new(
+            "pages.sign_in and pages.error are the same page: give each its own path",
+        ));
+    }
+
+    Ok(Checked {
+        base_path,
+        fixed_origin,
+        strategy,
+    })
+}
+
+fn normalise_base_path(path: Option<&str>) -> Result<String, ConfigError> {
+    let raw = path.unwrap_or(DEFAULT_BASE_PATH).trim();
+    let trimmed = raw.trim_end_matches('/');
+    if trimmed.is_empty() || !trimmed.starts_with('/') || trimmed.starts_with("//") {
+        return Err(ConfigError::new(format!(
+            "base path {raw:?} must be a path like /api/auth"
+        )));
+    }
+    if trimmed.bytes().any(|c| {
+        !(c.is_ascii_alphanumeric() || matches!(c, b'/' | b'-' | b'_' | b'.' | b'~'))
+    }) {
+        return Err(ConfigError::new(format!(
+            "base path {raw:?} may only contain letters, digits and / - _ . ~"
+        )));
+    }
+    Ok(trimmed.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_path_is_normalised() {
+        assert_eq!(normalise_base_path(None).as_deref(), Ok("/api/auth"));
+        assert_eq!(normalise_base_path(Some("/auth/")).as_deref(), Ok("/auth"));
+        assert!(normalise_base_path(Some("auth")).is_err());
+        assert!(normalise_base_path(Some("//evil")).is_err());
+        assert!(normalise_base_path(Some("/")).is_err());
+    }
+}

@@ -1,0 +1,217 @@
+//! Providers: the ways a user can sign in.
+//!
+//! The engine knows provider *kinds*, each a trait implemented by a provider
+//! crate: [`CredentialsProvider`] (keyway-credentials) and [`EmailProvider`]
+//! (keyway-email). A [`Provider`] holds one of them as a trait object.
+
+use std::collections::BTreeMap;
+use std::error::Error as StdError;
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::model::User;
+pub use crate::pages::CredentialField;
+use crate::pages::Theme;
+
+/// A boxed error from application or provider code.
+pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+
+/// The `type` a provider reports in `/providers` and stores on accounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProviderType {
+    /// Plain OAuth 2.
+    OAuth,
+    /// OpenID Connect.
+    Oidc,
+    /// Email magic links.
+    Email,
+    /// Username/password or another custom check.
+    Credentials,
+}
+
+impl ProviderType {
+    /// The Auth.js string (`"oauth"`, `"oidc"`, `"email"`, `"credentials"`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::OAuth => "oauth",
+            Self::Oidc => "oidc",
+            Self::Email => "email",
+            Self::Credentials => "credentials",
+        }
+    }
+}
+
+/// What a credentials check decided against the user.
+#[derive(Debug)]
+pub enum AuthorizeError {
+    /// The credentials were refused. `code` is sent to the sign-in page as
+    /// `&code=<code>` next to `error=CredentialsSignin` (default
+    /// `"credentials"`); keep it vague, it is shown to whoever tried.
+    Rejected {
+        /// The code passed on to the sign-in page.
+        code: String,
+    },
+    /// The check itself failed (a database down, a bug). Logged as
+    /// `CALLBACK_CREDENTIALS_HANDLER_ERROR`; the user sees the
+    /// `Configuration` error page.
+    Failed(BoxError),
+}
+
+impl AuthorizeError {
+    /// A refusal with the default code `"credentials"`.
+    pub fn rejected() -> Self {
+        Self::Rejected {
+            code: "credentials".to_owned(),
+        }
+    }
+}
+
+impl fmt::Display for AuthorizeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Rejected { code } => write!(f, "credentials rejected ({code})"),
+            Self::Failed(e) => write!(f, "credentials check failed: {e}"),
+        }
+    }
+}
+
+/// The form fields posted to a credentials callback, minus `csrfToken`,
+/// `callbackUrl` and `json`. Values are secrets: `Debug` shows only the names.
+#[derive(Clone, Default)]
+pub struct CredentialsInput(BTreeMap<String, String>);
+
+impl CredentialsInput {
+    /// Wraps posted fields.
+    pub fn new(fields: BTreeMap<String, String>) -> Self {
+        Self(fields)
+    }
+
+    /// The value of one field.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+
+    /// All fields.
+    pub fn fields(&self) -> &BTreeMap<String, String> {
+        &self.0
+    }
+}
+
+impl fmt::Debug for CredentialsInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
+}
+
+/// Sign-in by a check the application writes (username and password, a
+/// one-time code, a signed token...). Implemented by keyway-credentials.
+#[async_trait]
+pub trait CredentialsProvider: Send + Sync + 'static {
+    /// Provider id, used in URLs (`/callback/<id>`).
+    fn id(&self) -> &str;
+    /// Display name ("Sign in with {name}").
+    fn name(&self) -> &str;
+    /// The form fields the built-in sign-in page shows.
+    fn fields(&self) -> &[CredentialField];
+    /// Checks the posted credentials. `Ok(Some(user))` signs the user in;
+    /// `Ok(None)` is a refusal with the default code.
+    async fn authorize(
+        &self,
+        credentials: &CredentialsInput,
+        request: &http::request::Parts,
+    ) -> Result<Option<User>, AuthorizeError>;
+}
+
+/// What an email provider is asked to send.
+pub struct VerificationRequest<'a> {
+    /// The normalised address to send to.
+    pub identifier: &'a str,
+    /// The sign-in link (contains the token: a secret).
+    pub url: &'a str,
+    /// The plain token (a secret).
+    pub token: &'a str,
+    /// When the link stops working.
+    pub expires: DateTime<Utc>,
+    /// The site's host, for the message text.
+    pub host: &'a str,
+    /// The provider's display name.
+    pub provider_name: &'a str,
+    /// The page theme, so messages can match the pages.
+    pub theme: &'a Theme,
+}
+
+impl fmt::Debug for VerificationRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerificationRequest")
+            .field("identifier", &self.identifier)
+            .field("expires", &self.expires)
+            .field("host", &self.host)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Sign-in by a link sent to an email address. Implemented by keyway-email.
+#[async_trait]
+pub trait EmailProvider: Send + Sync + 'static {
+    /// Provider id, used in URLs (`/signin/<id>`, `/callback/<id>`).
+    fn id(&self) -> &str;
+    /// Display name.
+    fn name(&self) -> &str;
+    /// How long a link stays valid, in seconds (default 24 h).
+    fn max_age_secs(&self) -> i64 {
+        86_400
+    }
+    /// Delivers the sign-in link.
+    async fn send_verification_request(
+        &self,
+        request: &VerificationRequest<'_>,
+    ) -> Result<(), BoxError>;
+}
+
+/// A configured provider.
+#[derive(Clone)]
+#[non_exhaustive]
+pub enum Provider {
+    /// A credentials provider.
+    Credentials(Arc<dyn CredentialsProvider>),
+    /// An email provider.
+    Email(Arc<dyn EmailProvider>),
+}
+
+impl Provider {
+    /// Provider id.
+    pub fn id(&self) -> &str {
+        match self {
+            Self::Credentials(p) => p.id(),
+            Self::Email(p) => p.id(),
+        }
+    }
+
+    /// Display name.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Credentials(p) => p.name(),
+            Self::Email(p) => p.name(),
+        }
+    }
+
+    /// Provider type.
+    pub fn kind(&self) -> ProviderType {
+        match self {
+            Self::Credentials(_) => ProviderType::Credentials,
+            Self::Email(_) => ProviderType::Email,
+        }
+    }
+}
+
+impl fmt::Debug for Provider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Provider")
+            .field("id", &self.id())
+            .field("type", &self.kind().as_str())
+            .finish()
+    }
+}

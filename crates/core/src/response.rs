@@ -1,0 +1,160 @@
+//! What an action produces ([`Outcome`]) and the one place that turns it into
+//! an `http::Response`.
+
+use bytes::Bytes;
+use http::{HeaderValue, Response, StatusCode, header};
+
+use crate::cookies::SetCookie;
+
+/// The body of an outcome.
+#[derive(Debug)]
+pub(crate) enum Payload {
+    Json(String),
+    Html(String),
+    Text(String),
+    Empty,
+}
+
+/// An action's answer, before it becomes HTTP.
+#[derive(Debug)]
+pub(crate) struct Outcome {
+    pub status: StatusCode,
+    pub payload: Payload,
+    pub location: Option<String>,
+    pub cookies: Vec<SetCookie>,
+    pub no_cache: bool,
+    /// The status used instead of 200 when a redirect is returned as JSON.
+    pub json_status: Option<StatusCode>,
+}
+
+impl Outcome {
+    pub fn json(value: &impl serde::Serialize) -> Self {
+        let body = serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned());
+        Self::raw_json(body)
+    }
+
+    pub fn raw_json(body: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::OK,
+            payload: Payload::Json(body.into()),
+            location: None,
+            cookies: Vec::new(),
+            no_cache: false,
+            json_status: None,
+        }
+    }
+
+    pub fn html(status: StatusCode, body: String) -> Self {
+        Self {
+            status,
+            payload: Payload::Html(body),
+            location: None,
+            cookies: Vec::new(),
+            no_cache: false,
+            json_status: None,
+        }
+    }
+
+    pub fn text(status: StatusCode, body: impl Into<String>) -> Self {
+        Self {
+            status,
+            payload: Payload::Text(body.into()),
+            location: None,
+            cookies: Vec::new(),
+            no_cache: false,
+            json_status: None,
+        }
+    }
+
+    pub fn redirect(url: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::FOUND,
+            payload: Payload::Empty,
+            location: Some(url.into()),
+            cookies: Vec::new(),
+            no_cache: false,
+            json_status: None,
+        }
+    }
+
+    pub fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+
+    pub fn with_cookies(mut self, cookies: Vec<SetCookie>) -> Self {
+        self.cookies.extend(cookies);
+        self
+    }
+
+    /// The status of the `{"url": …}` answer when the redirect is returned as
+    /// JSON (next-auth v4 answers 401 for refused credentials).
+    pub fn with_json_status(mut self, status: StatusCode) -> Self {
+        self.json_status = Some(status);
+        self
+    }
+
+    pub fn no_cache(mut self) -> Self {
+        self.no_cache = true;
+        self
+    }
+}
+
+/// Turns an outcome into a response. With `return_json`, a redirect becomes
+/// `{"url": …}` JSON (the `X-Auth-Return-Redirect` header or the `json=true`
+/// body field), keeping its cookies and `Location`; its status is the
+/// outcome's own unless that is the 302 itself.
+pub(crate) fn into_response(outcome: Outcome, return_json: bool) -> Response<Bytes> {
+    let Outcome {
+        mut status,
+        mut payload,
+        location,
+        cookies,
+        no_cache,
+        json_status,
+    } = outcome;
+    if return_json && let Some(url) = &location {
+        status = json_status.unwrap_or(StatusCode::OK);
+        payload = Payload::Json(serde_json::json!({ "url": url }).to_string());
+    }
+    let mut builder = Response::builder().status(status);
+    let headers = builder.headers_mut();
+    if let Some(headers) = headers {
+        let (content_type, body) = match payload {
+            Payload::Json(s) => (Some("application/json"), Bytes::from(s)),
+            Payload::Html(s) => (Some("text/html; charset=utf-8"), Bytes::from(s)),
+            Payload::Text(s) => (Some("text/plain; charset=utf-8"), Bytes::from(s)),
+            Payload::Empty => (None, Bytes::new()),
+        };
+        if let Some(ct) = content_type {
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+        }
+        if let Some(url) = location
+            && let Ok(v) = HeaderValue::from_str(&url)
+        {
+            headers.insert(header::LOCATION, v);
+        }
+        if no_cache {
+            headers.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-cache, no-store"),
+            );
+            headers.insert(header::EXPIRES, HeaderValue::from_static("0"));
+            headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+        }
+        for c in &cookies {
+            if let Ok(v) = HeaderValue::from_str(&c.header_value()) {
+                headers.append(header::SET_COOKIE, v);
+            }
+        }
+        return builder.body(body).unwrap_or_else(|_| fallback());
+    }
+    fallback()
+}
+
+/// A bare 500, only reachable if the response builder itself refuses.
+fn fallback() -> Response<Bytes> {
+    let mut r = Response::new(Bytes::new());
+    *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    r
+}

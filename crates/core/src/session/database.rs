@@ -1,0 +1,193 @@
+//! Database sessions: the cookie holds a random token; the session row in the
+//! adapter is the truth. Expiry is extended at most once per `updateAge`.
+
+use chrono::Duration;
+use serde_json::Value;
+
+use super::{Revoked, SessionData, SessionRead, SessionUser, SignedIn};
+use crate::adapter::{Adapter, AdapterError, AdapterErrorKind};
+use crate::callbacks::{JwtTrigger, SessionParams};
+use crate::codes::LogCode;
+use crate::cookies::{SetCookie, clear_chunked, read_chunked, write_chunked};
+use crate::events::SignOutEvent;
+use crate::failure::{Failure, describe, log_error};
+use crate::model::{Session, SessionToken, SessionUpdate};
+use crate::request::RequestContext;
+
+fn clear(ctx: &RequestContext<'_>) -> Vec<SetCookie> {
+    clear_chunked(
+        &ctx.jar.names.session_token,
+        &ctx.jar.session_options,
+        &ctx.cookies,
+    )
+}
+
+fn log_adapter(code: LogCode, e: &AdapterError) {
+    let code = if e.kind() == AdapterErrorKind::Connection {
+        LogCode::AdapterConnectionError
+    } else {
+        code
+    };
+    log_error(code, &describe(e));
+}
+
+fn token(ctx: &RequestContext<'_>) -> Option<SessionToken> {
+    read_chunked(&ctx.cookies, &ctx.jar.names.session_token).map(SessionToken::new)
+}
+
+fn adapter<'a>(ctx: &'a RequestContext<'_>) -> Option<&'a dyn Adapter> {
+    ctx.auth.adapter.as_deref()
+}
+
+fn cookie(ctx: &RequestContext<'_>, token: &SessionToken) -> Vec<SetCookie> {
+    let mut options = ctx.jar.session_options.clone();
+    options.expires = Some(ctx.now + Duration::seconds(ctx.auth.max_age));
+    write_chunked(
+        &ctx.jar.names.session_token,
+        token.as_str(),
+        &options,
+        ctx.auth.wire.chunk_size,
+        &ctx.cookies,
+    )
+}
+
+pub(super) async fn read(ctx: &RequestContext<'_>, update: Option<&Value>) -> SessionRead {
+    let (Some(token), Some(adapter)) = (token(ctx), adapter(ctx)) else {
+        return SessionRead::default();
+    };
+    let auth = ctx.auth;
+    let (session, user) = match adapter.get_session_and_user(&token).await {
+        Ok(Some(found)) => found,
+        Ok(None) => {
+            return SessionRead {
+                data: None,
+                cookies: clear(ctx),
+            };
+        }
+        Err(e) => {
+            // A database outage must not sign everyone out: keep the cookie.
+            log_adapter(LogCode::GetSessionError, &e);
+            return SessionRead::default();
+        }
+    };
+    if session.expires < ctx.now {
+        if let Err(e) = adapter.delete_session(&token).await {
+            log_adapter(LogCode::DeleteSessionError, &e);
+        }
+        return SessionRead {
+            data: None,
+            cookies: clear(ctx),
+        };
+    }
+
+    let max_age = Duration::seconds(auth.max_age);
+    let last_updated = session.expires - max_age + Duration::seconds(auth.update_age);
+    let mut expires = session.expires;
+    if last_updated <= ctx.now {
+        let new_expires = ctx.now + max_age;
+        match adapter
+            .update_session(SessionUpdate::expires(token.clone(), new_expires))
+            .await
+        {
+            Ok(_) => expires = new_expires,
+            Err(e) => log_adapter(LogCode::UpdateSessionError, &e),
+        }
+    }
+
+    let base = SessionData::new(
+        SessionUser {
+            name: user.name.clone(),
+            email: user.email.clone(),
+            image: user.image.clone(),
+            extra: serde_json::Map::new(),
+        },
+        expires,
+    );
+    let params = SessionParams {
+        token: None,
+        user: Some(&user),
+        new_session: update,
+        trigger: update.map(|_| JwtTrigger::Update),
+    };
+    let data = match auth.callbacks.session(base, &params).await {
+        Ok(d) => d,
+        Err(e) => {
+            log_error(
+                LogCode::SessionError,
+                &format!("session callback failed: {}", describe(&*e)),
+            );
+            return SessionRead::default();
+        }
+    };
+    if let Err(e) = auth.events.session(&data).await {
+        tracing::error!(event = "session", cause = %describe(&*e), "[keyway][error] event handler failed");
+    }
+    SessionRead {
+        data: Some(data),
+        cookies: cookie(ctx, &session.session_token),
+    }
+}
+
+pub(super) async fn issue(
+    ctx: &RequestContext<'_>,
+    signed_in: &SignedIn<'_>,
+) -> Result<Vec<SetCookie>, Failure> {
+    let Some(adapter) = adapter(ctx) else {
+        return Err(Failure::Configuration {
+            code: LogCode::CreateSessionError,
+            cause: "database sessions without an adapter".into(),
+        });
+    };
+    let session = Session {
+        session_token: SessionToken::generate(),
+        user_id: signed_in.user.id.clone(),
+        expires: ctx.now + Duration::seconds(ctx.auth.max_age),
+    };
+    let stored = adapter
+        .create_session(session)
+        .await
+        .map_err(|e| Failure::adapter(LogCode::CreateSessionError, &e))?;
+    let mut options = ctx.jar.session_options.clone();
+    options.expires = Some(stored.expires);
+    Ok(write_chunked(
+        &ctx.jar.names.session_token,
+        stored.session_token.as_str(),
+        &options,
+        ctx.auth.wire.chunk_size,
+        &ctx.cookies,
+    ))
+}
+
+pub(super) async fn revoke(ctx: &RequestContext<'_>) -> Revoked {
+    let (Some(token), Some(adapter)) = (token(ctx), adapter(ctx)) else {
+        return Revoked::default();
+    };
+    let deleted = match adapter.delete_session(&token).await {
+        Ok(s) => s,
+        Err(e) => {
+            log_adapter(LogCode::SignoutError, &e);
+            None
+        }
+    };
+    let event = SignOutEvent::Database {
+        session: deleted.as_ref(),
+    };
+    if let Err(e) = ctx.auth.events.sign_out(&event).await {
+        tracing::error!(event = "sign_out", cause = %describe(&*e), "[keyway][error] event handler failed");
+    }
+    Revoked {
+        cookies: clear(ctx),
+    }
+}
+
+pub(super) async fn current_user_id(ctx: &RequestContext<'_>) -> Option<String> {
+    let (token, adapter) = (token(ctx)?, adapter(ctx)?);
+    match adapter.get_session_and_user(&token).await {
+        Ok(Some((s, u))) if s.expires >= ctx.now => Some(u.id),
+        Ok(_) => None,
+        Err(e) => {
+            log_adapter(LogCode::GetSessionError, &e);
+            None
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! Sessions: the object clients see, and the two strategies (JWT and
+//! database) behind one interface — issue, read, update, revoke — so actions
+//! never branch on the strategy.
+
+mod database;
+mod jwt;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::config::SessionStrategy;
+use crate::cookies::SetCookie;
+use crate::failure::Failure;
+use crate::model::{Account, User};
+use crate::request::RequestContext;
+
+/// The user part of a [`SessionData`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SessionUser {
+    /// Display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Email address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Picture URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// Fields added by the session callback (e.g. `id`, `role`).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The session object: what `GET /api/auth/session` returns and what
+/// extractors hand to handlers. Serialises exactly as Auth.js's
+/// (`{"user":{"name","email","image"},"expires":"…"}`), plus any fields the
+/// session callback adds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionData {
+    /// Who is signed in.
+    pub user: SessionUser,
+    /// When the session ends, as ISO 8601 with milliseconds.
+    pub expires: String,
+    /// Fields added by the session callback.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl SessionData {
+    pub(crate) fn new(user: SessionUser, expires: DateTime<Utc>) -> Self {
+        Self {
+            user,
+            expires: iso(expires),
+            extra: serde_json::Map::new(),
+        }
+    }
+}
+
+pub(crate) fn iso(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// The result of reading or updating a session.
+#[derive(Debug, Default)]
+pub(crate) struct SessionRead {
+    pub data: Option<SessionData>,
+    pub cookies: Vec<SetCookie>,
+}
+
+/// The result of signing out.
+#[derive(Debug, Default)]
+pub(crate) struct Revoked {
+    pub cookies: Vec<SetCookie>,
+}
+
+/// A successful sign-in, handed to the strategy to make the session.
+pub(crate) struct SignedIn<'a> {
+    pub user: &'a User,
+    pub account: Option<&'a Account>,
+    pub is_new_user: bool,
+}
+
+/// Reads the current session.
+pub(crate) async fn read(ctx: &RequestContext<'_>) -> SessionRead {
+    match ctx.auth.strategy {
+        SessionStrategy::Jwt => jwt::read(ctx, None).await,
+        SessionStrategy::Database => database::read(ctx, None).await,
+    }
+}
+
+/// Updates the current session with data the client posted.
+pub(crate) async fn update(ctx: &RequestContext<'_>, data: &serde_json::Value) -> SessionRead {
+    match ctx.auth.strategy {
+        SessionStrategy::Jwt => jwt::read(ctx, Some(data)).await,
+        SessionStrategy::Database => database::read(ctx, Some(data)).await,
+    }
+}
+
+/// Makes the session for a user who just signed in; returns the cookies.
+pub(crate) async fn issue(
+    ctx: &RequestContext<'_>,
+    signed_in: &SignedIn<'_>,
+) -> Result<Vec<SetCookie>, Failure> {
+    match ctx.auth.strategy {
+        SessionStrategy::Jwt => jwt::issue(ctx, signed_in).await,
+        SessionStrategy::Database => database::issue(ctx, signed_in).await,
+    }
+}
+
+/// Ends the current session; returns the cookies that clear it.
+pub(crate) async fn revoke(ctx: &RequestContext<'_>) -> Revoked {
+    match ctx.auth.strategy {
+        SessionStrategy::Jwt => jwt::revoke(ctx).await,
+        SessionStrategy::Database => database::revoke(ctx).await,
+    }
+}
+
+/// The current user, for flows that need to know who is signed in (account
+/// linking, email sign-in while signed in).
+pub(crate) async fn current_user_id(ctx: &RequestContext<'_>) -> Option<String> {
+    match ctx.auth.strategy {
+        SessionStrategy::Jwt => jwt::current_subject(ctx),
+        SessionStrategy::Database => database::current_user_id(ctx).await,
+    }
+}
