@@ -1,0 +1,175 @@
+//! The whole credentials journey through `Auth::handle` — sign in, read the
+//! session, update it, sign out — in both session strategies and both wire
+//! modes.
+
+mod common;
+
+use async_trait::async_trait;
+use common::{Browser, ORIGIN, builder, configured, prefix};
+use keyway_core::callbacks::{JwtParams, SessionParams};
+use keyway_core::jwt::Claims;
+use keyway_core::{Callbacks, SessionData, SessionStrategy, WireMode};
+use std::sync::Arc;
+
+/// Lets the client change the display name through `POST /session`, for
+/// both strategies (JWT: through the token; database: through the session
+/// object only).
+struct RenameOnUpdate;
+
+#[async_trait]
+impl Callbacks for RenameOnUpdate {
+    async fn jwt(
+        &self,
+        mut token: Claims,
+        params: &JwtParams<'_>,
+    ) -> Result<Option<Claims>, keyway_core::provider::BoxError> {
+        if let Some(name) = params.session.and_then(|s| s.get("name")).and_then(|v| v.as_str()) {
+            token.insert("name".into(), name.into());
+        }
+        Ok(Some(token))
+    }
+
+    async fn session(
+        &self,
+        mut session: SessionData,
+        params: &SessionParams<'_>,
+    ) -> Result<SessionData, keyway_core::provider::BoxError> {
+        if let Some(name) = params
+            .new_session
+            .and_then(|s| s.get("name"))
+            .and_then(|v| v.as_str())
+        {
+            session.user.name = Some(name.to_owned());
+        }
+        Ok(session)
+    }
+}
+
+async fn journey(strategy: SessionStrategy, mode: WireMode) {
+    let (auth, memory) = {
+        let mut b = builder()
+            .wire_mode(mode)
+            .session_strategy(strategy)
+            .callbacks(RenameOnUpdate);
+        let mut mem = None;
+        if strategy == SessionStrategy::Database {
+            let m = keyway_memory::MemoryAdapter::new();
+            b = b
+                .adapter(Arc::new(m.clone()))
+                .allow_credentials_with_database_sessions(true);
+            mem = Some(m);
+        }
+        (b.build().expect("config"), mem)
+    };
+    let p = prefix(mode);
+    let session_cookie = format!("{p}.session-token");
+    let mut browser = Browser::new(auth);
+
+    // Sign in.
+    let res = browser.sign_in("wonderland").await;
+    assert_eq!(res.status, 302, "{mode:?} {strategy:?}");
+    assert_eq!(res.location(), Some(format!("{ORIGIN}/dashboard").as_str()));
+    let set = res.set_cookie(&session_cookie).expect("session cookie set");
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax") && set.contains("Expires="));
+    let token = browser.cookie(&session_cookie).expect("stored").to_owned();
+    match strategy {
+        SessionStrategy::Jwt => assert!(token.starts_with("eyJ"), "a JWE: {token}"),
+        SessionStrategy::Database => {
+            assert_eq!(token.len(), 36, "a UUID");
+            let mem = memory.as_ref().expect("adapter");
+            let user = keyway_core::Adapter::get_user_by_email(mem, "alice@example.com")
+                .await
+                .expect("adapter")
+                .expect("credentials user persisted for database sessions");
+            assert_eq!(user.name.as_deref(), Some("Alice Liddell"));
+        }
+    }
+
+    // Read.
+    let res = browser.get("/api/auth/session").await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.header("cache-control"), Some("private, no-cache, no-store"));
+    let body = res.json();
+    assert_eq!(body["user"]["name"], "Alice Liddell");
+    assert_eq!(body["user"]["email"], "alice@example.com");
+    assert!(body["user"].get("image").is_none(), "no image key: {body}");
+    assert!(body["expires"].as_str().expect("expires").ends_with('Z'));
+    assert!(res.set_cookie(&session_cookie).is_some(), "rolled");
+
+    // Update.
+    let csrf = browser.csrf().await;
+    let res = browser
+        .post_json(
+            "/api/auth/session",
+            serde_json::json!({ "csrfToken": csrf, "data": { "name": "Alice Updated" } }),
+        )
+        .await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.header("cache-control"), None, "no cache headers on update");
+    assert_eq!(res.json()["user"]["name"], "Alice Updated");
+    if strategy == SessionStrategy::Jwt {
+        // The token itself now carries the new name.
+        let again = browser.get("/api/auth/session").await;
+        assert_eq!(again.json()["user"]["name"], "Alice Updated");
+    }
+
+    // Sign out.
+    let csrf = browser.csrf().await;
+    let res = browser
+        .post_form(
+            "/api/auth/signout",
+            &[("csrfToken", csrf.as_str()), ("callbackUrl", "/bye")],
+        )
+        .await;
+    assert_eq!(res.status, 302);
+    assert_eq!(res.location(), Some(format!("{ORIGIN}/bye").as_str()));
+    let cleared = res.set_cookie(&session_cookie).expect("cleared");
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    if let Some(mem) = &memory {
+        assert_eq!(mem.session_count(), 0, "sign-out deletes the session row");
+    }
+
+    // Signed out.
+    let res = browser.get("/api/auth/session").await;
+    let empty = if mode == WireMode::AuthJs { "null" } else { "{}" };
+    assert_eq!(res.body, empty);
+}
+
+#[tokio::test]
+async fn journey_jwt_authjs() {
+    journey(SessionStrategy::Jwt, WireMode::AuthJs).await;
+}
+
+#[tokio::test]
+async fn journey_jwt_nextauth_v4() {
+    journey(SessionStrategy::Jwt, WireMode::NextAuthV4).await;
+}
+
+#[tokio::test]
+async fn journey_database_authjs() {
+    journey(SessionStrategy::Database, WireMode::AuthJs).await;
+}
+
+#[tokio::test]
+async fn journey_database_nextauth_v4() {
+    journey(SessionStrategy::Database, WireMode::NextAuthV4).await;
+}
+
+#[tokio::test]
+async fn server_side_session_lookup_rolls_the_cookie() {
+    let (auth, _) = configured(SessionStrategy::Jwt, WireMode::AuthJs);
+    let mut browser = Browser::new(auth.clone());
+    browser.sign_in("wonderland").await;
+    let mut headers = http::HeaderMap::new();
+    let cookie = format!(
+        "authjs.session-token={}",
+        browser.cookie("authjs.session-token").expect("cookie")
+    );
+    headers.insert("cookie", cookie.parse().expect("header"));
+    let lookup = auth.session(&headers).await;
+    let session = lookup.session.expect("signed in");
+    assert_eq!(session.user.email.as_deref(), Some("alice@example.com"));
+    assert_eq!(lookup.set_cookies.len(), 1);
+    let none = auth.session(&http::HeaderMap::new()).await;
+    assert!(none.session.is_none() && none.set_cookies.is_empty());
+}
