@@ -4,7 +4,7 @@ use std::ffi::OsString;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::{Result, display, services, workspace_root};
+use crate::{Result, services, workspace_root};
 
 /// One cargo invocation of the CI run.
 struct Step {
@@ -95,7 +95,8 @@ fn run_step(step: &Step) -> Result {
         .iter()
         .map(|(name, value)| format!("{name}='{}' ", value.to_string_lossy()))
         .collect();
-    let line = format!("{env_prefix}{}", display(&cmd));
+    // Shown as typed: `cargo ...`, whichever cargo binary actually runs.
+    let line = format!("{env_prefix}cargo {}", step.args.join(" "));
     println!("==> {}: {line}", step.name);
 
     let t = Instant::now();

@@ -52,9 +52,18 @@ fn main() -> ExitCode {
 }
 
 /// The workspace root (xtask sits one level below it).
-pub(crate) fn workspace_root() -> &'static Path {
-    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest_dir.parent().unwrap_or(manifest_dir)
+///
+/// `cargo run` sets `CARGO_MANIFEST_DIR` for the program it starts; the value
+/// baked in at build time is only the fallback, because a shared target dir
+/// may hold a binary built from another checkout.
+pub(crate) fn workspace_root() -> PathBuf {
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest_dir
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or(manifest_dir)
 }
 
 /// `$HOME/.cache/keyway`: the shared target dir, tool installs and logs.
