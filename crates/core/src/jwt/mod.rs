@@ -1,0 +1,266 @@
+//! The session-token codec: Auth.js v5 and next-auth v4 encrypted JWTs, and
+//! a signed-only JWS mode.
+//!
+//! The same mechanism protects the OAuth check cookies (state, PKCE
+//! verifier, nonce): build one [`JwtCodec`] per cookie name, since the
+//! cookie name is the key-derivation salt.
+//!
+//! | format | header | key |
+//! |---|---|---|
+//! | [`TokenFormat::AuthJs`] | `{"alg":"dir","enc":"A256CBC-HS512","kid":<thumbprint>}` | HKDF-SHA256(secret, salt, `Auth.js Generated Encryption Key (<salt>)`), 64 bytes |
+//! | [`TokenFormat::NextAuthV4`] | `{"alg":"dir","enc":"A256GCM"}` | HKDF-SHA256(secret, salt, `NextAuth.js Generated Encryption Key[ (<salt>)]`), 32 bytes |
+//! | [`TokenFormat::Signed`] | `{"typ":"JWT","alg":"HS512"}` (or HS256/HS384) | the secret's bytes |
+//!
+//! Keys are derived once, in [`JwtCodec::new`]; encoding and decoding only
+//! use them.
+//!
+//! ```
+//! use keyway_core::jwt::{Claims, JwtCodec, TokenFormat};
+//!
+//! let codec = JwtCodec::new(TokenFormat::AuthJs, &["a long random secret"], "authjs.session-token")?;
+//! let now = chrono::Utc::now();
+//! let mut claims = Claims::new();
+//! claims.insert("sub".into(), "1".into());
+//! let token = codec.encode(claims, 30 * 24 * 3600, now)?;
+//! let back = codec.decode(&token, now)?;
+//! assert_eq!(back["sub"], "1");
+//! # Ok::<(), keyway_core::jwt::JwtError>(())
+//! ```
+
+mod aes_cbc_hmac;
+mod claims;
+mod content;
+mod error;
+mod jwe;
+mod jws;
+mod keys;
+
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+pub use error::JwtError;
+
+use jwe::{Flavour, Jwe};
+use jws::Jws;
+
+/// Allowed clock skew when checking `exp` and `nbf`, in seconds (as Auth.js).
+pub const CLOCK_TOLERANCE_SECS: i64 = 15;
+
+/// A token's claims: a JSON object.
+pub type Claims = serde_json::Map<String, serde_json::Value>;
+
+/// The HMAC algorithms of the signed-only mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum JwsAlgorithm {
+    /// HMAC with SHA-256.
+    HS256,
+    /// HMAC with SHA-384.
+    HS384,
+    /// HMAC with SHA-512 (the default).
+    #[default]
+    HS512,
+}
+
+/// Which token format a codec writes and reads.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum TokenFormat {
+    /// Auth.js v5: compact JWE, `dir` + `A256CBC-HS512`, `kid` = RFC 7638
+    /// thumbprint of the key. Also reads v5's `A256GCM` tokens. The default.
+    #[default]
+    AuthJs,
+    /// next-auth v4: compact JWE, `dir` + `A256GCM`, no `kid`.
+    NextAuthV4,
+    /// A signed, unencrypted JWS (readable by anyone holding the token,
+    /// verifiable by anyone holding the secret).
+    Signed {
+        /// The algorithm new tokens are signed with.
+        algorithm: JwsAlgorithm,
+        /// The algorithms accepted when decoding; empty means only
+        /// `algorithm`. Must contain `algorithm` otherwise. A token signed
+        /// with another algorithm fails with
+        /// [`JwtError::AlgorithmNotAccepted`].
+        accepted: Vec<JwsAlgorithm>,
+    },
+}
+
+impl TokenFormat {
+    /// [`TokenFormat::Signed`] with `algorithm`, accepting only it.
+    pub fn signed(algorithm: JwsAlgorithm) -> Self {
+        Self::Signed {
+            algorithm,
+            accepted: vec![algorithm],
+        }
+    }
+}
+
+/// Encodes and decodes session tokens (and check cookies) for one cookie
+/// name.
+///
+/// Cheap to clone (the derived keys are shared). Its `Debug` output names
+/// the format and salt and counts the secrets, never showing them.
+#[derive(Clone)]
+pub struct JwtCodec {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    format: TokenFormat,
+    salt: String,
+    secret_count: usize,
+    engine: Engine,
+}
+
+enum Engine {
+    Jwe(Box<Jwe>),
+    Jws(Box<Jws>),
+}
+
+impl JwtCodec {
+    /// Builds a codec, deriving every key now.
+    ///
+    /// - `secrets`: the first encrypts/signs; all are tried when decoding
+    ///   (rotation: put the new secret first, keep the old ones after it).
+    ///   Empty, or containing an empty secret: [`JwtError::NoSecret`].
+    /// - `salt`: the cookie name (`authjs.session-token`,
+    ///   `__Secure-authjs.session-token`, `authjs.pkce.code_verifier`, ...);
+    ///   `""` for next-auth v4's session token. Ignored by
+    ///   [`TokenFormat::Signed`].
+    pub fn new(
+        format: TokenFormat,
+        secrets: &[impl AsRef<[u8]>],
+        salt: &str,
+    ) -> Result<Self, JwtError> {
+        let secrets: Vec<&[u8]> = secrets.iter().map(AsRef::as_ref).collect();
+        if secrets.is_empty() || secrets.iter().any(|s| s.is_empty()) {
+            return Err(JwtError::NoSecret);
+        }
+        let engine = match &format {
+            TokenFormat::AuthJs => {
+                Engine::Jwe(Box::new(Jwe::new(Flavour::AuthJs, &secrets, salt)?))
+            }
+            TokenFormat::NextAuthV4 => {
+                Engine::Jwe(Box::new(Jwe::new(Flavour::NextAuthV4, &secrets, salt)?))
+            }
+            TokenFormat::Signed {
+                algorithm,
+                accepted,
+            } => Engine::Jws(Box::new(Jws::new(*algorithm, accepted, &secrets)?)),
+        };
+        Ok(Self {
+            inner: Arc::new(Inner {
+                format,
+                salt: salt.to_owned(),
+                secret_count: secrets.len(),
+                engine,
+            }),
+        })
+    }
+
+    /// The format this codec writes.
+    pub fn format(&self) -> &TokenFormat {
+        &self.inner.format
+    }
+
+    /// Encodes `claims` after setting `iat` = `now`, `exp` = `now` +
+    /// `max_age_secs` and `jti` = a random UUID (previous values of those
+    /// three are replaced; every other claim is kept).
+    pub fn encode(
+        &self,
+        mut claims: Claims,
+        max_age_secs: i64,
+        now: DateTime<Utc>,
+    ) -> Result<String, JwtError> {
+        claims::stamp(&mut claims, max_age_secs, now)?;
+        match &self.inner.engine {
+            Engine::Jwe(jwe) => {
+                let payload = serde_json::to_vec(&claims)
+                    .map_err(|_| JwtError::Encoding("claims could not be serialised"))?;
+                jwe.encrypt(&payload)
+            }
+            Engine::Jws(jws) => jws.sign(&claims),
+        }
+    }
+
+    /// Decrypts or verifies `token` and returns its claims.
+    ///
+    /// Fails on a wrong secret, any tampering, an unsupported header, a
+    /// payload that is not a JSON object, a missing `exp`, `exp` more than
+    /// [`CLOCK_TOLERANCE_SECS`] before `now`, or `nbf` more than that after.
+    pub fn decode(&self, token: &str, now: DateTime<Utc>) -> Result<Claims, JwtError> {
+        let claims = match &self.inner.engine {
+            Engine::Jwe(jwe) => claims::parse(&jwe.decrypt(token)?)?,
+            Engine::Jws(jws) => jws.verify(token)?,
+        };
+        claims::check_times(&claims, now)?;
+        Ok(claims)
+    }
+}
+
+impl fmt::Debug for JwtCodec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwtCodec")
+            .field("format", &self.inner.format)
+            .field("salt", &self.inner.salt)
+            .field(
+                "secrets",
+                &format_args!("<{} redacted>", self.inner.secret_count),
+            )
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codec_is_send_sync_clone() {
+        fn assert_bounds<T: Send + Sync + Clone + 'static>() {}
+        assert_bounds::<JwtCodec>();
+    }
+
+    #[test]
+    fn debug_never_shows_secrets_or_keys() {
+        let secret = "super-secret-value-1234";
+        let codec = JwtCodec::new(TokenFormat::AuthJs, &[secret], "authjs.session-token").unwrap();
+        let shown = format!("{codec:?} {codec:#?}");
+        assert!(!shown.contains(secret), "{shown}");
+        assert!(
+            shown.contains("AuthJs") && shown.contains("<1 redacted>"),
+            "{shown}"
+        );
+        let key = keys::derive(
+            keys::Kdf::AuthJs,
+            secret.as_bytes(),
+            "authjs.session-token",
+            64,
+        )
+        .unwrap();
+        assert!(!shown.contains(&keys::thumbprint(&key)), "{shown}");
+    }
+
+    #[test]
+    fn empty_secrets_are_refused() {
+        let none: [&str; 0] = [];
+        assert_eq!(
+            JwtCodec::new(TokenFormat::AuthJs, &none, "x").unwrap_err(),
+            JwtError::NoSecret
+        );
+        assert_eq!(
+            JwtCodec::new(TokenFormat::NextAuthV4, &["ok", ""], "x").unwrap_err(),
+            JwtError::NoSecret
+        );
+        assert_eq!(
+            JwtCodec::new(TokenFormat::signed(JwsAlgorithm::HS512), &none, "").unwrap_err(),
+            JwtError::NoSecret
+        );
+    }
+
+    #[test]
+    fn default_format_is_authjs_and_default_algorithm_hs512() {
+        assert_eq!(TokenFormat::default(), TokenFormat::AuthJs);
+        assert_eq!(JwsAlgorithm::default(), JwsAlgorithm::HS512);
+    }
+}
