@@ -1,1 +1,13 @@
-//! placeholder, replaced by the conformance suite
+//! # keyway-testkit
+//!
+//! Test suites shared by keyway's crates, so that every implementation is
+//! held to the same contract instead of each carrying its own copy of the
+//! tests.
+//!
+//! - [`conformance`]: the adapter conformance suite. Every database adapter
+//!   runs it against itself from an integration test; see
+//!   [`conformance::Inspector`] for how.
+
+pub mod conformance;
+
+pub use conformance::run as adapter_conformance;

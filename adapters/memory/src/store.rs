@@ -1,0 +1,193 @@
+//! The maps behind a [`MemoryAdapter`](crate::MemoryAdapter) and the
+//! operations on them.
+//!
+//! Every operation runs with the store's lock held, so it is atomic. Writes
+//! check every unique key **before** they change anything: a write that fails
+//! leaves the store exactly as it was.
+
+use std::collections::HashMap;
+
+use keyway_core::{
+    Account, AdapterError, AdapterResult, Session, SessionToken, SessionUpdate, User, UserUpdate,
+    VerificationToken,
+};
+
+/// `(provider, provider_account_id)`, the key of an account.
+pub(crate) type AccountKey = (String, String);
+/// `(identifier, token)`, the key of a verification token.
+pub(crate) type TokenKey = (String, String);
+
+/// Everything a [`MemoryAdapter`](crate::MemoryAdapter) holds.
+#[derive(Default)]
+pub(crate) struct Store {
+    /// Users by id.
+    pub(crate) users: HashMap<String, User>,
+    /// User id by email: the unique index on `User::email`. Users without an
+    /// email are not in it, so any number of them may exist.
+    pub(crate) user_ids_by_email: HashMap<String, String>,
+    /// Accounts by `(provider, provider_account_id)`.
+    pub(crate) accounts: HashMap<AccountKey, Account>,
+    /// Sessions by token.
+    pub(crate) sessions: HashMap<SessionToken, Session>,
+    /// Verification tokens by `(identifier, token)`.
+    pub(crate) verification_tokens: HashMap<TokenKey, VerificationToken>,
+}
+
+fn account_key(provider: &str, provider_account_id: &str) -> AccountKey {
+    (provider.to_owned(), provider_account_id.to_owned())
+}
+
+impl Store {
+    pub(crate) fn create_user(&mut self, user: User) -> AdapterResult<User> {
+        if self.users.contains_key(&user.id) {
+            return Err(AdapterError::conflict("a user with this id exists"));
+        }
+        if let Some(email) = &user.email {
+            if self.user_ids_by_email.contains_key(email) {
+                return Err(AdapterError::conflict("a user with this email exists"));
+            }
+            self.user_ids_by_email
+                .insert(email.clone(), user.id.clone());
+        }
+        self.users.insert(user.id.clone(), user.clone());
+        Ok(user)
+    }
+
+    pub(crate) fn get_user_by_email(&self, email: &str) -> Option<User> {
+        let id = self.user_ids_by_email.get(email)?;
+        self.users.get(id).cloned()
+    }
+
+    pub(crate) fn get_user_by_account(
+        &self,
+        provider: &str,
+        provider_account_id: &str,
+    ) -> Option<User> {
+        let account = self
+            .accounts
+            .get(&account_key(provider, provider_account_id))?;
+        self.users.get(&account.user_id).cloned()
+    }
+
+    pub(crate) fn update_user(&mut self, update: &UserUpdate) -> AdapterResult<User> {
+        let Some(current) = self.users.get(&update.id) else {
+            return Err(AdapterError::not_found("no user with this id"));
+        };
+        let mut updated = current.clone();
+        update.apply_to(&mut updated);
+        if updated.email != current.email {
+            if let Some(email) = &updated.email
+                && self.user_ids_by_email.contains_key(email)
+            {
+                return Err(AdapterError::conflict("a user with this email exists"));
+            }
+            // Checked: from here on nothing can fail.
+            if let Some(old) = &current.email {
+                self.user_ids_by_email.remove(old);
+            }
+            if let Some(email) = &updated.email {
+                self.user_ids_by_email
+                    .insert(email.clone(), updated.id.clone());
+            }
+        }
+        self.users.insert(updated.id.clone(), updated.clone());
+        Ok(updated)
+    }
+
+    pub(crate) fn delete_user(&mut self, id: &str) -> Option<User> {
+        let user = self.users.remove(id)?;
+        if let Some(email) = &user.email {
+            self.user_ids_by_email.remove(email);
+        }
+        self.accounts.retain(|_, account| account.user_id != id);
+        self.sessions.retain(|_, session| session.user_id != id);
+        Some(user)
+    }
+
+    pub(crate) fn link_account(&mut self, account: Account) -> AdapterResult<Account> {
+        let key = account_key(&account.provider, &account.provider_account_id);
+        if self.accounts.contains_key(&key) {
+            return Err(AdapterError::conflict(
+                "this (provider, provider_account_id) is already linked",
+            ));
+        }
+        self.accounts.insert(key, account.clone());
+        Ok(account)
+    }
+
+    pub(crate) fn unlink_account(
+        &mut self,
+        provider: &str,
+        provider_account_id: &str,
+    ) -> Option<Account> {
+        self.accounts
+            .remove(&account_key(provider, provider_account_id))
+    }
+
+    pub(crate) fn get_account(&self, provider: &str, provider_account_id: &str) -> Option<Account> {
+        self.accounts
+            .get(&account_key(provider, provider_account_id))
+            .cloned()
+    }
+
+    pub(crate) fn update_account(&mut self, account: Account) -> Option<Account> {
+        let stored = self.accounts.get_mut(&account_key(
+            &account.provider,
+            &account.provider_account_id,
+        ))?;
+        // Only the token fields; `user_id` and `kind` stay as linked.
+        stored.access_token = account.access_token;
+        stored.refresh_token = account.refresh_token;
+        stored.expires_at = account.expires_at;
+        stored.token_type = account.token_type;
+        stored.scope = account.scope;
+        stored.id_token = account.id_token;
+        stored.session_state = account.session_state;
+        Some(stored.clone())
+    }
+
+    pub(crate) fn create_session(&mut self, session: Session) -> AdapterResult<Session> {
+        if self.sessions.contains_key(&session.session_token) {
+            return Err(AdapterError::conflict("this session token is in use"));
+        }
+        self.sessions
+            .insert(session.session_token.clone(), session.clone());
+        Ok(session)
+    }
+
+    pub(crate) fn get_session_and_user(&self, token: &SessionToken) -> Option<(Session, User)> {
+        let session = self.sessions.get(token)?;
+        // A session whose user is gone is no session at all.
+        let user = self.users.get(&session.user_id)?;
+        Some((session.clone(), user.clone()))
+    }
+
+    pub(crate) fn update_session(&mut self, update: &SessionUpdate) -> Option<Session> {
+        let session = self.sessions.get_mut(&update.session_token)?;
+        update.apply_to(session);
+        Some(session.clone())
+    }
+
+    pub(crate) fn create_verification_token(
+        &mut self,
+        token: VerificationToken,
+    ) -> AdapterResult<VerificationToken> {
+        let key = (token.identifier.clone(), token.token.clone());
+        if self.verification_tokens.contains_key(&key) {
+            return Err(AdapterError::conflict(
+                "this (identifier, token) pair exists",
+            ));
+        }
+        self.verification_tokens.insert(key, token.clone());
+        Ok(token)
+    }
+
+    pub(crate) fn use_verification_token(
+        &mut self,
+        identifier: &str,
+        token: &str,
+    ) -> Option<VerificationToken> {
+        self.verification_tokens
+            .remove(&(identifier.to_owned(), token.to_owned()))
+    }
+}
