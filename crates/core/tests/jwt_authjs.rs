@@ -2,6 +2,9 @@
 //! (`encode` from `@auth/core/jwt`, jose 6.2.18), key derivation, `kid`,
 //! rotation, salt binding, tampering and expiry.
 
+// A test binary: panicking on an unexpected failure is the point.
+#![allow(clippy::unwrap_used)]
+
 mod jwt_support;
 
 // Inside `jwt` so that `cargo test jwt` selects these tests.

@@ -2,6 +2,9 @@
 //! OpenSSL): each side reads the other's tokens, given the key derived in
 //! the test.
 
+// A test binary: panicking on an unexpected failure is the point.
+#![allow(clippy::unwrap_used)]
+
 mod jwt_support;
 
 // Inside `jwt` so that `cargo test jwt` selects these tests.

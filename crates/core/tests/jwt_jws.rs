@@ -1,5 +1,8 @@
 //! The signed-only (JWS) session format.
 
+// A test binary: panicking on an unexpected failure is the point.
+#![allow(clippy::unwrap_used)]
+
 mod jwt_support;
 
 // Inside `jwt` so that `cargo test jwt` selects these tests.

@@ -1,6 +1,9 @@
 //! next-auth v4 tokens: golden tokens minted by next-auth 4.24.15
 //! (`encode` from `next-auth/jwt`, jose 4.15.9) and our own.
 
+// A test binary: panicking on an unexpected failure is the point.
+#![allow(clippy::unwrap_used)]
+
 mod jwt_support;
 
 // Inside `jwt` so that `cargo test jwt` selects these tests.
