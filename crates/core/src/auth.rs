@@ -33,6 +33,12 @@ pub(crate) struct CookieJar {
     pub callback_options: CookieOptions,
     pub csrf_options: CookieOptions,
     pub session_codec: JwtCodec,
+    /// Codecs of the OAuth check cookies (salt = each cookie's name).
+    pub state_codec: JwtCodec,
+    pub pkce_codec: JwtCodec,
+    pub nonce_codec: JwtCodec,
+    /// Options of the OAuth check cookies.
+    pub check_options: CookieOptions,
 }
 
 /// The engine's configuration, shared by every request.
@@ -55,6 +61,8 @@ pub(crate) struct Inner {
     pub wire: WireProfile,
     /// `[plain, secure]`.
     pub jars: [CookieJar; 2],
+    /// Single-flight locks for access-token refreshes.
+    pub refresh_locks: crate::access_token::RefreshLocks,
 }
 
 impl Inner {
@@ -140,12 +148,23 @@ fn cookie_jar(
     };
     let session_codec = JwtCodec::new(format.clone(), &b.secrets, salt)
         .map_err(|e| ConfigError::new(format!("the session token format cannot be used: {e}")))?;
+    let check = |name: &str| {
+        JwtCodec::new(wire.token_format.clone(), &b.secrets, name)
+            .map_err(|e| ConfigError::new(format!("the check cookie format cannot be used: {e}")))
+    };
+    let state_codec = check(&names.state)?;
+    let pkce_codec = check(&names.pkce_code_verifier)?;
+    let nonce_codec = check(&names.nonce)?;
     Ok(CookieJar {
+        check_options: CookieOptions::defaults(secure),
         names,
         session_options,
         callback_options,
         csrf_options,
         session_codec,
+        state_codec,
+        pkce_codec,
+        nonce_codec,
     })
 }
 
@@ -158,7 +177,10 @@ impl Auth {
     pub(crate) fn from_builder(b: AuthBuilder) -> Result<Self, ConfigError> {
         let checked = config::check(&b)?;
         let wire = b.wire_mode.profile();
-        let format = b.token_format.clone().unwrap_or_else(|| wire.token_format.clone());
+        let format = b
+            .token_format
+            .clone()
+            .unwrap_or_else(|| wire.token_format.clone());
         let jars = [
             cookie_jar(&b, &wire, &format, false)?,
             cookie_jar(&b, &wire, &format, true)?,
@@ -181,7 +203,12 @@ impl Auth {
             events: b.events,
             wire,
             jars,
+            refresh_locks: Default::default(),
         })))
+    }
+
+    pub(crate) fn inner(&self) -> &Inner {
+        &self.0
     }
 
     /// The base path the routes live under (default `/api/auth`).
@@ -215,10 +242,16 @@ impl Auth {
         let json_bad_request = inner.wire.empty_session == "null";
         let Some((action, provider)) = request::parse_route(&inner.base_path, parts.uri.path())
         else {
-            return response::into_response(failure::bad_request(json_bad_request, &parts.method), false);
+            return response::into_response(
+                failure::bad_request(json_bad_request, &parts.method),
+                false,
+            );
         };
         if parts.method != Method::GET && parts.method != Method::POST {
-            return response::into_response(failure::bad_request(json_bad_request, &parts.method), false);
+            return response::into_response(
+                failure::bad_request(json_bad_request, &parts.method),
+                false,
+            );
         }
         if body.len() > MAX_BODY_BYTES {
             let outcome = Outcome::text(http::StatusCode::PAYLOAD_TOO_LARGE, "Payload too large.");
@@ -230,7 +263,10 @@ impl Auth {
             Body::default()
         };
         let Some(ctx) = self.context(&parts, body).await else {
-            return response::into_response(failure::bad_request(json_bad_request, &parts.method), false);
+            return response::into_response(
+                failure::bad_request(json_bad_request, &parts.method),
+                false,
+            );
         };
         let outcome = match actions::dispatch(&ctx, action, provider.as_deref(), &parts).await {
             Ok(outcome) => outcome,
@@ -287,12 +323,19 @@ impl Auth {
         body: Body,
     ) -> Option<RequestContext<'a>> {
         let inner = &*self.0;
-        let origin = request::request_origin(inner.fixed_origin.as_ref(), Some(&parts.uri), &parts.headers)?;
-        let secure = inner.use_secure_cookies.unwrap_or_else(|| origin.is_https());
+        let origin = request::request_origin(
+            inner.fixed_origin.as_ref(),
+            Some(&parts.uri),
+            &parts.headers,
+        )?;
+        let secure = inner
+            .use_secure_cookies
+            .unwrap_or_else(|| origin.is_https());
         let jar = inner.jar(secure);
         let cookies = RequestCookies::from_headers(&parts.headers);
         let query = request::parse_query(parts.uri.query());
-        let csrf = CsrfToken::from_cookie_or_new(cookies.get(&jar.names.csrf_token), &inner.csrf_secret);
+        let csrf =
+            CsrfToken::from_cookie_or_new(cookies.get(&jar.names.csrf_token), &inner.csrf_secret);
         let return_json = parts.headers.contains_key("x-auth-return-redirect")
             || body.fields.get("json").is_some_and(|v| v == "true");
         let locale = request::request_locale(inner.locale, &parts.headers);

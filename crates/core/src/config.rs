@@ -174,7 +174,10 @@ impl Default for AuthBuilder {
 impl fmt::Debug for AuthBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthBuilder")
-            .field("secrets", &format_args!("[{} redacted]", self.secrets.len()))
+            .field(
+                "secrets",
+                &format_args!("[{} redacted]", self.secrets.len()),
+            )
             .field("base_path", &self.base_path)
             .field("url", &self.url)
             .field("trust_host", &self.trust_host)
@@ -408,9 +411,10 @@ pub(crate) fn check(b: &AuthBuilder) -> Result<Checked, ConfigError> {
                     "AUTH_URL {raw:?} must be an http or https URL with a host"
                 )));
             }
-            let origin = Origin::parse(&parsed.origin().ascii_serialization()).ok_or_else(|| {
-                ConfigError::new(format!("AUTH_URL {raw:?} has no usable origin"))
-            })?;
+            let origin =
+                Origin::parse(&parsed.origin().ascii_serialization()).ok_or_else(|| {
+                    ConfigError::new(format!("AUTH_URL {raw:?} has no usable origin"))
+                })?;
             let path = parsed.path().trim_end_matches('/').to_owned();
             (Some(origin), (!path.is_empty()).then_some(path))
         }
@@ -530,9 +534,10 @@ fn normalise_base_path(path: Option<&str>) -> Result<String, ConfigError> {
             "base path {raw:?} must be a path like /api/auth"
         )));
     }
-    if trimmed.bytes().any(|c| {
-        !(c.is_ascii_alphanumeric() || matches!(c, b'/' | b'-' | b'_' | b'.' | b'~'))
-    }) {
+    if trimmed
+        .bytes()
+        .any(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'/' | b'-' | b'_' | b'.' | b'~')))
+    {
         return Err(ConfigError::new(format!(
             "base path {raw:?} may only contain letters, digits and / - _ . ~"
         )));

@@ -27,6 +27,13 @@ pub(crate) enum Failure {
     /// The request names a provider that is not configured, or one that does
     /// not serve this action (Auth.js answers these with `Configuration`).
     InvalidProvider { reason: String },
+    /// A refusal that is not a server problem (an unlinked account, the
+    /// provider's own error answer): the sign-in page with its code, logged
+    /// at info level.
+    SignInRefused {
+        page: SignInPageCode,
+        reason: String,
+    },
     /// A failure shown on the sign-in page with its own code.
     SignInPage {
         page: SignInPageCode,
@@ -112,7 +119,11 @@ pub(crate) fn respond(ctx: &RequestContext<'_>, action: Action, failure: Failure
                     &format!("error={}", SignInPageCode::Default),
                 )),
                 CsrfFailure::CsrfQuery => {
-                    let target = if action == Action::SignOut { "signout" } else { "signin" };
+                    let target = if action == Action::SignOut {
+                        "signout"
+                    } else {
+                        "signin"
+                    };
                     Outcome::redirect(format!("{}?csrf=true", ctx.action_url(target)))
                 }
             }
@@ -163,9 +174,17 @@ pub(crate) fn respond(ctx: &RequestContext<'_>, action: Action, failure: Failure
             } else {
                 Outcome::redirect(with_query(
                     &signin_page(ctx),
-                    &format!("error={}&code={}", SignInPageCode::CredentialsSignin, enc(&code)),
+                    &format!(
+                        "error={}&code={}",
+                        SignInPageCode::CredentialsSignin,
+                        enc(&code)
+                    ),
                 ))
             }
+        }
+        Failure::SignInRefused { page, reason } => {
+            tracing::info!(page = %page, reason = %reason, "[keyway] sign-in refused");
+            Outcome::redirect(with_query(&signin_page(ctx), &format!("error={page}")))
         }
         Failure::SignInPage { page, code, cause } => {
             log_error(code, &cause);

@@ -12,36 +12,40 @@
 //! It depends on no web framework and no database: bindings (axum, actix-web,
 //! rocket) and adapters (SeaORM, Diesel, MongoDB, memory) build on it.
 
+pub mod access_token;
 mod actions;
 pub mod adapter;
 mod auth;
 pub mod callbacks;
+pub mod codes;
 pub mod config;
+pub mod cookies;
+pub mod csrf;
 pub mod events;
 mod failure;
+pub mod jwt;
+pub mod model;
+pub mod oauth;
+pub mod pages;
 pub mod provider;
+pub mod random;
+pub mod redirect;
 mod request;
 mod response;
 pub mod session;
 pub mod wire;
-pub mod codes;
-pub mod jwt;
-pub mod cookies;
-pub mod csrf;
-pub mod model;
-pub mod pages;
-pub mod random;
-pub mod redirect;
 
 pub use adapter::{Adapter, AdapterError, AdapterErrorKind, AdapterResult};
+pub use auth::{Auth, SessionLookup};
+pub use callbacks::{Callbacks, SignInDecision};
 pub use codes::{ErrorPageCode, LogCode, SignInPageCode};
+pub use config::{AuthBuilder, ConfigError, Pages, SessionStrategy};
+pub use events::Events;
 pub use model::{
     Account, AccountType, Session, SessionToken, SessionUpdate, User, UserUpdate, VerificationToken,
 };
-pub use auth::{Auth, SessionLookup};
-pub use callbacks::{Callbacks, SignInDecision};
-pub use config::{AuthBuilder, ConfigError, Pages, SessionStrategy};
-pub use events::Events;
-pub use provider::{AuthorizeError, CredentialsInput, CredentialsProvider, EmailProvider, Provider};
+pub use provider::{
+    AuthorizeError, CredentialsInput, CredentialsProvider, EmailProvider, Provider,
+};
 pub use session::{SessionData, SessionUser};
 pub use wire::WireMode;

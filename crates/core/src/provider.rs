@@ -1,8 +1,8 @@
 //! Providers: the ways a user can sign in.
 //!
 //! The engine knows provider *kinds*, each a trait implemented by a provider
-//! crate: [`CredentialsProvider`] (keyway-credentials) and [`EmailProvider`]
-//! (keyway-email). A [`Provider`] holds one of them as a trait object.
+//! crate: [`CredentialsProvider`] (keyway-credentials), [`EmailProvider`]
+//! (keyway-email) and [`OAuthProvider`] (keyway-oauth). A [`Provider`] holds one of them as a trait object.
 
 use std::collections::BTreeMap;
 use std::error::Error as StdError;
@@ -13,6 +13,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::model::User;
+use crate::oauth::OAuthProvider;
 pub use crate::pages::CredentialField;
 use crate::pages::Theme;
 
@@ -179,6 +180,8 @@ pub enum Provider {
     Credentials(Arc<dyn CredentialsProvider>),
     /// An email provider.
     Email(Arc<dyn EmailProvider>),
+    /// An OAuth 2 / OpenID Connect provider.
+    OAuth(Arc<dyn OAuthProvider>),
 }
 
 impl Provider {
@@ -187,6 +190,7 @@ impl Provider {
         match self {
             Self::Credentials(p) => p.id(),
             Self::Email(p) => p.id(),
+            Self::OAuth(p) => p.id(),
         }
     }
 
@@ -195,6 +199,7 @@ impl Provider {
         match self {
             Self::Credentials(p) => p.name(),
             Self::Email(p) => p.name(),
+            Self::OAuth(p) => p.name(),
         }
     }
 
@@ -203,6 +208,7 @@ impl Provider {
         match self {
             Self::Credentials(_) => ProviderType::Credentials,
             Self::Email(_) => ProviderType::Email,
+            Self::OAuth(p) => p.kind(),
         }
     }
 }

@@ -129,7 +129,9 @@ impl Body {
     }
 }
 
-fn first_wins<'a>(pairs: impl Iterator<Item = (std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>)>) -> BTreeMap<String, String> {
+fn first_wins<'a>(
+    pairs: impl Iterator<Item = (std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>)>,
+) -> BTreeMap<String, String> {
     let mut map = BTreeMap::new();
     for (k, v) in pairs {
         map.entry(k.into_owned()).or_insert_with(|| v.into_owned());
@@ -215,11 +217,17 @@ pub(crate) fn request_origin(
     let proto = header("x-forwarded-proto")
         .map(str::to_ascii_lowercase)
         .filter(|p| p == "http" || p == "https")
-        .or_else(|| uri.and_then(|u| u.scheme_str()).map(str::to_ascii_lowercase))
+        .or_else(|| {
+            uri.and_then(|u| u.scheme_str())
+                .map(str::to_ascii_lowercase)
+        })
         .unwrap_or_else(|| "http".to_owned());
     let host = header("x-forwarded-host")
         .map(str::to_owned)
-        .or_else(|| uri.and_then(|u| u.authority()).map(|a| a.as_str().to_owned()))
+        .or_else(|| {
+            uri.and_then(|u| u.authority())
+                .map(|a| a.as_str().to_owned())
+        })
         .or_else(|| header("host").map(str::to_owned))?;
     let host_ok = host
         .bytes()
@@ -249,7 +257,10 @@ mod tests {
     #[test]
     fn routes_follow_authjs_rules() {
         let b = "/api/auth";
-        assert_eq!(parse_route(b, "/api/auth/session"), Some((Action::Session, None)));
+        assert_eq!(
+            parse_route(b, "/api/auth/session"),
+            Some((Action::Session, None))
+        );
         assert_eq!(
             parse_route(b, "/api/auth/signin/github"),
             Some((Action::SignIn, Some("github".into())))
@@ -271,7 +282,10 @@ mod tests {
         let fixed = Origin::parse("https://example.com");
         let mut h = HeaderMap::new();
         h.insert("host", http::HeaderValue::from_static("evil.com"));
-        h.insert("x-forwarded-host", http::HeaderValue::from_static("evil.com"));
+        h.insert(
+            "x-forwarded-host",
+            http::HeaderValue::from_static("evil.com"),
+        );
         let o = request_origin(fixed.as_ref(), None, &h);
         assert_eq!(o.as_ref().map(Origin::as_str), Some("https://example.com"));
     }
@@ -280,7 +294,10 @@ mod tests {
     fn origin_from_trusted_headers() {
         let mut h = HeaderMap::new();
         h.insert("host", http::HeaderValue::from_static("internal:8080"));
-        h.insert("x-forwarded-host", http::HeaderValue::from_static("example.com"));
+        h.insert(
+            "x-forwarded-host",
+            http::HeaderValue::from_static("example.com"),
+        );
         h.insert("x-forwarded-proto", http::HeaderValue::from_static("https"));
         let o = request_origin(None, None, &h);
         assert_eq!(o.as_ref().map(Origin::as_str), Some("https://example.com"));
@@ -292,7 +309,10 @@ mod tests {
     #[test]
     fn json_body_fields_and_form_first_wins() {
         let mut h = HeaderMap::new();
-        h.insert("content-type", http::HeaderValue::from_static("application/json"));
+        h.insert(
+            "content-type",
+            http::HeaderValue::from_static("application/json"),
+        );
         let b = Body::parse(&h, br#"{"csrfToken":"x","json":true,"data":{"a":1}}"#);
         assert_eq!(b.fields.get("csrfToken").map(String::as_str), Some("x"));
         assert_eq!(b.fields.get("json").map(String::as_str), Some("true"));

@@ -87,6 +87,13 @@ impl Outcome {
         self
     }
 
+    /// Puts `first` before the cookies already set.
+    pub fn prepend_cookies(mut self, mut first: Vec<SetCookie>) -> Self {
+        first.append(&mut self.cookies);
+        self.cookies = first;
+        self
+    }
+
     /// The status of the `{"url": …}` answer when the redirect is returned as
     /// JSON (next-auth v4 answers 401 for refused credentials).
     pub fn with_json_status(mut self, status: StatusCode) -> Self {

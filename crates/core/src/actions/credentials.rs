@@ -45,7 +45,11 @@ pub(super) async fn callback(
         Err(AuthorizeError::Failed(e)) => {
             return Err(Failure::Configuration {
                 code: LogCode::CallbackCredentialsHandlerError,
-                cause: format!("authorize of provider {:?} failed: {}", provider.id(), describe(&*e)),
+                cause: format!(
+                    "authorize of provider {:?} failed: {}",
+                    provider.id(),
+                    describe(&*e)
+                ),
             });
         }
     };

@@ -26,7 +26,10 @@ pub(crate) fn normalize_identifier(raw: &str) -> Option<String> {
     }
     let (local, domain) = s.split_once('@')?;
     let domain = domain.split(',').next().unwrap_or_default();
-    if local.is_empty() || domain.is_empty() || domain.contains('@') || s.contains(char::is_whitespace)
+    if local.is_empty()
+        || domain.is_empty()
+        || domain.contains('@')
+        || s.contains(char::is_whitespace)
     {
         return None;
     }
@@ -42,10 +45,13 @@ pub(crate) fn hash_token(token: &str, secret: &str) -> String {
 }
 
 fn adapter<'a>(ctx: &'a RequestContext<'_>) -> Result<&'a dyn Adapter, Failure> {
-    ctx.auth.adapter.as_deref().ok_or_else(|| Failure::Configuration {
-        code: LogCode::EmailRequiresAdapterError,
-        cause: "email sign-in without an adapter".into(),
-    })
+    ctx.auth
+        .adapter
+        .as_deref()
+        .ok_or_else(|| Failure::Configuration {
+            code: LogCode::EmailRequiresAdapterError,
+            cause: "email sign-in without an adapter".into(),
+        })
 }
 
 fn email_signin_failure(code: LogCode, cause: String) -> Failure {
@@ -65,7 +71,12 @@ pub(super) async fn sign_in(
     provider: &dyn EmailProvider,
 ) -> Result<Outcome, Failure> {
     let adapter = adapter(ctx)?;
-    let raw = ctx.body.fields.get("email").map(String::as_str).unwrap_or("");
+    let raw = ctx
+        .body
+        .fields
+        .get("email")
+        .map(String::as_str)
+        .unwrap_or("");
     let Some(email) = normalize_identifier(raw) else {
         return Err(email_signin_failure(
             LogCode::SigninEmailError,
@@ -77,7 +88,12 @@ pub(super) async fn sign_in(
         .await
         .map_err(|e| Failure::adapter(LogCode::GetUserByEmailError, &e))?;
     let user = existing.unwrap_or_else(|| User::new(random::uuid(), email.clone()));
-    let account = Account::new(user.id.clone(), AccountType::Email, provider.id(), email.clone());
+    let account = Account::new(
+        user.id.clone(),
+        AccountType::Email,
+        provider.id(),
+        email.clone(),
+    );
     let params = SignInParams {
         user: &user,
         account: Some(&account),
@@ -105,9 +121,7 @@ pub(super) async fn sign_in(
             expires,
         })
         .await
-        .map_err(|e| {
-            email_signin_failure(LogCode::CreateVerificationRequestError, describe(&e))
-        })?;
+        .map_err(|e| email_signin_failure(LogCode::CreateVerificationRequestError, describe(&e)))?;
     let request = VerificationRequest {
         identifier: &email,
         url: &url,
@@ -202,11 +216,14 @@ pub(super) async fn callback(
         None => {
             let mut new_user = candidate;
             new_user.email_verified = Some(ctx.now);
-            let created = adapter.create_user(new_user).await.map_err(|e| Failure::SignInPage {
-                page: SignInPageCode::EmailCreateAccount,
-                code: LogCode::CreateUserError,
-                cause: describe(&e),
-            })?;
+            let created = adapter
+                .create_user(new_user)
+                .await
+                .map_err(|e| Failure::SignInPage {
+                    page: SignInPageCode::EmailCreateAccount,
+                    code: LogCode::CreateUserError,
+                    cause: describe(&e),
+                })?;
             if let Err(e) = ctx.auth.events.create_user(&created).await {
                 tracing::error!(event = "create_user", cause = %describe(&*e), "[keyway][error] event handler failed");
             }
@@ -241,8 +258,20 @@ mod tests {
             normalize_identifier("bob@example.com,evil.com").as_deref(),
             Some("bob@example.com")
         );
-        assert_eq!(normalize_identifier("ａｌｉｃｅ@example.com").as_deref(), Some("alice@example.com"));
-        for bad in ["", "nobody", "@example.com", "a@", "a@b@c", "\"a\"@b.c", "a b@c.d", "a@\u{7}b.c"] {
+        assert_eq!(
+            normalize_identifier("ａｌｉｃｅ@example.com").as_deref(),
+            Some("alice@example.com")
+        );
+        for bad in [
+            "",
+            "nobody",
+            "@example.com",
+            "a@",
+            "a@b@c",
+            "\"a\"@b.c",
+            "a b@c.d",
+            "a@\u{7}b.c",
+        ] {
             assert_eq!(normalize_identifier(bad), None, "{bad:?}");
         }
     }

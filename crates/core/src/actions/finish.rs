@@ -23,7 +23,10 @@ pub(super) async fn ask_sign_in(
         }),
         Ok(SignInDecision::Redirect(url)) => {
             let target = ctx.auth.callbacks.redirect(&url, &ctx.origin).await;
-            Ok(Some(Outcome::redirect(accepted_target(&target, &ctx.origin))))
+            Ok(Some(Outcome::redirect(accepted_target(
+                &target,
+                &ctx.origin,
+            ))))
         }
         Err(e) => Err(Failure::AccessDenied {
             reason: format!("the sign_in callback failed: {}", describe(&*e)),

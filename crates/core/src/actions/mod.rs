@@ -4,10 +4,13 @@
 mod credentials;
 mod email;
 mod finish;
+mod oauth;
 mod pages;
 mod session;
 mod signin;
 mod signout;
+
+pub(crate) use oauth::apply_tokens;
 
 use http::Method;
 use serde::Serialize;
@@ -47,9 +50,11 @@ fn find<'a>(ctx: &'a RequestContext<'_>, id: Option<&str>) -> Result<&'a Provide
             reason: "no provider in the path".into(),
         });
     };
-    ctx.auth.provider(id).ok_or_else(|| Failure::InvalidProvider {
-        reason: format!("no provider with id {id:?}"),
-    })
+    ctx.auth
+        .provider(id)
+        .ok_or_else(|| Failure::InvalidProvider {
+            reason: format!("no provider with id {id:?}"),
+        })
 }
 
 async fn callback(
@@ -62,6 +67,9 @@ async fn callback(
             credentials::callback(ctx, p.as_ref(), parts).await
         }
         Provider::Email(p) if ctx.method == Method::GET => email::callback(ctx, p.as_ref()).await,
+        Provider::OAuth(p) if ctx.method == Method::GET || p.form_post() => {
+            oauth::callback(ctx, p.as_ref()).await
+        }
         p => Err(Failure::InvalidProvider {
             reason: format!(
                 "{} callback for the {} provider {:?}",

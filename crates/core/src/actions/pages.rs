@@ -30,7 +30,10 @@ fn custom(ctx: &RequestContext<'_>, page: &str) -> String {
     format!("{}{}", ctx.origin.as_str(), page)
 }
 
-pub(super) fn sign_in(ctx: &RequestContext<'_>, provider: Option<&str>) -> Result<Outcome, Failure> {
+pub(super) fn sign_in(
+    ctx: &RequestContext<'_>,
+    provider: Option<&str>,
+) -> Result<Outcome, Failure> {
     if let Some(id) = provider {
         return Err(Failure::InvalidProvider {
             reason: format!("GET /signin/{id} is not an action; POST to it instead"),
@@ -56,6 +59,16 @@ pub(super) fn sign_in(ctx: &RequestContext<'_>, provider: Option<&str>) -> Resul
                 callback_url: ctx.action_url(&format!("callback/{}", c.id())),
                 fields: c.fields().to_vec(),
             },
+            Provider::OAuth(o) => {
+                let style = o.style();
+                ProviderEntry::OAuth {
+                    id: o.id().to_owned(),
+                    name: o.name().to_owned(),
+                    signin_url: ctx.action_url(&format!("signin/{}", o.id())),
+                    logo: style.logo,
+                    brand_color: style.brand_color,
+                }
+            }
             Provider::Email(e) => ProviderEntry::Email {
                 id: e.id().to_owned(),
                 name: e.name().to_owned(),
@@ -105,7 +118,11 @@ pub(super) fn verify_request(ctx: &RequestContext<'_>) -> Outcome {
 }
 
 pub(super) fn error(ctx: &RequestContext<'_>) -> Outcome {
-    let raw = ctx.query.get("error").map(String::as_str).unwrap_or("Default");
+    let raw = ctx
+        .query
+        .get("error")
+        .map(String::as_str)
+        .unwrap_or("Default");
     if ctx.auth.wire.error_route_forwards_signin_codes {
         let signin = SignInPageCode::from_query(raw);
         if signin != SignInPageCode::Default {

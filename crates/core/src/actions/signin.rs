@@ -5,7 +5,10 @@ use crate::provider::Provider;
 use crate::request::RequestContext;
 use crate::response::Outcome;
 
-pub(super) async fn post(ctx: &RequestContext<'_>, provider: Option<&str>) -> Result<Outcome, Failure> {
+pub(super) async fn post(
+    ctx: &RequestContext<'_>,
+    provider: Option<&str>,
+) -> Result<Outcome, Failure> {
     if !ctx.csrf_verified() {
         return Err(Failure::MissingCsrf);
     }
@@ -14,6 +17,7 @@ pub(super) async fn post(ctx: &RequestContext<'_>, provider: Option<&str>) -> Re
     };
     match super::find(ctx, Some(id))? {
         Provider::Email(p) => super::email::sign_in(ctx, p.as_ref()).await,
+        Provider::OAuth(p) => super::oauth::sign_in(ctx, p.as_ref()).await,
         // Credentials post straight to their callback; Auth.js sends a stray
         // sign-in POST back to the sign-in page.
         Provider::Credentials(_) => {

@@ -88,7 +88,10 @@ pub(super) async fn read(ctx: &RequestContext<'_>, update: Option<&Value>) -> Se
             };
         }
         Err(e) => {
-            log_error(LogCode::JwtSessionError, &format!("jwt callback failed: {}", describe(&*e)));
+            log_error(
+                LogCode::JwtSessionError,
+                &format!("jwt callback failed: {}", describe(&*e)),
+            );
             return SessionRead {
                 data: None,
                 cookies: clear(ctx),
@@ -115,7 +118,10 @@ pub(super) async fn read(ctx: &RequestContext<'_>, update: Option<&Value>) -> Se
     {
         Ok(d) => d,
         Err(e) => {
-            log_error(LogCode::SessionError, &format!("session callback failed: {}", describe(&*e)));
+            log_error(
+                LogCode::SessionError,
+                &format!("session callback failed: {}", describe(&*e)),
+            );
             return SessionRead::default();
         }
     };

@@ -1,0 +1,155 @@
+//! A valid OAuth access token for a linked account, refreshed with the stored
+//! refresh token when it has expired — once per account, however many
+//! requests ask at the same time — and saved back through the adapter.
+//! (Auth.js leaves this to every application; it is its most requested
+//! missing feature.)
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, Weak};
+
+use chrono::Utc;
+
+use crate::actions::apply_tokens;
+use crate::adapter::AdapterError;
+use crate::auth::Auth;
+use crate::oauth::OAuthError;
+use crate::provider::Provider;
+
+/// Tokens this close to expiry are refreshed already.
+const EXPIRY_MARGIN_SECS: i64 = 60;
+
+/// Why no access token could be had.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum AccessTokenError {
+    /// The engine has no adapter, so no tokens are stored.
+    NoAdapter,
+    /// No OAuth provider has this id.
+    UnknownProvider(String),
+    /// The account is not linked.
+    NotLinked,
+    /// The token expired and there is no refresh token to renew it.
+    NoRefreshToken,
+    /// The provider refused or failed the refresh.
+    Refresh(OAuthError),
+    /// The adapter failed.
+    Adapter(AdapterError),
+}
+
+impl fmt::Display for AccessTokenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NoAdapter => {
+                f.write_str("no adapter is configured, so no OAuth tokens are stored")
+            }
+            Self::UnknownProvider(id) => write!(f, "no OAuth provider with id {id:?}"),
+            Self::NotLinked => f.write_str("the account is not linked"),
+            Self::NoRefreshToken => {
+                f.write_str("the access token expired and there is no refresh token")
+            }
+            Self::Refresh(e) => write!(f, "refreshing the access token failed: {e}"),
+            Self::Adapter(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for AccessTokenError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Refresh(e) => Some(e),
+            Self::Adapter(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// One lock per account being refreshed; entries die with their last user.
+#[derive(Default)]
+pub(crate) struct RefreshLocks(Mutex<HashMap<(String, String), Weak<tokio::sync::Mutex<()>>>>);
+
+impl RefreshLocks {
+    fn lock_for(&self, key: (String, String)) -> Arc<tokio::sync::Mutex<()>> {
+        let mut map = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.retain(|_, weak| weak.strong_count() > 0);
+        if let Some(existing) = map.get(&key).and_then(Weak::upgrade) {
+            return existing;
+        }
+        let fresh = Arc::new(tokio::sync::Mutex::new(()));
+        map.insert(key, Arc::downgrade(&fresh));
+        fresh
+    }
+}
+
+impl Auth {
+    /// A valid access token for the account `(provider, provider_account_id)`.
+    ///
+    /// When the stored token has expired (or expires within a minute), it is
+    /// refreshed with the stored refresh token through the provider's token
+    /// endpoint, and the new tokens are saved with
+    /// [`Adapter::update_account`](crate::Adapter::update_account). Concurrent
+    /// calls for the same account wait for one refresh instead of racing (a
+    /// rotated refresh token can be used only once).
+    pub async fn access_token(
+        &self,
+        provider: &str,
+        provider_account_id: &str,
+    ) -> Result<String, AccessTokenError> {
+        let inner = self.inner();
+        let adapter = inner
+            .adapter
+            .as_deref()
+            .ok_or(AccessTokenError::NoAdapter)?;
+        let oauth = match inner.provider(provider) {
+            Some(Provider::OAuth(p)) => p.clone(),
+            _ => return Err(AccessTokenError::UnknownProvider(provider.to_owned())),
+        };
+        let lock = inner
+            .refresh_locks
+            .lock_for((provider.to_owned(), provider_account_id.to_owned()));
+        let _guard = lock.lock().await;
+
+        let mut account = adapter
+            .get_account(provider, provider_account_id)
+            .await
+            .map_err(AccessTokenError::Adapter)?
+            .ok_or(AccessTokenError::NotLinked)?;
+        let now = Utc::now().timestamp();
+        let fresh = account
+            .expires_at
+            .is_none_or(|at| at > now + EXPIRY_MARGIN_SECS);
+        if let (Some(token), true) = (&account.access_token, fresh) {
+            return Ok(token.clone());
+        }
+        let refresh_token = account
+            .refresh_token
+            .clone()
+            .ok_or(AccessTokenError::NoRefreshToken)?;
+        let mut tokens = oauth
+            .refresh(&refresh_token)
+            .await
+            .map_err(AccessTokenError::Refresh)?;
+        // Providers that do not rotate refresh tokens send none back.
+        if tokens.refresh_token.is_none() {
+            tokens.refresh_token = Some(refresh_token);
+        }
+        if tokens.id_token.is_none() {
+            tokens.id_token = account.id_token.clone();
+        }
+        apply_tokens(&mut account, &tokens);
+        let stored = adapter
+            .update_account(account)
+            .await
+            .map_err(AccessTokenError::Adapter)?
+            .ok_or(AccessTokenError::NotLinked)?;
+        stored.access_token.ok_or_else(|| {
+            AccessTokenError::Refresh(OAuthError::new(
+                crate::codes::LogCode::OauthGetAccessTokenError,
+                "the refresh answer had no access token",
+            ))
+        })
+    }
+}
