@@ -9,9 +9,7 @@ use async_trait::async_trait;
 use common::{Browser, ORIGIN, SECRET, builder, configured};
 use keyway_core::config::{CookieKey, CookieOverride};
 use keyway_core::provider::{BoxError, VerificationRequest};
-use keyway_core::{
-    Auth, EmailProvider, LogCode, Pages, Provider, SessionStrategy, WireMode,
-};
+use keyway_core::{Auth, EmailProvider, LogCode, Pages, Provider, SessionStrategy, WireMode};
 use keyway_memory::MemoryAdapter;
 
 // ---------- configuration refused at build time ----------
@@ -20,15 +18,31 @@ use keyway_memory::MemoryAdapter;
 fn config_without_secret_is_refused() {
     let e = Auth::builder().url(ORIGIN).build().expect_err("no secret");
     assert!(e.message().contains("AUTH_SECRET"), "{e}");
-    let e = Auth::builder().secret("short").url(ORIGIN).build().expect_err("short");
+    let e = Auth::builder()
+        .secret("short")
+        .url(ORIGIN)
+        .build()
+        .expect_err("short");
     assert!(e.message().contains("shorter"), "{e}");
 }
 
 #[test]
 fn config_without_origin_is_refused() {
-    let e = Auth::builder().secret(SECRET).build().expect_err("no origin");
-    assert!(e.message().contains("AUTH_URL") && e.message().contains("AUTH_TRUST_HOST"), "{e}");
-    assert!(Auth::builder().secret(SECRET).trust_host(true).build().is_ok());
+    let e = Auth::builder()
+        .secret(SECRET)
+        .build()
+        .expect_err("no origin");
+    assert!(
+        e.message().contains("AUTH_URL") && e.message().contains("AUTH_TRUST_HOST"),
+        "{e}"
+    );
+    assert!(
+        Auth::builder()
+            .secret(SECRET)
+            .trust_host(true)
+            .build()
+            .is_ok()
+    );
 }
 
 #[test]
@@ -50,25 +64,42 @@ fn credentials_with_database_sessions_needs_opt_in() {
         .build()
         .expect_err("credentials + database");
     assert_eq!(e.code(), Some(LogCode::CallbackCredentialsJwtError));
-    assert!(e.message().contains("allow_credentials_with_database_sessions"));
-    assert!(builder()
-        .adapter(Arc::new(MemoryAdapter::new()))
-        .session_strategy(SessionStrategy::Jwt)
-        .build()
-        .is_ok());
+    assert!(
+        e.message()
+            .contains("allow_credentials_with_database_sessions")
+    );
+    assert!(
+        builder()
+            .adapter(Arc::new(MemoryAdapter::new()))
+            .session_strategy(SessionStrategy::Jwt)
+            .build()
+            .is_ok()
+    );
 }
 
 #[test]
 fn bad_provider_ids_and_page_loops_are_refused() {
     let dup = builder().provider(keyway_credentials::credentials(|_| async { Ok(None) }));
-    assert!(dup.build().expect_err("duplicate id").message().contains("twice"));
-    let weird = builder().provider(keyway_credentials::credentials(|_| async { Ok(None) }).id("a/b"));
+    assert!(
+        dup.build()
+            .expect_err("duplicate id")
+            .message()
+            .contains("twice")
+    );
+    let weird =
+        builder().provider(keyway_credentials::credentials(|_| async { Ok(None) }).id("a/b"));
     assert!(weird.build().is_err());
     let looping = builder().pages(Pages {
         error: Some("/api/auth/error".into()),
         ..Pages::default()
     });
-    assert!(looping.build().expect_err("loop").message().contains("forever"));
+    assert!(
+        looping
+            .build()
+            .expect_err("loop")
+            .message()
+            .contains("forever")
+    );
     let offsite = builder().pages(Pages {
         sign_in: Some("https://evil.com/login".into()),
         ..Pages::default()
@@ -82,10 +113,18 @@ fn bad_provider_ids_and_page_loops_are_refused() {
 
 #[tokio::test]
 async fn unknown_actions_and_methods_answer_400() {
-    for (mode, body) in [(WireMode::AuthJs, "\"Bad request.\""), (WireMode::NextAuthV4, "")] {
+    for (mode, body) in [
+        (WireMode::AuthJs, "\"Bad request.\""),
+        (WireMode::NextAuthV4, ""),
+    ] {
         let (auth, _) = configured(SessionStrategy::Jwt, mode);
         let mut b = Browser::new(auth);
-        for path in ["/api/auth/foo", "/api/auth/session/extra", "/api/auth", "/elsewhere"] {
+        for path in [
+            "/api/auth/foo",
+            "/api/auth/session/extra",
+            "/api/auth",
+            "/elsewhere",
+        ] {
             let r = b.get(path).await;
             assert_eq!(r.status, 400, "{path}");
             if !body.is_empty() {
@@ -93,7 +132,12 @@ async fn unknown_actions_and_methods_answer_400() {
             }
         }
         let r = b
-            .send(http::Request::builder().method("PUT").uri("/api/auth/session"), bytes::Bytes::new())
+            .send(
+                http::Request::builder()
+                    .method("PUT")
+                    .uri("/api/auth/session"),
+                bytes::Bytes::new(),
+            )
             .await;
         assert_eq!(r.status, 400);
         let r = b.post_form("/api/auth/providers", &[]).await;
@@ -106,7 +150,9 @@ async fn oversized_and_malformed_bodies_are_refused_cleanly() {
     let (auth, _) = configured(SessionStrategy::Jwt, WireMode::AuthJs);
     let mut b = Browser::new(auth.clone());
     let big = "a".repeat(auth.max_body_bytes() + 1);
-    let r = b.post_form("/api/auth/callback/credentials", &[("x", big.as_str())]).await;
+    let r = b
+        .post_form("/api/auth/callback/credentials", &[("x", big.as_str())])
+        .await;
     assert_eq!(r.status, 413);
     let r = b
         .send(
@@ -130,12 +176,28 @@ async fn unknown_or_unusable_providers_go_to_the_configuration_page() {
     let (auth, _) = configured(SessionStrategy::Jwt, WireMode::AuthJs);
     let mut b = Browser::new(auth);
     let csrf = b.csrf().await;
-    let r = b.post_form("/api/auth/signin/nope", &[("csrfToken", csrf.as_str())]).await;
-    assert_eq!(r.location(), Some(format!("{ORIGIN}/api/auth/error?error=Configuration").as_str()));
+    let r = b
+        .post_form("/api/auth/signin/nope", &[("csrfToken", csrf.as_str())])
+        .await;
+    assert_eq!(
+        r.location(),
+        Some(format!("{ORIGIN}/api/auth/error?error=Configuration").as_str())
+    );
     let r = b.get("/api/auth/callback/credentials").await;
-    assert_eq!(r.location(), Some(format!("{ORIGIN}/api/auth/error?error=Configuration").as_str()));
-    let r = b.post_form("/api/auth/signin/credentials", &[("csrfToken", csrf.as_str())]).await;
-    assert_eq!(r.location(), Some(format!("{ORIGIN}/api/auth/signin").as_str()));
+    assert_eq!(
+        r.location(),
+        Some(format!("{ORIGIN}/api/auth/error?error=Configuration").as_str())
+    );
+    let r = b
+        .post_form(
+            "/api/auth/signin/credentials",
+            &[("csrfToken", csrf.as_str())],
+        )
+        .await;
+    assert_eq!(
+        r.location(),
+        Some(format!("{ORIGIN}/api/auth/signin").as_str())
+    );
 }
 
 // ---------- hosts ----------
@@ -145,11 +207,16 @@ async fn spoofed_host_changes_nothing_with_a_configured_url() {
     let (auth, _) = configured(SessionStrategy::Jwt, WireMode::AuthJs);
     let mut b = Browser::new(auth);
     b.extra_headers.push(("Host".into(), "evil.com".into()));
-    b.extra_headers.push(("X-Forwarded-Host".into(), "evil.com".into()));
-    b.extra_headers.push(("X-Forwarded-Proto".into(), "https".into()));
+    b.extra_headers
+        .push(("X-Forwarded-Host".into(), "evil.com".into()));
+    b.extra_headers
+        .push(("X-Forwarded-Proto".into(), "https".into()));
     let r = b.sign_in("wonderland").await;
     assert_eq!(r.location(), Some(format!("{ORIGIN}/dashboard").as_str()));
-    assert!(r.set_cookie("authjs.session-token").is_some(), "no __Secure- prefix from a header");
+    assert!(
+        r.set_cookie("authjs.session-token").is_some(),
+        "no __Secure- prefix from a header"
+    );
     let r = b.get("/api/auth/providers").await;
     assert!(!r.body.contains("evil.com"));
 }
@@ -162,13 +229,25 @@ async fn trusted_host_uses_forwarded_headers_and_secure_cookies() {
         .build()
         .expect("config");
     let mut b = Browser::new(auth);
-    b.extra_headers.push(("Host".into(), "internal:8080".into()));
-    b.extra_headers.push(("X-Forwarded-Host".into(), "app.example.com".into()));
-    b.extra_headers.push(("X-Forwarded-Proto".into(), "https".into()));
+    b.extra_headers
+        .push(("Host".into(), "internal:8080".into()));
+    b.extra_headers
+        .push(("X-Forwarded-Host".into(), "app.example.com".into()));
+    b.extra_headers
+        .push(("X-Forwarded-Proto".into(), "https".into()));
     let r = b.get("/api/auth/csrf").await;
-    let csrf = r.set_cookie("__Host-authjs.csrf-token").expect("__Host- prefix");
-    assert!(csrf.ends_with("; Path=/; HttpOnly; Secure; SameSite=Lax"), "{csrf}");
-    assert!(r.set_cookie("__Secure-authjs.callback-url").expect("callback").contains("https%3A%2F%2Fapp.example.com"));
+    let csrf = r
+        .set_cookie("__Host-authjs.csrf-token")
+        .expect("__Host- prefix");
+    assert!(
+        csrf.ends_with("; Path=/; HttpOnly; Secure; SameSite=Lax"),
+        "{csrf}"
+    );
+    assert!(
+        r.set_cookie("__Secure-authjs.callback-url")
+            .expect("callback")
+            .contains("https%3A%2F%2Fapp.example.com")
+    );
 }
 
 #[tokio::test]
@@ -188,7 +267,10 @@ async fn cookie_overrides_apply() {
     let r = b.sign_in("wonderland").await;
     let set = r.set_cookie("app.session").expect("renamed cookie");
     assert!(set.contains("Domain=example.com"), "{set}");
-    assert_eq!(b.get("/api/auth/session").await.json()["user"]["name"], "Alice Liddell");
+    assert_eq!(
+        b.get("/api/auth/session").await.json()["user"]["name"],
+        "Alice Liddell"
+    );
 }
 
 #[tokio::test]
@@ -204,7 +286,11 @@ async fn secret_rotation_keeps_sessions() {
         .expect("config");
     b.auth = rotated;
     let r = b.get("/api/auth/session").await;
-    assert_eq!(r.json()["user"]["email"], "alice@example.com", "old secret still verifies");
+    assert_eq!(
+        r.json()["user"]["email"],
+        "alice@example.com",
+        "old secret still verifies"
+    );
     let only_new = Auth::builder()
         .secret("the-new-secret-value-0123456789abcdef")
         .url(ORIGIN)
@@ -212,7 +298,11 @@ async fn secret_rotation_keeps_sessions() {
         .expect("config");
     b.auth = only_new;
     let r = b.get("/api/auth/session").await;
-    assert_eq!(r.json()["user"]["email"], "alice@example.com", "re-issued with the new secret");
+    assert_eq!(
+        r.json()["user"]["email"],
+        "alice@example.com",
+        "re-issued with the new secret"
+    );
 }
 
 // ---------- logging ----------
@@ -256,13 +346,27 @@ async fn tampered_token_is_logged_once_as_jwt_session_error() {
     let mut chars: Vec<char> = token.chars().collect();
     let i = chars.len() - 5;
     chars[i] = if chars[i] == 'A' { 'B' } else { 'A' };
-    b.jar.insert("authjs.session-token".into(), chars.into_iter().collect());
+    b.jar
+        .insert("authjs.session-token".into(), chars.into_iter().collect());
     let r = b.get("/api/auth/session").await;
     assert_eq!(r.body, "null");
-    assert!(r.set_cookie("authjs.session-token").expect("cleared").contains("Max-Age=0"));
+    assert!(
+        r.set_cookie("authjs.session-token")
+            .expect("cleared")
+            .contains("Max-Age=0")
+    );
     let text = logs.text();
-    assert_eq!(text.matches("JWT_SESSION_ERROR").count(), 2, "code field + message, one line: {text}");
-    assert_eq!(text.lines().filter(|l| l.contains("JWT_SESSION_ERROR")).count(), 1);
+    assert_eq!(
+        text.matches("JWT_SESSION_ERROR").count(),
+        2,
+        "code field + message, one line: {text}"
+    );
+    assert_eq!(
+        text.lines()
+            .filter(|l| l.contains("JWT_SESSION_ERROR"))
+            .count(),
+        1
+    );
     assert!(text.contains("docs/src/reference/log-codes.md#jwt_session_error"));
     assert!(!text.contains(SECRET));
 }
@@ -274,14 +378,29 @@ async fn failing_authorize_is_logged_with_its_cause() {
     let mut b = Browser::new(auth);
     let csrf = b.csrf().await;
     let r = b
-        .post_form("/api/auth/callback/credentials", &[("csrfToken", csrf.as_str()), ("username", "broken")])
+        .post_form(
+            "/api/auth/callback/credentials",
+            &[("csrfToken", csrf.as_str()), ("username", "broken")],
+        )
         .await;
-    assert_eq!(r.location(), Some(format!("{ORIGIN}/api/auth/error?error=Configuration").as_str()));
+    assert_eq!(
+        r.location(),
+        Some(format!("{ORIGIN}/api/auth/error?error=Configuration").as_str())
+    );
     let text = logs.text();
-    assert!(text.contains("CALLBACK_CREDENTIALS_HANDLER_ERROR"), "{text}");
-    assert!(text.contains("the user store is down"), "cause logged: {text}");
+    assert!(
+        text.contains("CALLBACK_CREDENTIALS_HANDLER_ERROR"),
+        "{text}"
+    );
+    assert!(
+        text.contains("the user store is down"),
+        "cause logged: {text}"
+    );
     let page = b.get("/api/auth/error?error=Configuration").await;
-    assert!(!page.body.contains("the user store is down"), "never shown to the user");
+    assert!(
+        !page.body.contains("the user store is down"),
+        "never shown to the user"
+    );
 }
 
 // ---------- snapshots of the JSON actions ----------
@@ -296,7 +415,10 @@ async fn json_actions_snapshots() {
         .expect("config");
     let mut b = Browser::new(auth);
     let providers = b.get("/api/auth/providers").await;
-    assert!(providers.set_cookies().is_empty(), "providers carries no cookies");
+    assert!(
+        providers.set_cookies().is_empty(),
+        "providers carries no cookies"
+    );
     insta::assert_snapshot!("providers", providers.body);
     let csrf = b.get("/api/auth/csrf").await;
     let token = csrf.json()["csrfToken"].as_str().expect("token").to_owned();
@@ -325,7 +447,10 @@ impl EmailProvider for Mailbox {
     fn name(&self) -> &str {
         "Email"
     }
-    async fn send_verification_request(&self, request: &VerificationRequest<'_>) -> Result<(), BoxError> {
+    async fn send_verification_request(
+        &self,
+        request: &VerificationRequest<'_>,
+    ) -> Result<(), BoxError> {
         if self.fail.load(std::sync::atomic::Ordering::SeqCst) {
             return Err("connection refused by the mail server".into());
         }
@@ -360,7 +485,11 @@ async fn email_link_signs_in_once() {
     let r = b
         .post_form(
             "/api/auth/signin/email",
-            &[("csrfToken", csrf.as_str()), ("email", " Bob@Example.com "), ("callbackUrl", "/inbox")],
+            &[
+                ("csrfToken", csrf.as_str()),
+                ("email", " Bob@Example.com "),
+                ("callbackUrl", "/inbox"),
+            ],
         )
         .await;
     assert_eq!(
@@ -378,7 +507,9 @@ async fn email_link_signs_in_once() {
         .map(|(_, v)| v.into_owned())
         .expect("token");
     assert!(
-        memory.stored_verification_token("bob@example.com", &token).is_none(),
+        memory
+            .stored_verification_token("bob@example.com", &token)
+            .is_none(),
         "the plain token is never stored"
     );
 
@@ -390,7 +521,10 @@ async fn email_link_signs_in_once() {
 
     let mut other = Browser::new(b.auth.clone());
     let r = other.get(&path_of(&link)).await;
-    assert_eq!(r.location(), Some(format!("{ORIGIN}/api/auth/error?error=Verification").as_str()));
+    assert_eq!(
+        r.location(),
+        Some(format!("{ORIGIN}/api/auth/error?error=Verification").as_str())
+    );
     let page = other.get("/api/auth/error?error=Verification").await;
     assert_eq!(page.status, 403);
 }
@@ -399,20 +533,34 @@ async fn email_link_signs_in_once() {
 async fn failed_send_leaves_no_usable_token() {
     let (logs, _guard) = capture();
     let mailbox = Arc::new(Mailbox::default());
-    mailbox.fail.store(true, std::sync::atomic::Ordering::SeqCst);
+    mailbox
+        .fail
+        .store(true, std::sync::atomic::Ordering::SeqCst);
     let memory = MemoryAdapter::new();
     let mut b = Browser::new(email_auth(mailbox, memory.clone()));
     let csrf = b.csrf().await;
     let r = b
-        .post_form("/api/auth/signin/email", &[("csrfToken", csrf.as_str()), ("email", "c@example.com")])
+        .post_form(
+            "/api/auth/signin/email",
+            &[("csrfToken", csrf.as_str()), ("email", "c@example.com")],
+        )
         .await;
-    assert_eq!(r.location(), Some(format!("{ORIGIN}/api/auth/signin?error=EmailSignin").as_str()));
+    assert_eq!(
+        r.location(),
+        Some(format!("{ORIGIN}/api/auth/signin?error=EmailSignin").as_str())
+    );
     assert_eq!(memory.verification_token_count(), 0);
     assert!(logs.text().contains("SEND_VERIFICATION_EMAIL_ERROR"));
     let r = b
-        .post_form("/api/auth/signin/email", &[("csrfToken", csrf.as_str()), ("email", "not-an-email")])
+        .post_form(
+            "/api/auth/signin/email",
+            &[("csrfToken", csrf.as_str()), ("email", "not-an-email")],
+        )
         .await;
-    assert_eq!(r.location(), Some(format!("{ORIGIN}/api/auth/signin?error=EmailSignin").as_str()));
+    assert_eq!(
+        r.location(),
+        Some(format!("{ORIGIN}/api/auth/signin?error=EmailSignin").as_str())
+    );
     assert!(logs.text().contains("SIGNIN_EMAIL_ERROR"));
 }
 
@@ -422,11 +570,15 @@ async fn failed_send_leaves_no_usable_token() {
 async fn pages_follow_accept_language_and_custom_pages() {
     let (auth, _) = configured(SessionStrategy::Jwt, WireMode::AuthJs);
     let mut b = Browser::new(auth);
-    b.extra_headers.push(("Accept-Language".into(), "ko-KR,ko;q=0.9,en;q=0.5".into()));
+    b.extra_headers
+        .push(("Accept-Language".into(), "ko-KR,ko;q=0.9,en;q=0.5".into()));
     let r = b.get("/api/auth/signin?error=CredentialsSignin").await;
     assert_eq!(r.status, 200);
     assert!(r.body.contains("lang=\"ko\""), "Korean page");
-    assert!(r.set_cookie("authjs.csrf-token").is_some(), "pages mint the csrf cookie");
+    assert!(
+        r.set_cookie("authjs.csrf-token").is_some(),
+        "pages mint the csrf cookie"
+    );
 
     let custom = builder()
         .pages(Pages {
@@ -437,13 +589,21 @@ async fn pages_follow_accept_language_and_custom_pages() {
         .build()
         .expect("config");
     let mut b = Browser::new(custom);
-    let r = b.get("/api/auth/signin?callbackUrl=%2Fdash&error=SessionRequired").await;
+    let r = b
+        .get("/api/auth/signin?callbackUrl=%2Fdash&error=SessionRequired")
+        .await;
     assert_eq!(
         r.location(),
         Some(format!("{ORIGIN}/login?callbackUrl=http%3A%2F%2F127.0.0.1%3A3000%2Fdash&error=SessionRequired").as_str())
     );
     let r = b.get("/api/auth/error?error=AccessDenied").await;
-    assert_eq!(r.location(), Some(format!("{ORIGIN}/oops?error=AccessDenied").as_str()));
+    assert_eq!(
+        r.location(),
+        Some(format!("{ORIGIN}/oops?error=AccessDenied").as_str())
+    );
     let r = b.sign_in("nope").await;
-    assert_eq!(r.location(), Some(format!("{ORIGIN}/login?error=CredentialsSignin&code=credentials").as_str()));
+    assert_eq!(
+        r.location(),
+        Some(format!("{ORIGIN}/login?error=CredentialsSignin&code=credentials").as_str())
+    );
 }

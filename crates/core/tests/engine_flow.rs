@@ -23,7 +23,11 @@ impl Callbacks for RenameOnUpdate {
         mut token: Claims,
         params: &JwtParams<'_>,
     ) -> Result<Option<Claims>, keyway_core::provider::BoxError> {
-        if let Some(name) = params.session.and_then(|s| s.get("name")).and_then(|v| v.as_str()) {
+        if let Some(name) = params
+            .session
+            .and_then(|s| s.get("name"))
+            .and_then(|v| v.as_str())
+        {
             token.insert("name".into(), name.into());
         }
         Ok(Some(token))
@@ -88,7 +92,10 @@ async fn journey(strategy: SessionStrategy, mode: WireMode) {
     // Read.
     let res = browser.get("/api/auth/session").await;
     assert_eq!(res.status, 200);
-    assert_eq!(res.header("cache-control"), Some("private, no-cache, no-store"));
+    assert_eq!(
+        res.header("cache-control"),
+        Some("private, no-cache, no-store")
+    );
     let body = res.json();
     assert_eq!(body["user"]["name"], "Alice Liddell");
     assert_eq!(body["user"]["email"], "alice@example.com");
@@ -105,7 +112,11 @@ async fn journey(strategy: SessionStrategy, mode: WireMode) {
         )
         .await;
     assert_eq!(res.status, 200);
-    assert_eq!(res.header("cache-control"), None, "no cache headers on update");
+    assert_eq!(
+        res.header("cache-control"),
+        None,
+        "no cache headers on update"
+    );
     assert_eq!(res.json()["user"]["name"], "Alice Updated");
     if strategy == SessionStrategy::Jwt {
         // The token itself now carries the new name.
@@ -131,7 +142,11 @@ async fn journey(strategy: SessionStrategy, mode: WireMode) {
 
     // Signed out.
     let res = browser.get("/api/auth/session").await;
-    let empty = if mode == WireMode::AuthJs { "null" } else { "{}" };
+    let empty = if mode == WireMode::AuthJs {
+        "null"
+    } else {
+        "{}"
+    };
     assert_eq!(res.body, empty);
 }
 

@@ -28,11 +28,18 @@ async fn inv1_csrf_cookie_and_checks() {
     let (auth, _) = configured(SessionStrategy::Jwt, WireMode::AuthJs);
     let mut b = Browser::new(auth);
     let token = b.csrf().await;
-    let cookie = b.cookie("authjs.csrf-token").expect("csrf cookie").replace("%7C", "|");
+    let cookie = b
+        .cookie("authjs.csrf-token")
+        .expect("csrf cookie")
+        .replace("%7C", "|");
     let (t, h) = cookie.split_once('|').expect("token|hash");
     assert_eq!(t, token);
     assert!(t.len() == 64 && h.len() == 64);
-    assert!(cookie.bytes().all(|c| c == b'|' || c.is_ascii_digit() || (b'a'..=b'f').contains(&c)));
+    assert!(
+        cookie
+            .bytes()
+            .all(|c| c == b'|' || c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+    );
     assert_eq!(h, hex(&Sha256::digest(format!("{t}{SECRET}"))));
 
     // Credentials callback without / with a wrong token.
@@ -52,9 +59,15 @@ async fn inv1_csrf_cookie_and_checks() {
     }
     // Sign-out and sign-in POSTs.
     let r = b.post_form("/api/auth/signout", &[]).await;
-    assert_eq!(r.location(), Some(format!("{ORIGIN}/api/auth/signin?error=Default").as_str()));
+    assert_eq!(
+        r.location(),
+        Some(format!("{ORIGIN}/api/auth/signin?error=Default").as_str())
+    );
     let r = b.post_form("/api/auth/signin/credentials", &[]).await;
-    assert_eq!(r.location(), Some(format!("{ORIGIN}/api/auth/signin?error=Default").as_str()));
+    assert_eq!(
+        r.location(),
+        Some(format!("{ORIGIN}/api/auth/signin?error=Default").as_str())
+    );
     // Session update.
     let r = b
         .post_json("/api/auth/session", serde_json::json!({ "data": {} }))
@@ -64,7 +77,10 @@ async fn inv1_csrf_cookie_and_checks() {
     let r = b
         .post_form(&format!("/api/auth/signout?csrfToken={token}"), &[])
         .await;
-    assert_eq!(r.location(), Some(format!("{ORIGIN}/api/auth/signin?error=Default").as_str()));
+    assert_eq!(
+        r.location(),
+        Some(format!("{ORIGIN}/api/auth/signin?error=Default").as_str())
+    );
 }
 
 #[tokio::test]
@@ -73,10 +89,18 @@ async fn inv1_csrf_failures_in_v4_mode() {
     let mut b = Browser::new(auth);
     b.csrf().await;
     let r = b.post_form("/api/auth/signout", &[]).await;
-    assert_eq!(r.location(), Some(format!("{ORIGIN}/api/auth/signout?csrf=true").as_str()));
+    assert_eq!(
+        r.location(),
+        Some(format!("{ORIGIN}/api/auth/signout?csrf=true").as_str())
+    );
     let r = b.post_form("/api/auth/callback/credentials", &[]).await;
-    assert_eq!(r.location(), Some(format!("{ORIGIN}/api/auth/signin?csrf=true").as_str()));
-    let r = b.post_json("/api/auth/session", serde_json::json!({})).await;
+    assert_eq!(
+        r.location(),
+        Some(format!("{ORIGIN}/api/auth/signin?csrf=true").as_str())
+    );
+    let r = b
+        .post_json("/api/auth/session", serde_json::json!({}))
+        .await;
     assert_eq!((r.status.as_u16(), r.body.as_str()), (400, "{}"));
 }
 
@@ -90,7 +114,10 @@ async fn inv2_empty_session_and_cache_headers() {
         assert_eq!(r.status, 200);
         assert_eq!(r.body, body);
         assert_eq!(r.header("content-type"), Some("application/json"));
-        assert_eq!(r.header("cache-control"), Some("private, no-cache, no-store"));
+        assert_eq!(
+            r.header("cache-control"),
+            Some("private, no-cache, no-store")
+        );
         assert_eq!(r.header("expires"), Some("0"));
         assert_eq!(r.header("pragma"), Some("no-cache"));
     }
@@ -144,10 +171,17 @@ async fn inv4_every_read_reissues() {
     let when = chrono::DateTime::parse_from_rfc2822(&expires.replace("GMT", "+0000"))
         .expect("IMF-fixdate");
     let delta = when.with_timezone(&Utc) - (Utc::now() + Duration::days(30));
-    assert!(delta.num_seconds().abs() <= 5, "Expires = now + 30 d: {expires}");
+    assert!(
+        delta.num_seconds().abs() <= 5,
+        "Expires = now + 30 d: {expires}"
+    );
     let body_expires = r.json()["expires"].as_str().expect("expires").to_owned();
     let body_when = chrono::DateTime::parse_from_rfc3339(&body_expires).expect("iso");
-    assert_eq!(body_when.timestamp(), when.timestamp(), "body and cookie agree");
+    assert_eq!(
+        body_when.timestamp(),
+        when.timestamp(),
+        "body and cookie agree"
+    );
 }
 
 /// Puts a large claim in the token, or removes it when the session update
@@ -161,7 +195,11 @@ impl Callbacks for Bulky {
         mut token: Claims,
         params: &JwtParams<'_>,
     ) -> Result<Option<Claims>, keyway_core::provider::BoxError> {
-        match params.session.and_then(|s| s.get("size")).and_then(|v| v.as_u64()) {
+        match params
+            .session
+            .and_then(|s| s.get("size"))
+            .and_then(|v| v.as_u64())
+        {
             Some(n) => {
                 token.insert("blob".into(), "x".repeat(n as usize).into());
             }
@@ -193,8 +231,14 @@ async fn inv5_chunking_through_the_engine() {
         .iter()
         .map(|c| c.split('=').next().unwrap_or_default().to_owned())
         .collect();
-    assert!(names.contains(&"authjs.session-token.0".to_owned()), "{names:?}");
-    assert!(names.contains(&"authjs.session-token.1".to_owned()), "{names:?}");
+    assert!(
+        names.contains(&"authjs.session-token.0".to_owned()),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"authjs.session-token.1".to_owned()),
+        "{names:?}"
+    );
     for c in r.set_cookies() {
         assert!(c.len() <= 4096, "each cookie fits a browser: {}", c.len());
     }
@@ -210,10 +254,31 @@ async fn inv5_chunking_through_the_engine() {
         )
         .await;
     let cookies = r.set_cookies();
-    assert!(cookies.iter().any(|c| c.starts_with("authjs.session-token.0=; Max-Age=0")), "{cookies:?}");
-    assert!(cookies.iter().any(|c| c.starts_with("authjs.session-token.1=; Max-Age=0")), "{cookies:?}");
-    assert!(cookies.iter().any(|c| c.starts_with("authjs.session-token=eyJ")), "{cookies:?}");
-    assert_eq!(b.jar.keys().filter(|k| k.starts_with("authjs.session-token")).count(), 1);
+    assert!(
+        cookies
+            .iter()
+            .any(|c| c.starts_with("authjs.session-token.0=; Max-Age=0")),
+        "{cookies:?}"
+    );
+    assert!(
+        cookies
+            .iter()
+            .any(|c| c.starts_with("authjs.session-token.1=; Max-Age=0")),
+        "{cookies:?}"
+    );
+    assert!(
+        cookies
+            .iter()
+            .any(|c| c.starts_with("authjs.session-token=eyJ")),
+        "{cookies:?}"
+    );
+    assert_eq!(
+        b.jar
+            .keys()
+            .filter(|k| k.starts_with("authjs.session-token"))
+            .count(),
+        1
+    );
 }
 
 /// Counts `update_session` and `delete_session` calls on a memory adapter.
@@ -259,7 +324,10 @@ impl Adapter for Counting {
     async fn create_session(&self, s: Session) -> AdapterResult<Session> {
         self.inner.create_session(s).await
     }
-    async fn get_session_and_user(&self, t: &SessionToken) -> AdapterResult<Option<(Session, User)>> {
+    async fn get_session_and_user(
+        &self,
+        t: &SessionToken,
+    ) -> AdapterResult<Option<(Session, User)>> {
         self.inner.get_session_and_user(t).await
     }
     async fn update_session(&self, u: SessionUpdate) -> AdapterResult<Option<Session>> {
@@ -270,10 +338,17 @@ impl Adapter for Counting {
         self.deletes.fetch_add(1, Ordering::SeqCst);
         self.inner.delete_session(t).await
     }
-    async fn create_verification_token(&self, t: VerificationToken) -> AdapterResult<VerificationToken> {
+    async fn create_verification_token(
+        &self,
+        t: VerificationToken,
+    ) -> AdapterResult<VerificationToken> {
         self.inner.create_verification_token(t).await
     }
-    async fn use_verification_token(&self, i: &str, t: &str) -> AdapterResult<Option<VerificationToken>> {
+    async fn use_verification_token(
+        &self,
+        i: &str,
+        t: &str,
+    ) -> AdapterResult<Option<VerificationToken>> {
         self.inner.use_verification_token(i, t).await
     }
 }
@@ -293,9 +368,16 @@ async fn inv6_database_session_throttling_and_expiry() {
     for _ in 0..3 {
         let r = b.get("/api/auth/session").await;
         assert_eq!(r.json()["user"]["email"], "alice@example.com");
-        assert!(r.set_cookie("authjs.session-token").is_some(), "cookie re-set on every read");
+        assert!(
+            r.set_cookie("authjs.session-token").is_some(),
+            "cookie re-set on every read"
+        );
     }
-    assert_eq!(adapter.updates.load(Ordering::SeqCst), 0, "fresh session: no update within updateAge");
+    assert_eq!(
+        adapter.updates.load(Ordering::SeqCst),
+        0,
+        "fresh session: no update within updateAge"
+    );
 
     // Pretend the session was last extended 25 h ago.
     let stale = Utc::now() + Duration::days(30) - Duration::hours(25);
@@ -307,17 +389,27 @@ async fn inv6_database_session_throttling_and_expiry() {
     b.get("/api/auth/session").await;
     assert_eq!(adapter.updates.load(Ordering::SeqCst), 1, "extended once");
     let row = adapter.inner.stored_session(&token).expect("row");
-    assert!(row.expires > Utc::now() + Duration::days(29), "moved to now + maxAge");
+    assert!(
+        row.expires > Utc::now() + Duration::days(29),
+        "moved to now + maxAge"
+    );
 
     // Expired: deleted and the cookie cleared.
     adapter
         .inner
-        .update_session(SessionUpdate::expires(token.clone(), Utc::now() - Duration::seconds(1)))
+        .update_session(SessionUpdate::expires(
+            token.clone(),
+            Utc::now() - Duration::seconds(1),
+        ))
         .await
         .expect("update");
     let r = b.get("/api/auth/session").await;
     assert_eq!(r.body, "null");
-    assert!(r.set_cookie("authjs.session-token").expect("cleared").contains("Max-Age=0"));
+    assert!(
+        r.set_cookie("authjs.session-token")
+            .expect("cleared")
+            .contains("Max-Age=0")
+    );
     assert_eq!(adapter.deletes.load(Ordering::SeqCst), 1);
     assert!(adapter.inner.stored_session(&token).is_none());
 }
@@ -380,7 +472,12 @@ async fn inv8_credentials_refusals() {
     let r = b
         .post_form(
             "/api/auth/callback/credentials",
-            &[("csrfToken", csrf.as_str()), ("username", "alice"), ("password", "x"), ("json", "true")],
+            &[
+                ("csrfToken", csrf.as_str()),
+                ("username", "alice"),
+                ("password", "x"),
+                ("json", "true"),
+            ],
         )
         .await;
     assert_eq!(r.status, 401);
@@ -389,7 +486,10 @@ async fn inv8_credentials_refusals() {
         format!("{ORIGIN}/api/auth/error?error=CredentialsSignin&provider=credentials")
     );
     let r = b.get("/api/auth/error?error=CredentialsSignin").await;
-    assert_eq!(r.location(), Some(format!("{ORIGIN}/api/auth/signin?error=CredentialsSignin").as_str()));
+    assert_eq!(
+        r.location(),
+        Some(format!("{ORIGIN}/api/auth/signin?error=CredentialsSignin").as_str())
+    );
 }
 
 // 10. Redirect callback default: relative → origin + path; same origin kept;
@@ -411,21 +511,41 @@ async fn inv10_redirects_stay_on_the_site() {
         b.sign_in("wonderland").await;
         let csrf = b.csrf().await;
         let r = b
-            .post_form("/api/auth/signout", &[("csrfToken", csrf.as_str()), ("callbackUrl", input)])
+            .post_form(
+                "/api/auth/signout",
+                &[("csrfToken", csrf.as_str()), ("callbackUrl", input)],
+            )
             .await;
-        assert_eq!(r.location(), Some(expected.as_str()), "callbackUrl {input:?}");
+        assert_eq!(
+            r.location(),
+            Some(expected.as_str()),
+            "callbackUrl {input:?}"
+        );
     }
     // A hostile callback-url cookie never turns into an error or a redirect
     // off the site.
     let mut b = Browser::new(auth.clone());
-    b.jar.insert("authjs.callback-url".into(), "https%3A%2F%2Fevil.com%2F".into());
-    for path in ["/api/auth/session", "/api/auth/csrf", "/api/auth/signin", "/api/auth/providers"] {
+    b.jar.insert(
+        "authjs.callback-url".into(),
+        "https%3A%2F%2Fevil.com%2F".into(),
+    );
+    for path in [
+        "/api/auth/session",
+        "/api/auth/csrf",
+        "/api/auth/signin",
+        "/api/auth/providers",
+    ] {
         let r = b.get(path).await;
         assert!(r.status.is_success(), "{path}: {}", r.status);
     }
-    assert_eq!(b.cookie("authjs.callback-url"), Some("http%3A%2F%2F127.0.0.1%3A3000"));
+    assert_eq!(
+        b.cookie("authjs.callback-url"),
+        Some("http%3A%2F%2F127.0.0.1%3A3000")
+    );
     let csrf = b.csrf().await;
-    let r = b.post_form("/api/auth/signout", &[("csrfToken", csrf.as_str())]).await;
+    let r = b
+        .post_form("/api/auth/signout", &[("csrfToken", csrf.as_str())])
+        .await;
     assert_eq!(r.location(), Some(ORIGIN));
 }
 
@@ -437,15 +557,24 @@ async fn inv11_redirect_as_json_in_every_mode() {
         // Header switch.
         let (auth, _) = configured(SessionStrategy::Jwt, mode);
         let mut b = Browser::new(auth.clone());
-        b.extra_headers.push(("X-Auth-Return-Redirect".into(), "1".into()));
+        b.extra_headers
+            .push(("X-Auth-Return-Redirect".into(), "1".into()));
         let r = b.sign_in("wonderland").await;
         assert_eq!(r.status, 200, "{mode:?}");
         assert_eq!(r.header("content-type"), Some("application/json"));
         assert_eq!(r.json()["url"], format!("{ORIGIN}/dashboard"));
-        assert!(r.set_cookie(&format!("{p}.session-token")).is_some(), "cookies kept");
+        assert!(
+            r.set_cookie(&format!("{p}.session-token")).is_some(),
+            "cookies kept"
+        );
         let r = b.sign_in("wrong").await;
         assert_eq!(r.status, if mode == WireMode::AuthJs { 200 } else { 401 });
-        assert!(r.json()["url"].as_str().expect("url").contains("error=CredentialsSignin"));
+        assert!(
+            r.json()["url"]
+                .as_str()
+                .expect("url")
+                .contains("error=CredentialsSignin")
+        );
 
         // Body switch.
         let mut b = Browser::new(auth);
@@ -481,7 +610,11 @@ async fn inv12_error_page_statuses() {
     ] {
         let r = b.get(&format!("/api/auth/error?error={code}")).await;
         assert_eq!(r.status.as_u16(), status, "{code}");
-        assert!(r.header("content-type").expect("ct").starts_with("text/html"));
+        assert!(
+            r.header("content-type")
+                .expect("ct")
+                .starts_with("text/html")
+        );
         assert!(!r.body.contains("<script>"));
     }
     let r = b.get("/api/auth/error").await;

@@ -29,12 +29,17 @@ pub fn builder() -> AuthBuilder {
             return Err(Rejection::code("locked").into());
         }
         if user == "broken" {
-            return Err(keyway_core::AuthorizeError::Failed("the user store is down".into()));
+            return Err(keyway_core::AuthorizeError::Failed(
+                "the user store is down".into(),
+            ));
         }
         Ok((constant_time_eq(user, "alice") & constant_time_eq(pass, "wonderland")).then(alice))
     })
     .username_password();
-    Auth::builder().secret(SECRET).url(ORIGIN).provider(provider)
+    Auth::builder()
+        .secret(SECRET)
+        .url(ORIGIN)
+        .provider(provider)
 }
 
 /// A configuration for one strategy and wire mode (database uses a fresh
@@ -137,8 +142,11 @@ impl Browser {
     }
 
     pub async fn get(&mut self, path: &str) -> Resp {
-        self.send(Request::builder().method(Method::GET).uri(path), Bytes::new())
-            .await
+        self.send(
+            Request::builder().method(Method::GET).uri(path),
+            Bytes::new(),
+        )
+        .await
     }
 
     pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
