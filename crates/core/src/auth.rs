@@ -242,6 +242,19 @@ impl Auth {
         let json_bad_request = inner.wire.empty_session == "null";
         let Some((action, provider)) = request::parse_route(&inner.base_path, parts.uri.path())
         else {
+            if !parts.uri.path().starts_with(&inner.base_path) {
+                // The binding handed over a request outside the base path:
+                // the routes are mounted somewhere else than configured.
+                failure::log_error(
+                    crate::codes::LogCode::MissingNextauthApiRouteError,
+                    &format!(
+                        "a request for {:?} reached the engine, whose base path is {}: mount the \
+                         auth routes at the base path, or configure .base_path(...) to match",
+                        parts.uri.path().chars().take(200).collect::<String>(),
+                        inner.base_path
+                    ),
+                );
+            }
             return response::into_response(
                 failure::bad_request(json_bad_request, &parts.method),
                 false,
