@@ -64,12 +64,16 @@ impl std::error::Error for AccessTokenError {
     }
 }
 
+/// `(provider, provider_account_id)`.
+type AccountKey = (String, String);
+type RefreshLock = tokio::sync::Mutex<()>;
+
 /// One lock per account being refreshed; entries die with their last user.
 #[derive(Default)]
-pub(crate) struct RefreshLocks(Mutex<HashMap<(String, String), Weak<tokio::sync::Mutex<()>>>>);
+pub(crate) struct RefreshLocks(Mutex<HashMap<AccountKey, Weak<RefreshLock>>>);
 
 impl RefreshLocks {
-    fn lock_for(&self, key: (String, String)) -> Arc<tokio::sync::Mutex<()>> {
+    fn lock_for(&self, key: AccountKey) -> Arc<RefreshLock> {
         let mut map = self
             .0
             .lock()
@@ -78,7 +82,7 @@ impl RefreshLocks {
         if let Some(existing) = map.get(&key).and_then(Weak::upgrade) {
             return existing;
         }
-        let fresh = Arc::new(tokio::sync::Mutex::new(()));
+        let fresh = Arc::new(RefreshLock::new(()));
         map.insert(key, Arc::downgrade(&fresh));
         fresh
     }

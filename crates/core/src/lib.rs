@@ -4,9 +4,9 @@
 //! Auth.js's wire protocol.
 //!
 //! This crate holds
-//! - the [model](crate::model): users, accounts, sessions and verification tokens;
-//! - the [`Adapter`](crate::adapter::Adapter) trait every database implements;
-//! - the two public [error vocabularies](crate::codes) (log codes and `?error=` page codes);
+//! - the [model]: users, accounts, sessions and verification tokens;
+//! - the [`Adapter`] trait every database implements;
+//! - the two public [error vocabularies](codes) (log codes and `?error=` page codes);
 //! - the engine that serves every action under the base path (`/api/auth`).
 //!
 //! It depends on no web framework and no database: bindings (axum, actix-web,

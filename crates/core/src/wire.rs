@@ -1,7 +1,7 @@
 //! The wire mode: which Auth.js generation keyway looks like on the wire.
 //!
 //! Every difference between Auth.js v5 and next-auth v4 that the engine
-//! honours is one field of [`WireProfile`], read where it matters, so no
+//! honours is one field of a small internal table, read where it matters, so no
 //! action branches on the mode itself.
 
 use crate::cookies::{CHUNK_SIZE_AUTHJS, CHUNK_SIZE_NEXTAUTH_V4};
