@@ -11,6 +11,24 @@
 //!
 //! It depends on no web framework and no database: bindings (axum, actix-web,
 //! rocket) and adapters (SeaORM, Diesel, MongoDB, memory) build on it.
+//!
+//! ```
+//! use keyway_core::Auth;
+//!
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! let auth = Auth::builder()
+//!     .secret("a-long-random-secret-value-0123456789") // or .from_env(): AUTH_SECRET, AUTH_URL
+//!     .url("https://example.com")
+//!     .build()?;
+//!
+//! // A binding hands every request under /api/auth to the engine:
+//! let request = http::Request::get("/api/auth/session").body(bytes::Bytes::new())?;
+//! let response = auth.handle(request).await;
+//! assert_eq!(response.status(), 200);
+//! assert_eq!(response.body().as_ref(), b"null"); // nobody is signed in
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
 
 pub mod access_token;
 mod actions;
