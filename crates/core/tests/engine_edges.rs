@@ -607,3 +607,45 @@ async fn pages_follow_accept_language_and_custom_pages() {
         Some(format!("{ORIGIN}/login?error=CredentialsSignin&code=credentials").as_str())
     );
 }
+
+// ---------- signed-only JWS sessions ----------
+
+#[tokio::test(flavor = "current_thread")]
+async fn signed_jws_sessions_work_and_refuse_other_algorithms() {
+    use keyway_core::jwt::{JwsAlgorithm, TokenFormat};
+    let (logs, _guard) = capture();
+    let auth = builder()
+        .token_format(TokenFormat::signed(JwsAlgorithm::HS512))
+        .build()
+        .expect("config");
+    let mut b = Browser::new(auth);
+    b.sign_in("wonderland").await;
+    let token = b.cookie("authjs.session-token").expect("token").to_owned();
+    assert_eq!(token.split('.').count(), 3, "a compact JWS");
+    // Another service can verify it with the secret alone.
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS512);
+    validation.validate_exp = true;
+    let data = jsonwebtoken::decode::<serde_json::Value>(
+        &token,
+        &jsonwebtoken::DecodingKey::from_secret(SECRET.as_bytes()),
+        &validation,
+    )
+    .expect("verifies with the shared secret");
+    assert_eq!(data.claims["email"], "alice@example.com");
+    assert_eq!(
+        b.get("/api/auth/session").await.json()["user"]["name"],
+        "Alice Liddell"
+    );
+
+    // An HS256 token made with the same secret is refused: JWT_SESSION_ERROR.
+    let hs256 = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &data.claims,
+        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .expect("encode");
+    b.jar.insert("authjs.session-token".into(), hs256);
+    let r = b.get("/api/auth/session").await;
+    assert_eq!(r.body, "null");
+    assert!(logs.text().contains("JWT_SESSION_ERROR"));
+}
