@@ -1,0 +1,179 @@
+//! # keyway-sea-orm
+//!
+//! A [`keyway_core::Adapter`] that keeps users, accounts, sessions and
+//! verification tokens in SQLite, PostgreSQL or MySQL/MariaDB through
+//! [SeaORM](https://www.sea-ql.org/SeaORM/).
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), keyway_core::AdapterError> {
+//! use keyway_sea_orm::{SeaOrmAdapter, SeaOrmOptions};
+//!
+//! let adapter = SeaOrmAdapter::connect("sqlite://keyway.db", SeaOrmOptions::default()).await?;
+//! let adapter: std::sync::Arc<dyn keyway_core::Adapter> = std::sync::Arc::new(adapter);
+//! # Ok(()) }
+//! ```
+//!
+//! * **URLs**: `sqlite:` (`sqlite::memory:`, `sqlite://path/to/file.db`),
+//!   `postgres:`/`postgresql:`, `mysql:`/`mariadb:`.
+//! * **Features**: `sqlite`, `postgres`, `mysql` (all on by default) choose
+//!   which drivers are compiled.
+//! * **Tables**: `users`, `accounts`, `sessions`, `verification_tokens` and
+//!   `keyway_migrations`, created by [`SeaOrmAdapter::connect`] unless
+//!   [`SeaOrmOptions::migrate`] is off. Names and a prefix are configurable
+//!   ([`SeaOrmOptions::tables`], [`SeaOrmOptions::table_prefix`]).
+//! * **SQLite** connections enforce foreign keys (deleting a user cascades),
+//!   and file databases use WAL with a busy timeout.
+//! * **Single use**: [`Adapter::use_verification_token`](keyway_core::Adapter::use_verification_token)
+//!   fetches and deletes in one statement (`DELETE ... RETURNING`) on
+//!   PostgreSQL, SQLite 3.35+ and MariaDB 10.5+, and in a transaction with
+//!   `SELECT ... FOR UPDATE` on MySQL.
+//!
+//! No SeaORM or sqlx type appears in this crate's API, so its SeaORM version
+//! can change without breaking yours.
+
+#[cfg(not(any(feature = "sqlite", feature = "postgres", feature = "mysql")))]
+compile_error!("keyway-sea-orm needs at least one of the features `sqlite`, `postgres`, `mysql`");
+
+mod accounts;
+mod adapter;
+mod connect;
+mod error;
+#[cfg(feature = "testkit")]
+mod inspect;
+mod options;
+mod rows;
+mod schema;
+mod sessions;
+mod take;
+mod tokens;
+mod users;
+
+use std::fmt;
+
+use keyway_core::AdapterError;
+use sea_orm::{
+    DatabaseConnection, DatabaseTransaction, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
+};
+
+pub use connect::{Backend, redact_url};
+#[cfg(feature = "testkit")]
+pub use inspect::SqlInspector;
+pub use options::{MAX_TABLE_NAME_LEN, SeaOrmOptions, TableNames};
+
+use connect::Server;
+use error::ResultExt;
+
+/// keyway's [`Adapter`](keyway_core::Adapter) on a SeaORM connection pool.
+///
+/// Cheap to clone (clones share the pool). Wrap it in an `Arc` to hand it to
+/// keyway: `Arc::new(adapter) as Arc<dyn Adapter>`.
+#[derive(Clone)]
+pub struct SeaOrmAdapter {
+    db: DatabaseConnection,
+    server: Server,
+    tables: TableNames,
+    schema: Option<String>,
+}
+
+impl SeaOrmAdapter {
+    /// Opens a pool on `url` and, unless `options.migrate` is `false`, creates
+    /// or upgrades keyway's tables.
+    ///
+    /// Errors: [`Connection`](keyway_core::AdapterErrorKind::Connection) if
+    /// the server cannot be reached; [`Other`](keyway_core::AdapterErrorKind::Other)
+    /// for a URL of another database, a backend whose feature is off, invalid
+    /// table or schema names, or a failed migration. Messages never show the
+    /// URL's password.
+    pub async fn connect(url: &str, options: SeaOrmOptions) -> Result<Self, AdapterError> {
+        let tables = options.tables.resolve(options.table_prefix.as_deref())?;
+        let (db, server) = connect::open(url, &options).await?;
+        let adapter = Self {
+            db,
+            server,
+            tables,
+            schema: options.schema.clone(),
+        };
+        if options.migrate {
+            adapter.migrate().await?;
+        }
+        Ok(adapter)
+    }
+
+    /// Creates keyway's tables if they are missing and applies any newer
+    /// schema version. Safe to run again, and from several processes at once.
+    pub async fn migrate(&self) -> Result<(), AdapterError> {
+        schema::migrate(&self.db, &self.server, &self.tables, self.schema.as_deref()).await
+    }
+
+    /// The kind of server connected to.
+    pub fn backend(&self) -> Backend {
+        self.server.backend
+    }
+
+    /// The server's version string, as it reports it.
+    pub fn server_version(&self) -> &str {
+        &self.server.version
+    }
+
+    /// The table names in use, prefix included.
+    pub fn tables(&self) -> &TableNames {
+        &self.tables
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<(), AdapterError> {
+        self.db.ping().await.op("ping")
+    }
+
+    /// Closes the pool. Calls made afterwards fail with a connection error.
+    pub async fn close(&self) -> Result<(), AdapterError> {
+        self.db.close_by_ref().await.op("close")
+    }
+
+    /// A reader of the raw tables for `keyway_testkit`'s conformance suite.
+    #[cfg(feature = "testkit")]
+    pub fn inspector(&self) -> SqlInspector {
+        SqlInspector::new(self.db.clone(), self.tables.clone())
+    }
+
+    /// Testing: fetch-and-delete with a locking read and a `DELETE` in a
+    /// transaction (MySQL's way) even where the server has
+    /// `DELETE ... RETURNING`, so that path can be tested on MariaDB and
+    /// SQLite.
+    #[cfg(feature = "testkit")]
+    pub fn without_delete_returning(mut self) -> Self {
+        self.server.delete_returning = false;
+        self
+    }
+
+    /// Starts a transaction that will write. On SQLite it takes the write
+    /// lock at once (`BEGIN IMMEDIATE`), waiting up to the busy timeout, so
+    /// that a read followed by a write cannot fail on a snapshot another
+    /// writer made stale.
+    pub(crate) async fn begin_write(
+        &self,
+        op: &'static str,
+    ) -> Result<DatabaseTransaction, AdapterError> {
+        if self.server.backend == Backend::Sqlite {
+            let options = TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..TransactionOptions::default()
+            };
+            self.db.begin_with_options(options).await.op(op)
+        } else {
+            self.db.begin().await.op(op)
+        }
+    }
+}
+
+impl fmt::Debug for SeaOrmAdapter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SeaOrmAdapter")
+            .field("backend", &self.server.backend)
+            .field("server_version", &self.server.version)
+            .field("tables", &self.tables)
+            .field("schema", &self.schema)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,111 @@
+//! Database sessions: create, read with their user, update, delete.
+
+use keyway_core::{
+    AdapterError, AdapterResult, Session, SessionToken, SessionUpdate, User, random,
+};
+use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
+
+use crate::SeaOrmAdapter;
+use crate::error::ResultExt;
+use crate::rows::{self, SESSION_COLUMNS, USER_COLUMNS, table};
+
+fn by_token(token: &SessionToken) -> Condition {
+    Condition::all().add(Expr::col("session_token").eq(token.as_str()))
+}
+
+impl SeaOrmAdapter {
+    async fn session_where<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        op: &'static str,
+        token: &SessionToken,
+    ) -> AdapterResult<Option<Session>> {
+        let mut s = Query::select();
+        s.columns(SESSION_COLUMNS)
+            .from(table(&self.tables.sessions))
+            .cond_where(by_token(token));
+        match db.query_one(&s).await.op(op)? {
+            Some(row) => Ok(Some(rows::session(&row, op)?)),
+            None => Ok(None),
+        }
+    }
+
+    pub(crate) async fn create_session_impl(&self, session: Session) -> AdapterResult<Session> {
+        const OP: &str = "create_session";
+        let mut insert = Query::insert();
+        insert
+            .into_table(table(&self.tables.sessions))
+            .columns(["id", "session_token", "user_id", "expires"])
+            .values([
+                Expr::val(random::uuid()),
+                Expr::val(session.session_token.as_str()),
+                Expr::val(session.user_id.as_str()),
+                Expr::val(session.expires),
+            ])
+            .map_err(|e| AdapterError::other(e.to_string()).with_operation(OP))?;
+        self.db.execute(&insert).await.op(OP)?;
+        Ok(session)
+    }
+
+    pub(crate) async fn get_session_and_user_impl(
+        &self,
+        token: &SessionToken,
+    ) -> AdapterResult<Option<(Session, User)>> {
+        const OP: &str = "get_session_and_user";
+        let sessions = table(&self.tables.sessions);
+        let users = table(&self.tables.users);
+        // The column names of the two tables do not overlap, so the row can
+        // be read by plain names. The inner join drops a session whose user
+        // is gone.
+        let mut s = Query::select();
+        s.columns(SESSION_COLUMNS.map(|c| (sessions.clone(), c)))
+            .columns(USER_COLUMNS.map(|c| (users.clone(), c)))
+            .from(sessions.clone())
+            .inner_join(
+                users.clone(),
+                Expr::col((users, "id")).equals((sessions.clone(), "user_id")),
+            )
+            .and_where(Expr::col((sessions, "session_token")).eq(token.as_str()));
+        match self.db.query_one(&s).await.op(OP)? {
+            Some(row) => Ok(Some((rows::session(&row, OP)?, rows::user(&row, OP)?))),
+            None => Ok(None),
+        }
+    }
+
+    pub(crate) async fn update_session_impl(
+        &self,
+        update: SessionUpdate,
+    ) -> AdapterResult<Option<Session>> {
+        const OP: &str = "update_session";
+        let mut values: Vec<(&'static str, Expr)> = Vec::new();
+        if let Some(expires) = update.expires {
+            values.push(("expires", Expr::val(expires)));
+        }
+        if let Some(user_id) = &update.user_id {
+            values.push(("user_id", Expr::val(user_id.as_str())));
+        }
+        let txn = self.begin_write(OP).await?;
+        if !values.is_empty() {
+            let mut u = Query::update();
+            u.table(table(&self.tables.sessions))
+                .values(values)
+                .cond_where(by_token(&update.session_token));
+            txn.execute(&u).await.op(OP)?;
+        }
+        let session = self.session_where(&txn, OP, &update.session_token).await?;
+        txn.commit().await.op(OP)?;
+        Ok(session)
+    }
+
+    pub(crate) async fn delete_session_impl(
+        &self,
+        token: &SessionToken,
+    ) -> AdapterResult<Option<Session>> {
+        const OP: &str = "delete_session";
+        let row = self
+            .take(OP, &self.tables.sessions, &SESSION_COLUMNS, by_token(token))
+            .await?;
+        row.map(|r| rows::session(&r, OP)).transpose()
+    }
+}

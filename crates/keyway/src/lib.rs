@@ -1,0 +1,40 @@
+//! # keyway
+//!
+//! Authentication for Rust web servers that speaks Auth.js's wire protocol.
+//!
+//! This facade re-exports [`keyway_core`] (the model, the
+//! [`Adapter`] trait, the engine) and opens a database
+//! adapter from a URL with [`adapter::connect`]:
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), keyway::adapter::ConnectError> {
+//! let adapter = keyway::adapter::connect("sqlite://keyway.db").await?;
+//! # Ok(()) }
+//! ```
+//!
+//! ## Features
+//!
+//! | feature            | default | URLs                         | adapter                |
+//! |--------------------|---------|------------------------------|------------------------|
+//! | `memory`           | yes     | `memory:`                    | keyway-memory          |
+//! | `sea-orm-sqlite`   | yes     | `sqlite:`                    | keyway-sea-orm, SQLite |
+//! | `sea-orm-postgres` | no      | `postgres:`, `postgresql:`   | keyway-sea-orm, PostgreSQL |
+//! | `sea-orm-mysql`    | no      | `mysql:`, `mariadb:`         | keyway-sea-orm, MySQL/MariaDB |
+
+pub use keyway_core::*;
+
+pub mod adapter;
+mod redact;
+
+/// The in-memory adapter crate (feature `memory`).
+#[cfg(feature = "memory")]
+pub use keyway_memory as memory;
+
+/// The SeaORM adapter crate (features `sea-orm-sqlite`, `sea-orm-postgres`,
+/// `sea-orm-mysql`).
+#[cfg(any(
+    feature = "sea-orm-sqlite",
+    feature = "sea-orm-postgres",
+    feature = "sea-orm-mysql"
+))]
+pub use keyway_sea_orm as sea_orm;

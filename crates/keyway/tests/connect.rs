@@ -1,0 +1,161 @@
+//! `keyway::adapter::connect`: schemes, features, options and error messages.
+
+use std::time::Duration;
+
+use keyway::adapter::{self, ConnectError, ConnectOptions};
+use keyway::{AdapterErrorKind, User};
+
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = format!("{e} / {e:?}");
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        out.push_str(&format!(" / {s} / {s:?}"));
+        cur = s.source();
+    }
+    out
+}
+
+fn quick() -> ConnectOptions {
+    ConnectOptions {
+        connect_timeout: Some(Duration::from_secs(2)),
+        ..ConnectOptions::default()
+    }
+}
+
+#[cfg(feature = "sea-orm-sqlite")]
+#[tokio::test]
+async fn sqlite_memory_opens_a_migrated_database() {
+    let a = adapter::connect("sqlite::memory:").await.unwrap();
+    let u = a
+        .create_user(User::new("u1", "u1@example.test"))
+        .await
+        .unwrap();
+    assert_eq!(a.get_user("u1").await.unwrap(), Some(u));
+    assert_eq!(
+        a.get_user_by_email("nobody@example.test").await.unwrap(),
+        None
+    );
+}
+
+#[cfg(feature = "sea-orm-sqlite")]
+#[tokio::test]
+async fn migrations_can_be_turned_off() {
+    let options = ConnectOptions {
+        migrate: false,
+        ..ConnectOptions::default()
+    };
+    let a = adapter::connect_with("sqlite::memory:", options)
+        .await
+        .unwrap();
+    // No tables: the query fails rather than finding nothing.
+    let e = a.get_user("u1").await.unwrap_err();
+    assert_eq!(e.kind(), AdapterErrorKind::Other, "{e}");
+}
+
+#[cfg(feature = "memory")]
+#[tokio::test]
+async fn memory_opens_the_memory_adapter() {
+    let a = adapter::connect("memory:").await.unwrap();
+    let u = a
+        .create_user(User::new("u1", "u1@example.test"))
+        .await
+        .unwrap();
+    assert_eq!(a.get_user("u1").await.unwrap(), Some(u));
+}
+
+#[tokio::test]
+async fn an_unknown_scheme_lists_the_known_ones() {
+    let e = adapter::connect("foo://x").await.err().unwrap();
+    assert!(
+        matches!(e, ConnectError::UnknownScheme { ref scheme } if scheme == "foo"),
+        "{e:?}"
+    );
+    let msg = e.to_string();
+    assert!(msg.contains("`foo:`"), "{msg}");
+    for scheme in [
+        "sqlite:",
+        "postgres:",
+        "postgresql:",
+        "mysql:",
+        "mariadb:",
+        "memory:",
+        "mongodb:",
+    ] {
+        assert!(msg.contains(scheme), "{scheme} missing: {msg}");
+    }
+    for feature in [
+        "`sea-orm-sqlite`",
+        "`sea-orm-postgres`",
+        "`sea-orm-mysql`",
+        "`memory`",
+    ] {
+        assert!(msg.contains(feature), "{feature} missing: {msg}");
+    }
+}
+
+#[tokio::test]
+async fn text_without_a_scheme_is_not_a_url() {
+    for url in ["", "keyway.db", "://x", "1abc:x"] {
+        let e = adapter::connect(url).await.err().unwrap();
+        assert!(matches!(e, ConnectError::InvalidUrl { .. }), "{url}: {e:?}");
+    }
+}
+
+#[tokio::test]
+async fn mongodb_is_known_but_not_available_and_hides_the_password() {
+    let e = adapter::connect("mongodb://app:hunter2@127.0.0.1/db")
+        .await
+        .err()
+        .unwrap();
+    assert!(matches!(e, ConnectError::Unavailable { .. }), "{e:?}");
+    assert!(e.to_string().contains("not available yet"), "{e}");
+    assert!(!chain(&e).contains("hunter2"), "{e}");
+}
+
+/// A server scheme either opens keyway-sea-orm (and fails to reach port 1)
+/// or names the feature it needs; neither shows the password.
+#[tokio::test]
+async fn server_urls_never_show_the_password() {
+    let cases = [
+        (
+            "postgres://app:hunter2@127.0.0.1:1/db",
+            "sea-orm-postgres",
+            cfg!(feature = "sea-orm-postgres"),
+        ),
+        (
+            "postgresql://app:hunter2@127.0.0.1:1/db",
+            "sea-orm-postgres",
+            cfg!(feature = "sea-orm-postgres"),
+        ),
+        (
+            "mysql://app:hunter2@127.0.0.1:1/db",
+            "sea-orm-mysql",
+            cfg!(feature = "sea-orm-mysql"),
+        ),
+        (
+            "mariadb://app:hunter2@127.0.0.1:1/db",
+            "sea-orm-mysql",
+            cfg!(feature = "sea-orm-mysql"),
+        ),
+    ];
+    for (url, feature, enabled) in cases {
+        let e = adapter::connect_with(url, quick()).await.err().unwrap();
+        let text = chain(&e);
+        assert!(!text.contains("hunter2"), "{url}: password shown: {text}");
+        if enabled {
+            match &e {
+                ConnectError::Adapter(inner) => {
+                    assert_eq!(inner.kind(), AdapterErrorKind::Connection, "{url}: {e}")
+                }
+                other => panic!("{url}: {other:?}"),
+            }
+            assert!(text.contains("app:***@"), "{url}: {text}");
+        } else {
+            match &e {
+                ConnectError::FeatureDisabled { feature: f, .. } => assert_eq!(*f, feature),
+                other => panic!("{url}: {other:?}"),
+            }
+            assert!(e.to_string().contains(feature), "{e}");
+        }
+    }
+}
