@@ -214,7 +214,8 @@ fn lock_key(schema: Option<&str>, table: &str) -> i64 {
 }
 
 /// Creates the schema (PostgreSQL, if one is configured) and applies every
-/// migration not applied yet.
+/// migration not applied yet, all under one lock and in one transaction where
+/// the database allows it.
 pub(crate) async fn migrate(
     db: &DatabaseConnection,
     server: &Server,
@@ -223,11 +224,6 @@ pub(crate) async fn migrate(
 ) -> Result<(), AdapterError> {
     let d = Ddl { server, t: tables };
     let backend = d.backend();
-    if let (Backend::Postgres, Some(schema)) = (server.backend, schema) {
-        db.execute_unprepared(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))
-            .await
-            .op(OP)?;
-    }
     match server.backend {
         // DDL is transactional here: all of a migration or none of it.
         Backend::Postgres | Backend::Sqlite => {
@@ -250,6 +246,11 @@ pub(crate) async fn migrate(
                 ))
                 .await
                 .op(OP)?;
+                if let Some(schema) = schema {
+                    txn.execute_unprepared(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))
+                        .await
+                        .op(OP)?;
+                }
             }
             apply(&txn, &d).await?;
             txn.commit().await.op(OP)?;

@@ -262,3 +262,32 @@ async fn custom_table_names_are_used() {
         plain.close().await.unwrap();
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_migrations_create_a_missing_schema() {
+    use sea_orm::{ConnectionTrait, Database};
+    let Some(db) = common::postgres().await else {
+        return;
+    };
+    let schema = format!("{}_new", db.options.schema.clone().unwrap());
+    let a = db.adapter_with(|o| o.schema = Some(schema.clone())).await;
+    let u = a.create_user(user()).await.unwrap();
+    assert_eq!(a.get_user(&u.id).await.unwrap(), Some(u));
+    a.close().await.unwrap();
+    let admin = Database::connect(db.url.as_str()).await.unwrap();
+    let found = admin
+        .query_one_raw(sea_orm::Statement::from_string(
+            admin.get_database_backend(),
+            format!("SELECT to_regclass('\"{schema}\".users') IS NOT NULL AS found"),
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<bool>("", "found")
+        .unwrap();
+    admin
+        .execute_unprepared(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+        .await
+        .unwrap();
+    assert!(found, "users was not created in {schema}");
+}
