@@ -19,7 +19,8 @@ Subcommands:
                      cargo test --workspace --all-features <args>
                      cargo doc --workspace --no-deps --all-features  (RUSTDOCFLAGS=-D warnings)
   services         make sure the servers the tests need are running (PostgreSQL,
-                   MariaDB, a MongoDB-compatible server); starts what is missing.
+                   MariaDB, a MongoDB-compatible server, an OpenID provider);
+                   starts what is missing.
                    Logs go to $HOME/.cache/keyway/logs.
   help             print this message
 ";

@@ -53,7 +53,16 @@ const SERVICES: &[Service] = &[
         install: Some(install_secantus),
         start: start_secantus,
     },
+    Service {
+        name: "oidc",
+        port: OIDC_PORT,
+        install: Some(install_oidc),
+        start: start_oidc,
+    },
 ];
+
+/// The test OpenID provider's port (its issuer is `http://127.0.0.1:4700`).
+const OIDC_PORT: u16 = 4700;
 
 /// `cargo xtask services`.
 pub(crate) fn run(args: &[String]) -> Result {
@@ -200,6 +209,70 @@ fn start_secantus(log: &Path) -> Result {
             .args(["--host", "127.0.0.1", "--port", "27017"])
             .args(["--storage-path", ":memory:"])
             .current_dir(cache_dir()?),
+        log,
+    )
+}
+
+/// Where the OpenID provider is installed: its script, package.json,
+/// package-lock.json and node_modules.
+fn oidc_dir() -> Result<PathBuf> {
+    Ok(cache_dir()?.join("oidc"))
+}
+
+/// Copies `name` from xtask/oidc to `dir`; says whether it changed.
+fn sync_file(dir: &Path, name: &str) -> Result<bool> {
+    let source = crate::workspace_root()
+        .join("xtask")
+        .join("oidc")
+        .join(name);
+    let wanted =
+        std::fs::read(&source).map_err(|e| format!("cannot read {}: {e}", source.display()))?;
+    let target = dir.join(name);
+    if std::fs::read(&target).ok().as_deref() == Some(wanted.as_slice()) {
+        return Ok(false);
+    }
+    std::fs::write(&target, wanted)
+        .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+    Ok(true)
+}
+
+/// `npm ci` of the npm package `oidc-provider` (pinned by xtask/oidc's
+/// package-lock.json), again whenever the lock file changes.
+fn install_oidc(log: &Path) -> Result {
+    let dir = oidc_dir()?;
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let mut changed = sync_file(&dir, "package.json")?;
+    changed |= sync_file(&dir, "package-lock.json")?;
+    let installed = dir
+        .join("node_modules")
+        .join("oidc-provider")
+        .join("package.json")
+        .is_file();
+    if installed && !changed {
+        return Ok(());
+    }
+    println!(
+        "  oidc        installing oidc-provider into {} (npm ci, a few seconds)",
+        dir.display()
+    );
+    run_logged(
+        Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&dir),
+        log,
+    )
+    .map_err(|e| format!("{e}; the OpenID provider needs Node.js 20+ and npm on PATH"))
+}
+
+fn start_oidc(log: &Path) -> Result {
+    let dir = oidc_dir()?;
+    sync_file(&dir, "provider.mjs")?;
+    run_logged(
+        Command::new("setsid")
+            .arg("--fork")
+            .args(["node", "provider.mjs"])
+            .env("KEYWAY_OIDC_PORT", OIDC_PORT.to_string())
+            .current_dir(&dir),
         log,
     )
 }

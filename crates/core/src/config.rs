@@ -449,6 +449,14 @@ pub(crate) fn check(b: &AuthBuilder) -> Result<Checked, ConfigError> {
         }
     }
 
+    for p in &b.providers {
+        if let Provider::OAuth(oauth) = p {
+            oauth.check_config().map_err(|message| {
+                ConfigError::new(format!("provider {:?}: {message}", oauth.id()))
+            })?;
+        }
+    }
+
     let has_email = b.providers.iter().any(|p| p.kind() == ProviderType::Email);
     if has_email && b.adapter.is_none() {
         return Err(ConfigError::with_code(

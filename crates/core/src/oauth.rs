@@ -203,6 +203,12 @@ pub trait OAuthProvider: Send + Sync + 'static {
     fn style(&self) -> ProviderStyle {
         ProviderStyle::default()
     }
+    /// Checks the provider's own configuration when the engine is built
+    /// ([`AuthBuilder::build`](crate::AuthBuilder::build)); an `Err` says
+    /// what is missing and what to set (e.g. `AUTH_GITHUB_ID`).
+    fn check_config(&self) -> Result<(), String> {
+        Ok(())
+    }
     /// Builds the authorization URL.
     async fn authorization_url(
         &self,

@@ -7,7 +7,11 @@
 //! - [`conformance`]: the adapter conformance suite. Every database adapter
 //!   runs it against itself from an integration test; see
 //!   [`conformance::Inspector`] for how.
+//! - [`binding`]: the binding HTTP suite. Every framework binding (axum,
+//!   actix-web, rocket) runs it against its app; see
+//!   [`binding::BindingUnderTest`] for how.
 
+pub mod binding;
 pub mod conformance;
 
 pub use conformance::run as adapter_conformance;

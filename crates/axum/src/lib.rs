@@ -1,0 +1,98 @@
+//! # keyway-axum
+//!
+//! The [axum](https://docs.rs/axum) binding for keyway. It adds no auth logic
+//! of its own: it turns axum requests into the engine's
+//! `http::Request<Bytes>` and back, and gives handlers the signed-in user.
+//!
+//! Three pieces:
+//!
+//! - [`routes`] mounts every auth action (`/api/auth/signin`,
+//!   `/api/auth/callback/credentials`, `/api/auth/session`, ...) in a
+//!   [`Router`] to [merge](Router::merge) into the app. [`service`] is the
+//!   same as a tower service, for [`Router::nest_service`].
+//! - The extractors [`OptionalSession`], [`RequireSession`] and
+//!   [`CurrentUser`] give a handler the session. Without a session,
+//!   [`RequireSession`] and [`CurrentUser`] send a browser to the sign-in page
+//!   (with `callbackUrl` set to the page it wanted) and answer an API call
+//!   (`Accept: application/json`) with `401` and
+//!   `{"error":"SessionRequired",…}`.
+//! - [`SessionLayer`] lets the extractors find the engine and puts the cookies
+//!   the engine rolled while reading the session (a refreshed session cookie,
+//!   or one cleared because it expired) on the handler's response. Add it
+//!   with [`Router::layer`] after the routes that use the extractors.
+//!
+//! ```
+//! use axum::{Router, routing::get};
+//! use keyway_axum::{OptionalSession, RequireSession, SessionLayer};
+//! use keyway_core::Auth;
+//!
+//! async fn home(session: OptionalSession) -> String {
+//!     match session.user() {
+//!         Some(user) => format!("Hello, {}", user.email.as_deref().unwrap_or("you")),
+//!         None => "Hello, stranger".to_owned(),
+//!     }
+//! }
+//!
+//! async fn dashboard(session: RequireSession) -> String {
+//!     format!("Signed in until {}", session.expires)
+//! }
+//!
+//! # fn main() -> Result<(), keyway_core::ConfigError> {
+//! let auth = Auth::builder()
+//!     .secret("a-long-random-secret-value-0123456789")
+//!     .url("http://127.0.0.1:3000")
+//!     .build()?;
+//! let app: Router = Router::new()
+//!     .route("/", get(home))
+//!     .route("/dashboard", get(dashboard))
+//!     .merge(keyway_axum::routes(auth.clone()))
+//!     .layer(SessionLayer::new(auth));
+//! # let _ = app;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Mounting
+//!
+//! [`routes`] registers `{base_path}`, `{base_path}/` and `{base_path}/{*action}` (the base
+//! path is `/api/auth` unless configured), so merge it at the root of the
+//! app. To nest, use [`service`] with the base path as the prefix:
+//! `Router::new().nest_service(auth.base_path(), keyway_axum::service(auth))`.
+//! The engine always sees the request's full, original path, so the base path
+//! it is configured with must be where the routes really are.
+//!
+//! # Request bodies
+//!
+//! Bodies larger than [`Auth::max_body_bytes`] are refused with `413` before
+//! the engine sees them (a `Content-Length` that announces more is refused
+//! without reading anything); a body that fails to arrive is `400`.
+
+mod extract;
+mod layer;
+mod required;
+mod service;
+
+pub use extract::{CurrentUser, OptionalSession, RequireSession, SessionRejection};
+pub use keyway_core::{Auth, SessionData, SessionUser};
+pub use layer::{SessionLayer, SessionService};
+pub use required::SessionRequired;
+pub use service::{AuthService, service};
+
+use axum::Router;
+
+/// Every auth action under the engine's base path, as a router to merge into
+/// the app: `app.merge(keyway_axum::routes(auth.clone()))`.
+///
+/// It serves `{base_path}` and everything below it with any method; the
+/// engine answers unknown actions and methods itself (`400`).
+pub fn routes<S>(auth: Auth) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    let base = auth.base_path().to_owned();
+    let service = service(auth);
+    Router::new()
+        .route_service(&base, service.clone())
+        .route_service(&format!("{base}/"), service.clone())
+        .route_service(&format!("{base}/{{*action}}"), service)
+}

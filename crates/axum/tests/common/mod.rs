@@ -1,0 +1,104 @@
+//! The binding suite's app on axum, and two ways to send it requests: in
+//! process (`tower::ServiceExt::oneshot`) and over a real TCP socket.
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::routing::get;
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body_util::{BodyExt, Full};
+use hyper_util::rt::TokioIo;
+use keyway_axum::{CurrentUser, OptionalSession, RequireSession, SessionLayer};
+use keyway_core::Auth;
+use keyway_testkit::binding::{ANONYMOUS, BindingUnderTest, PUBLIC};
+use tower::ServiceExt;
+
+/// The routes the suite expects, around `auth_routes`.
+pub fn app_with(auth: Auth, auth_routes: Router) -> Router {
+    Router::new()
+        .route(
+            "/protected",
+            get(|s: RequireSession| async move { s.user.email.clone().unwrap_or_default() }),
+        )
+        .route(
+            "/whoami",
+            get(|s: OptionalSession| async move {
+                s.user()
+                    .and_then(|u| u.email.clone())
+                    .unwrap_or_else(|| ANONYMOUS.to_owned())
+            }),
+        )
+        .route(
+            "/me",
+            get(|u: CurrentUser| async move { u.name.clone().unwrap_or_default() }),
+        )
+        .route("/public", get(|| async { PUBLIC }))
+        .merge(auth_routes)
+        .layer(SessionLayer::new(auth))
+}
+
+/// The suite's app with `keyway_axum::routes`.
+pub fn app(auth: Auth) -> Router {
+    app_with(auth.clone(), keyway_axum::routes(auth))
+}
+
+/// Sends requests through the router in process.
+pub struct Oneshot(pub Router);
+
+#[async_trait::async_trait]
+impl BindingUnderTest for Oneshot {
+    async fn send(&self, request: Request<Bytes>) -> Response<Bytes> {
+        let response = self
+            .0
+            .clone()
+            .oneshot(request.map(Body::from))
+            .await
+            .unwrap();
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await.unwrap().to_bytes();
+        Response::from_parts(parts, body)
+    }
+}
+
+/// Serves the router on 127.0.0.1 and sends each request over a new HTTP/1.1
+/// connection.
+pub struct OverTcp {
+    addr: std::net::SocketAddr,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl OverTcp {
+    /// Must be called inside a tokio runtime.
+    pub fn serve(router: Router) -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+        let server = tokio::spawn(async move {
+            axum::serve(listener, router).await.unwrap();
+        });
+        Self { addr, server }
+    }
+}
+
+impl Drop for OverTcp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+#[async_trait::async_trait]
+impl BindingUnderTest for OverTcp {
+    async fn send(&self, request: Request<Bytes>) -> Response<Bytes> {
+        let stream = tokio::net::TcpStream::connect(self.addr).await.unwrap();
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        let response = sender.send_request(request.map(Full::new)).await.unwrap();
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await.unwrap().to_bytes();
+        Response::from_parts(parts, body)
+    }
+}

@@ -1,0 +1,56 @@
+//! # keyway-oauth
+//!
+//! Sign-in with OAuth 2 and OpenID Connect providers for keyway: the
+//! authorization code flow with PKCE (`S256`), `state` and `nonce`,
+//! discovery, ID token validation (signature against the provider's JWKS
+//! with key rotation, `iss`, `aud`, `azp`, `exp`, `nonce`), userinfo,
+//! `response_mode=form_post`, token refresh, and presets for 30 providers.
+//!
+//! ```
+//! use keyway_oauth::OAuth;
+//!
+//! let auth = keyway_core::Auth::builder()
+//!     .secret("a-secret-of-at-least-32-bytes-long!!")
+//!     .url("https://app.example.com")
+//!     // any OpenID provider; AUTH_SSO_ID / AUTH_SSO_SECRET / AUTH_SSO_ISSUER
+//!     // fill what is not given in code
+//!     .provider(OAuth::oidc("sso", "Company SSO").issuer("https://sso.example.com").client_id("app").client_secret("s"))
+//!     .build();
+//! assert!(auth.is_ok());
+//! ```
+//!
+//! The engine (keyway-core) keeps the check cookies, links accounts and makes
+//! sessions; this crate does everything that talks to the provider.
+//!
+//! ## Errors
+//!
+//! Every failure carries the log code the engine writes:
+//!
+//! | code | when |
+//! |---|---|
+//! | `GET_AUTHORIZATION_URL_ERROR` | discovery failed or the authorization endpoint is not a URL (page `OAuthSignin`) |
+//! | `OAUTH_GET_ACCESS_TOKEN_ERROR` | the token endpoint failed, refused the code (a replayed or expired code) or answered without an access token; a refresh failed |
+//! | `CALLBACK_OAUTH_ERROR` | the ID token is missing or not valid (signature, `iss`, `aud`, `azp`, `exp`, `nbf`, `nonce`), or the callback's `iss` is another issuer |
+//! | `OAUTH_CALLBACK_HANDLER_ERROR` | the callback has no `code`, or the discovery document or keys could not be fetched at callback |
+//! | `OAUTH_GET_PROFILE_ERROR` | the userinfo endpoint failed |
+//! | `OAUTH_PARSE_PROFILE_ERROR` | the profile could not be mapped (no id, mapping error) |
+//!
+//! The engine adds `PKCE_ERROR` and `CALLBACK_OAUTH_ERROR` for missing or
+//! foreign check cookies and a wrong `state`.
+
+mod authorize;
+mod config;
+mod discovery;
+mod flow;
+mod http;
+mod id_token;
+mod jwks;
+mod profile;
+mod runtime;
+mod token;
+mod userinfo;
+
+pub use config::{OAuth, ProfileFn, TokenAuthMethod, env_name};
+pub use discovery::ProviderMetadata;
+pub use keyway_core::oauth::{Check, OAuthProfile, ProviderStyle, TokenSet};
+pub use profile::{default_profile, text_at};
