@@ -187,12 +187,13 @@ async fn discovery_failure_is_oauth_signin() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn missing_configuration_is_found_at_build() {
-    let e = Auth::builder()
+    let Err(e) = Auth::builder()
         .secret(SECRET)
         .url(ORIGIN)
         .provider(OAuth::oidc("nothing-set-here", "X"))
         .build()
-        .err()
-        .expect("refused");
+    else {
+        panic!("a provider without a client id was accepted");
+    };
     assert!(e.message().contains("AUTH_NOTHING_SET_HERE_ID"), "{e}");
 }
