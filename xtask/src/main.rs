@@ -5,6 +5,7 @@
 
 mod ci;
 mod services;
+mod tools;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
@@ -20,7 +21,8 @@ Subcommands:
                      cargo doc --workspace --no-deps --all-features  (RUSTDOCFLAGS=-D warnings)
   services         make sure the servers the tests need are running (PostgreSQL,
                    MariaDB, a MongoDB-compatible server, an OpenID provider);
-                   starts what is missing.
+                   starts what is missing. Installs chromium and chromedriver
+                   (apt) for the browser test when they are missing.
                    Logs go to $HOME/.cache/keyway/logs.
   help             print this message
 ";

@@ -75,6 +75,7 @@ pub(crate) fn run(args: &[String]) -> Result {
 /// Makes sure every service is up; tries them all, then reports every one
 /// that could not be made available.
 pub(crate) fn ensure_all() -> Result {
+    let tools = crate::tools::ensure_all();
     let logs = logs_dir()?;
     let mut failed = Vec::new();
     for service in SERVICES {
@@ -96,7 +97,7 @@ pub(crate) fn ensure_all() -> Result {
         }
     }
     if failed.is_empty() {
-        Ok(())
+        tools
     } else {
         Err(format!("service(s) not available: {}", failed.join(", ")))
     }

@@ -1,0 +1,88 @@
+//! The demo's own pages: home and protected.
+
+use axum::response::Html;
+use keyway_axum::{OptionalSession, RequireSession};
+
+/// Escapes text for HTML content and attribute values.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn page(title: &str, body: &str) -> Html<String> {
+    Html(format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{title} · keyway demo</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
+         <nav><a href=\"/\">Home</a> <a href=\"/protected\">Protected page</a></nav>\n\
+         <main>\n<h1>{title}</h1>\n{body}</main>\n</body>\n</html>\n",
+        title = escape(title),
+    ))
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;\
+padding:0 1rem;color:#222}nav a{margin-right:1rem}main{margin-top:2rem}\
+.who{padding:1rem;border-radius:.5rem;background:#eef3ff}";
+
+fn who(name: Option<&str>, email: Option<&str>) -> String {
+    let name = name.or(email).unwrap_or("someone");
+    match email {
+        Some(email) if email != name => format!("{} ({})", escape(name), escape(email)),
+        _ => escape(name),
+    }
+}
+
+/// `GET /`: who is signed in, with a sign-in or sign-out link.
+pub(crate) async fn home(session: OptionalSession) -> Html<String> {
+    let body = match session.user() {
+        Some(user) => format!(
+            "<p class=\"who\" id=\"status\">Signed in as <strong>{}</strong>.</p>\n\
+             <p><a href=\"/protected\">Go to the protected page</a> · \
+             <a id=\"sign-out\" href=\"/api/auth/signout?callbackUrl=%2F\">Sign out</a></p>\n",
+            who(user.name.as_deref(), user.email.as_deref())
+        ),
+        None => "<p class=\"who\" id=\"status\">Not signed in.</p>\n\
+                 <p><a id=\"sign-in\" href=\"/api/auth/signin?callbackUrl=%2F\">Sign in</a> · \
+                 <a href=\"/protected\">Try the protected page</a></p>\n"
+            .to_owned(),
+    };
+    page("keyway demo", &body)
+}
+
+/// `GET /protected`: only for signed-in users; others are sent to sign in.
+pub(crate) async fn protected(session: RequireSession) -> Html<String> {
+    let user = &session.user;
+    let body = format!(
+        "<p class=\"who\" id=\"status\">Welcome, <strong>{}</strong>. Only signed-in users see \
+         this page.</p>\n<p>Your session ends at {}.</p>\n\
+         <p><a id=\"sign-out\" href=\"/api/auth/signout?callbackUrl=%2F\">Sign out</a></p>\n",
+        who(user.name.as_deref(), user.email.as_deref()),
+        escape(&session.expires),
+    );
+    page("Protected page", &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_escaped() {
+        assert_eq!(
+            who(Some("<b>x</b>"), Some("a&b@example.com")),
+            "&lt;b&gt;x&lt;/b&gt; (a&amp;b@example.com)"
+        );
+        assert_eq!(who(None, Some("a@example.com")), "a@example.com");
+        assert_eq!(escape("\"'"), "&quot;&#39;");
+    }
+}

@@ -1,0 +1,331 @@
+//! The demo over HTTP: its protected routes as a browser sees them
+//! (redirect to sign-in) and as an API client sees them (401 JSON), a
+//! credentials sign-in in both session strategies, and the real binary
+//! started the way README says.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum_demo::{Settings, build};
+use bytes::Bytes;
+use http::{Request, Response, StatusCode, header};
+use http_body_util::BodyExt;
+use keyway::SessionStrategy;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tower::ServiceExt;
+
+const BROWSER_ACCEPT: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+
+fn temp_dir(tag: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("axum-demo-{tag}-{}", keyway::random::hex(6)))
+}
+
+fn settings(strategy: Option<SessionStrategy>, data_dir: PathBuf) -> Settings {
+    let mut s = Settings::from_vars(|_| None).unwrap();
+    s.port = 3000;
+    s.strategy = strategy;
+    s.data_dir = data_dir;
+    s
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: http::HeaderMap,
+    body: String,
+}
+
+impl Reply {
+    fn location(&self) -> &str {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+}
+
+/// A browser in miniature: one cookie jar over the router.
+struct Client {
+    router: axum::Router,
+    cookies: Vec<(String, String)>,
+}
+
+impl Client {
+    async fn send(&mut self, request: http::request::Builder, body: Bytes) -> Reply {
+        let cookie: Vec<String> = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let request = request
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::COOKIE, cookie.join("; "))
+            .body(Body::from(body))
+            .unwrap();
+        let response: Response<Body> = self.router.clone().oneshot(request).await.unwrap();
+        let (parts, body) = response.into_parts();
+        for set in parts.headers.get_all(header::SET_COOKIE) {
+            let pair = set.to_str().unwrap().split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            self.cookies.retain(|(k, _)| k != name);
+            if !value.is_empty() {
+                self.cookies.push((name.to_owned(), value.to_owned()));
+            }
+        }
+        let body = body.collect().await.unwrap().to_bytes();
+        Reply {
+            status: parts.status,
+            headers: parts.headers,
+            body: String::from_utf8(body.to_vec()).unwrap(),
+        }
+    }
+
+    async fn get(&mut self, path: &str, accept: &str) -> Reply {
+        self.send(
+            Request::get(path).header(header::ACCEPT, accept),
+            Bytes::new(),
+        )
+        .await
+    }
+
+    async fn sign_in(&mut self, password: &str) -> Reply {
+        let csrf = self.get("/api/auth/csrf", "application/json").await;
+        let json: serde_json::Value = serde_json::from_str(&csrf.body).unwrap();
+        let token = json["csrfToken"].as_str().unwrap().to_owned();
+        let form = format!(
+            "csrfToken={token}&username=alice&password={password}&callbackUrl=%2Fprotected"
+        );
+        self.send(
+            Request::post("/api/auth/callback/credentials")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded"),
+            Bytes::from(form),
+        )
+        .await
+    }
+}
+
+async fn journey(strategy: Option<SessionStrategy>, expected: SessionStrategy) {
+    let dir = temp_dir("http");
+    let demo = build(settings(strategy, dir.clone())).await.unwrap();
+    assert_eq!(demo.auth.session_strategy(), expected);
+    let mut c = Client {
+        router: demo.router,
+        cookies: Vec::new(),
+    };
+
+    let home = c.get("/", BROWSER_ACCEPT).await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.contains("Not signed in."), "{}", home.body);
+
+    // A browser is sent to sign in, and would come back to the page.
+    let r = c.get("/protected?from=test", BROWSER_ACCEPT).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.location(),
+        "http://127.0.0.1:3000/api/auth/signin?callbackUrl=http%3A%2F%2F127.0.0.1%3A3000%2Fprotected%3Ffrom%3Dtest"
+    );
+
+    // An API client gets 401 JSON, on the page and on the JSON endpoint.
+    for path in ["/protected", "/api/me"] {
+        let r = c.get(path, "application/json").await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{path}");
+        let json: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(json["error"], "SessionRequired", "{path}: {json}");
+        assert_eq!(json["message"], "Please sign in to access this page.");
+        assert!(
+            json["url"]
+                .as_str()
+                .unwrap()
+                .starts_with("http://127.0.0.1:3000/api/auth/signin?callbackUrl="),
+            "{json}"
+        );
+    }
+
+    let wrong = c.sign_in("nope").await;
+    assert_eq!(wrong.status, StatusCode::FOUND);
+    assert!(
+        wrong.location().contains("error=CredentialsSignin"),
+        "{}",
+        wrong.location()
+    );
+
+    let ok = c.sign_in("wonderland").await;
+    assert_eq!(ok.location(), "http://127.0.0.1:3000/protected");
+    let page = c.get("/protected", BROWSER_ACCEPT).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body
+            .contains("Welcome, <strong>alice (alice@example.com)</strong>"),
+        "{}",
+        page.body
+    );
+    let me = c.get("/api/me", "application/json").await;
+    assert_eq!(me.status, StatusCode::OK);
+    let json: serde_json::Value = serde_json::from_str(&me.body).unwrap();
+    assert_eq!(json["user"]["email"], "alice@example.com");
+    let home = c.get("/", BROWSER_ACCEPT).await;
+    assert!(
+        home.body.contains("Signed in as <strong>alice"),
+        "{}",
+        home.body
+    );
+
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn database_sessions_by_default() {
+    journey(None, SessionStrategy::Database).await;
+}
+
+#[tokio::test]
+async fn jwt_sessions_on_request() {
+    journey(Some(SessionStrategy::Jwt), SessionStrategy::Jwt).await;
+}
+
+#[tokio::test]
+async fn the_default_database_is_an_sqlite_file_in_the_data_dir() {
+    let dir = temp_dir("sqlite");
+    let demo = build(settings(None, dir.clone())).await.unwrap();
+    assert!(dir.join("keyway-demo.db").is_file());
+    assert!(dir.join("dev-secret").is_file());
+    assert!(
+        demo.banner()
+            .contains(&format!("sqlite://{}/keyway-demo.db", dir.display()))
+    );
+    drop(demo);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Reads the child's stdout until the line that says it is serving.
+async fn banner_of(child: &mut tokio::process::Child) -> String {
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let mut banner = String::new();
+    let read = async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            banner.push_str(&line);
+            banner.push('\n');
+            if line.starts_with("Press Ctrl-C") {
+                return;
+            }
+        }
+    };
+    if tokio::time::timeout(Duration::from_secs(60), read)
+        .await
+        .is_err()
+    {
+        panic!("the demo printed no banner within 60 s; so far:\n{banner}");
+    }
+    banner
+}
+
+async fn http_get(port: u16, path: &str) -> (StatusCode, String) {
+    let stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let (mut sender, conn) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .unwrap();
+    tokio::spawn(conn);
+    let request = Request::get(path)
+        .header(header::HOST, format!("127.0.0.1:{port}"))
+        .header(header::ACCEPT, BROWSER_ACCEPT)
+        .body(http_body_util::Empty::<Bytes>::new())
+        .unwrap();
+    let response = sender.send_request(request).await.unwrap();
+    let status = response.status();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8(body.to_vec()).unwrap())
+}
+
+fn start_binary(port: u16, dir: &std::path::Path) -> tokio::process::Child {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_axum-demo"));
+    for var in [
+        "AUTH_SECRET",
+        "NEXTAUTH_SECRET",
+        "AUTH_SECRET_1",
+        "AUTH_SECRET_2",
+        "AUTH_SECRET_3",
+        "AUTH_URL",
+        "NEXTAUTH_URL",
+        "AUTH_TRUST_HOST",
+        "DATABASE_URL",
+        "SESSION_STRATEGY",
+        "DEMO_USERNAME",
+        "DEMO_PASSWORD",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("PORT", port.to_string())
+        .env("DEMO_DATA_DIR", dir)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true);
+    cmd.spawn().unwrap()
+}
+
+#[tokio::test]
+async fn the_binary_serves_and_says_how_to_sign_in() {
+    let dir = temp_dir("bin");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let site = format!("http://127.0.0.1:{port}");
+
+    let mut child = start_binary(port, &dir);
+    let banner = banner_of(&mut child).await;
+    for expected in [
+        format!("keyway axum demo on {site}"),
+        format!("{site}/protected"),
+        format!("{site}/api/auth/signin"),
+        "username \"alice\", password \"wonderland\"".to_owned(),
+        "sessions     database".to_owned(),
+        format!(
+            "made a development secret in {}",
+            dir.join("dev-secret").display()
+        ),
+    ] {
+        assert!(
+            banner.contains(&expected),
+            "{expected:?} missing from:\n{banner}"
+        );
+    }
+    let (status, body) = http_get(port, "/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("Not signed in."), "{body}");
+    let (status, _) = http_get(port, "/protected").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    child.kill().await.unwrap();
+
+    // The second start reuses the kept secret.
+    let mut child = start_binary(port, &dir);
+    let banner = banner_of(&mut child).await;
+    assert!(banner.contains("using a development secret"), "{banner}");
+    child.kill().await.unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn bad_settings_stop_the_binary_with_a_message() {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_axum-demo"))
+        .env("SESSION_STRATEGY", "cookies")
+        .env("DEMO_DATA_DIR", temp_dir("bad"))
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("SESSION_STRATEGY is \"cookies\": set it to jwt or database"),
+        "{stderr}"
+    );
+}

@@ -1,0 +1,39 @@
+//! README's "Add keyway to an axum app" snippet, kept compiling: the body of
+//! `app` is the snippet as README shows it.
+
+use axum::{Router, routing::get};
+use keyway::{AuthorizeError, CredentialsInput, User};
+use keyway_axum::{RequireSession, SessionLayer};
+
+/// The application's own credentials check (README leaves it out).
+async fn check(c: CredentialsInput) -> Result<Option<User>, AuthorizeError> {
+    let ok = c.get("username") == Some("alice") && c.get("password") == Some("wonderland");
+    Ok(ok.then(|| User::new("1", "alice@example.com")))
+}
+
+#[rustfmt::skip]
+fn app() -> Result<Router, Box<dyn std::error::Error>> {
+    let auth = keyway::Auth::builder()
+        .from_env()                                        // AUTH_SECRET, AUTH_URL
+        .provider(keyway_credentials::credentials(|c| async move { check(c).await }).username_password())
+        .build()?;                                         // every misconfiguration is caught here
+
+    let app = Router::new()
+        .route("/dashboard", get(|s: RequireSession| async move { format!("Hello, {:?}", s.user.email) }))
+        .merge(keyway_axum::routes(auth.clone()))          // sign-in, callback, session, sign-out... under /api/auth
+        .layer(SessionLayer::new(auth));                   // lets the extractors read the session and roll its cookie
+    Ok(app)
+}
+
+#[test]
+fn the_snippet_builds_without_configuration_only_with_a_message() {
+    // Without AUTH_SECRET / AUTH_URL in the environment, `build()?` refuses
+    // with a message that says what to set; with them, it builds.
+    match app() {
+        Ok(_) => assert!(
+            std::env::var_os("AUTH_SECRET").is_some()
+                || std::env::var_os("NEXTAUTH_SECRET").is_some()
+        ),
+        Err(e) => assert!(e.to_string().contains("AUTH_"), "{e}"),
+    }
+}
