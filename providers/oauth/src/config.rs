@@ -35,7 +35,6 @@ pub enum TokenAuthMethod {
 /// How the profile document is fetched, for providers that are not plain
 /// `GET userinfo` with a bearer token.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[allow(dead_code)] // until the presets use every way
 pub(crate) enum UserinfoRequest {
     /// `GET` the userinfo endpoint.
     Get,
@@ -47,7 +46,6 @@ pub(crate) enum UserinfoRequest {
 
 /// Where to look for an email address when the profile has none.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[allow(dead_code)] // until the presets use every way
 pub(crate) enum EmailFallback {
     None,
     /// GitHub's `GET {api}/user/emails`: the primary address, else the first.

@@ -7,17 +7,23 @@
 //! `response_mode=form_post`, token refresh, and presets for 30 providers.
 //!
 //! ```
-//! use keyway_oauth::OAuth;
+//! use keyway_oauth::{OAuth, github, google, oidc};
 //!
 //! let auth = keyway_core::Auth::builder()
 //!     .secret("a-secret-of-at-least-32-bytes-long!!")
 //!     .url("https://app.example.com")
-//!     // any OpenID provider; AUTH_SSO_ID / AUTH_SSO_SECRET / AUTH_SSO_ISSUER
-//!     // fill what is not given in code
+//!     // AUTH_GITHUB_ID / AUTH_GITHUB_SECRET fill what is not given in code
+//!     .provider(github().client_id("Iv1.abc").client_secret("s3cret"))
+//!     .provider(google().client_id("123.apps.googleusercontent.com").client_secret("s3cret"))
+//!     // any OpenID provider: AUTH_OIDC_ISSUER / AUTH_OIDC_ID / AUTH_OIDC_SECRET
+//!     .provider(oidc().issuer("https://sso.example.com").client_id("app").client_secret("s"))
+//!     // or one configured by hand
 //!     .provider(OAuth::oidc("sso", "Company SSO").issuer("https://sso.example.com").client_id("app").client_secret("s"))
 //!     .build();
 //! assert!(auth.is_ok());
 //! ```
+//!
+//! The [`presets`] module lists every preset.
 //!
 //! The engine (keyway-core) keeps the check cookies, links accounts and makes
 //! sessions; this crate does everything that talks to the provider.
@@ -45,6 +51,7 @@ mod flow;
 mod http;
 mod id_token;
 mod jwks;
+pub mod presets;
 mod profile;
 mod runtime;
 mod token;
@@ -53,4 +60,5 @@ mod userinfo;
 pub use config::{OAuth, ProfileFn, TokenAuthMethod, env_name};
 pub use discovery::ProviderMetadata;
 pub use keyway_core::oauth::{Check, OAuthProfile, ProviderStyle, TokenSet};
+pub use presets::*;
 pub use profile::{default_profile, text_at};

@@ -1,0 +1,88 @@
+//! Ready-made providers. Each reads `AUTH_<ID>_ID` / `_SECRET` (and
+//! `_ISSUER` where the issuer is the application's own: Auth0, Okta,
+//! Keycloak, Cognito, Zitadel, Authentik, the generic [`oidc`]) unless set in
+//! code, and every builder method of [`OAuth`] can change it.
+//!
+//! | function | id | kind | notes |
+//! |---|---|---|---|
+//! | [`apple`] | `apple` | OIDC | `form_post`, `client_secret_post`, nonce + state; the secret is the signed client-secret JWT |
+//! | [`atlassian`] | `atlassian` | OAuth 2 | |
+//! | [`auth0`] | `auth0` | OIDC | issuer = the tenant URL |
+//! | [`authentik`] | `authentik` | OIDC | issuer = the application's URL |
+//! | [`bitbucket`] | `bitbucket` | OAuth 2 | email from `/user/emails` |
+//! | [`cognito`] | `cognito` | OIDC | issuer = the user pool URL |
+//! | [`discord`] | `discord` | OAuth 2 | avatar URL built from the hash |
+//! | [`dropbox`] | `dropbox` | OAuth 2 | `token_access_type=offline`, POST userinfo |
+//! | [`facebook`] | `facebook` | OAuth 2 | |
+//! | [`github`], [`github_enterprise`] | `github` | OAuth 2 | email from `/user/emails` when private |
+//! | [`gitlab`], [`gitlab_self_hosted`] | `gitlab` | OAuth 2 | |
+//! | [`google`] | `google` | OIDC | |
+//! | [`kakao`] | `kakao` | OAuth 2 | `client_secret_post` |
+//! | [`keycloak`] | `keycloak` | OIDC | issuer = the realm URL |
+//! | [`line`] | `line` | OIDC | state only |
+//! | [`linkedin`] | `linkedin` | OIDC | `client_secret_post`, state only |
+//! | [`microsoft_entra_id`], [`microsoft_entra_id_tenant`] | `microsoft-entra-id` | OIDC | multi-tenant `iss` checked against the token's `tid` |
+//! | [`naver`] | `naver` | OAuth 2 | state only |
+//! | [`notion`] | `notion` | OAuth 2 | profile from the token answer's `owner.user` |
+//! | [`oidc`] | `oidc` | OIDC | any OpenID provider from its issuer |
+//! | [`okta`] | `okta` | OIDC | issuer = the org or authorization server URL |
+//! | [`reddit`] | `reddit` | OAuth 2 | state only |
+//! | [`salesforce`] | `salesforce` | OIDC | userinfo fetched |
+//! | [`slack`] | `slack` | OIDC | |
+//! | [`spotify`] | `spotify` | OAuth 2 | |
+//! | [`strava`] | `strava` | OAuth 2 | `client_secret_post` |
+//! | [`twitch`] | `twitch` | OIDC | `client_secret_post`, claims parameter |
+//! | [`twitter`] | `twitter` | OAuth 2 | X's OAuth 2 with PKCE; no email |
+//! | [`zitadel`] | `zitadel` | OIDC | issuer = the instance URL |
+//! | [`zoom`] | `zoom` | OAuth 2 | |
+
+mod developer;
+mod oidc;
+mod social;
+
+pub use developer::*;
+pub use oidc::*;
+pub use social::*;
+
+use keyway_core::oauth::{Check, OAuthProfile, ProviderStyle, TokenSet};
+use keyway_core::provider::BoxError;
+use serde_json::Value;
+use std::sync::Arc;
+
+use crate::config::OAuth;
+
+/// A plain OAuth 2 preset with its three endpoints.
+fn oauth2(id: &str, name: &str, authorize: &str, token: &str, userinfo: &str) -> OAuth {
+    OAuth::oauth2(id, name)
+        .authorization_endpoint(authorize)
+        .token_endpoint(token)
+        .userinfo_endpoint(userinfo)
+}
+
+/// An OpenID Connect preset at a fixed issuer.
+fn oidc_at(id: &str, name: &str, issuer: &str) -> OAuth {
+    let mut p = OAuth::oidc(id, name);
+    p.default_issuer = Some(issuer.to_owned());
+    p
+}
+
+type MapFn = fn(&Value, &TokenSet) -> Result<OAuthProfile, BoxError>;
+
+impl OAuth {
+    fn mapped(mut self, map: MapFn) -> Self {
+        self.profile = Some(Arc::new(map));
+        self
+    }
+
+    fn color(mut self, brand_color: &str) -> Self {
+        self.style = ProviderStyle {
+            logo: None,
+            brand_color: Some(brand_color.to_owned()),
+        };
+        self
+    }
+
+    fn only(self, checks: &[Check]) -> Self {
+        self.checks(checks)
+    }
+}
