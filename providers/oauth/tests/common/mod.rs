@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod failing;
+pub mod fake_idp;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};

@@ -1,0 +1,260 @@
+//! What a compliant provider never does, from a provider written for the
+//! tests (tests/common/fake_idp.rs) over real HTTP: ID tokens for another
+//! audience, expired, from another issuer or signed with an unpublished
+//! key; key rotation; broken token and userinfo endpoints; GitHub's email
+//! fallback. Each failure has its log code and makes no session.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::sync::Arc;
+
+use common::fake_idp::{CLIENT_ID, CLIENT_SECRET, FakeIdp, Key};
+use common::{Browser, IdpBrowser, Logs, ORIGIN, SECRET};
+use keyway_core::{Adapter, Auth};
+use keyway_memory::MemoryAdapter;
+use keyway_oauth::{OAuth, github_enterprise};
+use serde_json::json;
+
+struct Rig {
+    idp: FakeIdp,
+    mem: MemoryAdapter,
+    auth: Auth,
+}
+
+async fn rig() -> Rig {
+    let idp = FakeIdp::start().await;
+    let mem = MemoryAdapter::new();
+    let auth = Auth::builder()
+        .secret(SECRET)
+        .url(ORIGIN)
+        .adapter(Arc::new(mem.clone()))
+        .provider(
+            OAuth::oidc("fake", "Fake")
+                .issuer(&idp.issuer)
+                .client_id(CLIENT_ID)
+                .client_secret(CLIENT_SECRET),
+        )
+        .provider(
+            github_enterprise(&idp.issuer)
+                .client_id(CLIENT_ID)
+                .client_secret(CLIENT_SECRET),
+        )
+        .build()
+        .unwrap();
+    Rig { idp, mem, auth }
+}
+
+impl Rig {
+    async fn sign_in(&self, provider: &str) -> (Browser, common::Resp) {
+        let mut b = Browser::new(self.auth.clone());
+        let url = b.start(provider, "").await;
+        assert!(url.starts_with(&self.idp.issuer), "{url}");
+        let answer = IdpBrowser::new().authorize(&url).await;
+        let r = b.finish(&answer).await;
+        (b, r)
+    }
+
+    /// The sign-in fails on the sign-in page with `OAuthCallback`, logs
+    /// `code` and `cause`, and leaves no session or user behind.
+    async fn fails(&self, provider: &str, code: &str, cause: &str) {
+        let (logs, _guard) = Logs::capture();
+        let (mut b, r) = self.sign_in(provider).await;
+        assert_eq!(
+            r.location(),
+            format!("{ORIGIN}/api/auth/signin?error=OAuthCallback")
+        );
+        let text = logs.text();
+        assert!(text.contains(code), "{code}: {text}");
+        assert!(text.contains(cause), "{cause}: {text}");
+        assert!(!b.has_session_cookie());
+        assert_eq!(b.session_email().await, None);
+        assert!(
+            self.mem
+                .get_account(provider, "fake-user")
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_valid_id_token_signs_in() {
+    let rig = rig().await;
+    let (mut b, r) = rig.sign_in("fake").await;
+    assert_eq!(r.location(), format!("{ORIGIN}/after"));
+    assert_eq!(b.session_email().await.as_deref(), Some("fake@example.com"));
+    assert!(
+        rig.mem
+            .get_account("fake", "fake-user")
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn wrong_audience_fails() {
+    let rig = rig().await;
+    rig.idp.with(|b| b.aud = json!("another-client"));
+    rig.fails("fake", "CALLBACK_OAUTH_ERROR", "audience").await;
+    // An array that names this client among others is accepted.
+    rig.idp.with(|b| b.aud = json!(["another-client", CLIENT_ID]));
+    let (_, r) = rig.sign_in("fake").await;
+    assert_eq!(r.location(), format!("{ORIGIN}/after"));
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn expired_id_token_fails() {
+    let rig = rig().await;
+    rig.idp.with(|b| b.exp_in = -3600);
+    rig.fails("fake", "CALLBACK_OAUTH_ERROR", "expired").await;
+    // Within the clock-skew leeway it is still accepted.
+    rig.idp.with(|b| b.exp_in = -5);
+    let (_, r) = rig.sign_in("fake").await;
+    assert_eq!(r.location(), format!("{ORIGIN}/after"));
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn another_issuer_fails() {
+    let rig = rig().await;
+    rig.idp
+        .with(|b| b.iss = Some("https://evil.example".into()));
+    rig.fails("fake", "CALLBACK_OAUTH_ERROR", "issuer").await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_key_that_is_not_published_fails() {
+    let rig = rig().await;
+    // Same kid as the published key, other key material.
+    rig.idp.with(|b| b.signing = Key::generate("key-1"));
+    rig.fails("fake", "CALLBACK_OAUTH_ERROR", "signature").await;
+    rig.idp.with(|b| b.signing = Key::generate("unknown-kid"));
+    rig.fails("fake", "CALLBACK_OAUTH_ERROR", "no key").await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn rotated_keys_are_fetched_again() {
+    let rig = rig().await;
+    let (_, r) = rig.sign_in("fake").await;
+    assert_eq!(r.location(), format!("{ORIGIN}/after"));
+    let (_, r) = rig.sign_in("fake").await;
+    assert_eq!(r.location(), format!("{ORIGIN}/after"));
+    assert_eq!(rig.idp.with(|b| b.jwks_fetches), 1, "the key set is cached");
+
+    let next = Key::generate("key-2");
+    rig.idp.with(|b| {
+        b.published = vec![next.clone()];
+        b.signing = next;
+    });
+    let (_, r) = rig.sign_in("fake").await;
+    assert_eq!(r.location(), format!("{ORIGIN}/after"));
+    assert_eq!(
+        rig.idp.with(|b| b.jwks_fetches),
+        2,
+        "fetched again for the new kid"
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn token_endpoint_failures() {
+    let rig = rig().await;
+    rig.idp
+        .with(|b| b.token_failure = Some((500, "<html>oops</html>".into())));
+    rig.fails("fake", "OAUTH_GET_ACCESS_TOKEN_ERROR", "answered 500")
+        .await;
+    rig.idp
+        .with(|b| b.token_failure = Some((200, "not json".into())));
+    rig.fails(
+        "fake",
+        "OAUTH_GET_ACCESS_TOKEN_ERROR",
+        "not the JSON expected",
+    )
+    .await;
+    rig.idp
+        .with(|b| b.token_failure = Some((200, r#"{"token_type":"bearer"}"#.into())));
+    rig.fails("fake", "OAUTH_GET_ACCESS_TOKEN_ERROR", "no access_token")
+        .await;
+    rig.idp.with(|b| {
+        b.token_failure = Some((
+            200,
+            r#"{"error":"bad_verification_code","error_description":"The code is wrong"}"#.into(),
+        ))
+    });
+    rig.fails(
+        "fake",
+        "OAUTH_GET_ACCESS_TOKEN_ERROR",
+        "bad_verification_code",
+    )
+    .await;
+    rig.idp.with(|b| {
+        b.token_failure = None;
+        b.no_id_token = true;
+    });
+    rig.fails("fake", "CALLBACK_OAUTH_ERROR", "no id_token")
+        .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_callback_without_code_fails() {
+    let rig = rig().await;
+    let (logs, _guard) = Logs::capture();
+    let mut b = Browser::new(rig.auth.clone());
+    let url = b.start("fake", "").await;
+    let answer = IdpBrowser::new().authorize(&url).await;
+    let state = answer.param("state").unwrap();
+    let r = b
+        .get(&format!("/api/auth/callback/fake?state={state}"))
+        .await;
+    assert_eq!(error_page(&r), "OAuthCallback");
+    assert!(
+        logs.text().contains("OAUTH_CALLBACK_HANDLER_ERROR"),
+        "{}",
+        logs.text()
+    );
+}
+
+fn error_page(r: &common::Resp) -> String {
+    r.location()
+        .rsplit("error=")
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn github_private_email_comes_from_user_emails() {
+    let rig = rig().await;
+    let (mut b, r) = rig.sign_in("github").await;
+    assert_eq!(r.location(), format!("{ORIGIN}/after"));
+    assert_eq!(b.session_email().await.as_deref(), Some("mona@example.com"));
+    let user = rig
+        .mem
+        .get_user_by_account("github", "1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.name.as_deref(), Some("Mona Lisa"));
+
+    // A public email is used as it is.
+    rig.idp
+        .with(|b| b.github_user = json!({"id": 2, "login": "octo", "email": "octo@example.com"}));
+    let (mut b, _) = rig.sign_in("github").await;
+    assert_eq!(b.session_email().await.as_deref(), Some("octo@example.com"));
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn github_profile_failures() {
+    let rig = rig().await;
+    rig.idp.with(|b| b.userinfo_down = true);
+    rig.fails("github", "OAUTH_GET_PROFILE_ERROR", "answered 500")
+        .await;
+    rig.idp.with(|b| {
+        b.userinfo_down = false;
+        b.github_user = json!({"login": "no-id"});
+    });
+    rig.fails("github", "OAUTH_PARSE_PROFILE_ERROR", "no id")
+        .await;
+}
