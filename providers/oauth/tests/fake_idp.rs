@@ -101,7 +101,8 @@ async fn wrong_audience_fails() {
     rig.idp.with(|b| b.aud = json!("another-client"));
     rig.fails("fake", "CALLBACK_OAUTH_ERROR", "audience").await;
     // An array that names this client among others is accepted.
-    rig.idp.with(|b| b.aud = json!(["another-client", CLIENT_ID]));
+    rig.idp
+        .with(|b| b.aud = json!(["another-client", CLIENT_ID]));
     let (_, r) = rig.sign_in("fake").await;
     assert_eq!(r.location(), format!("{ORIGIN}/after"));
 }

@@ -19,7 +19,7 @@
 //! | [`google`] | `google` | OIDC | |
 //! | [`kakao`] | `kakao` | OAuth 2 | `client_secret_post` |
 //! | [`keycloak`] | `keycloak` | OIDC | issuer = the realm URL |
-//! | [`line`] | `line` | OIDC | state only |
+//! | [`line()`] | `line` | OIDC | state only |
 //! | [`linkedin`] | `linkedin` | OIDC | `client_secret_post`, state only |
 //! | [`microsoft_entra_id`], [`microsoft_entra_id_tenant`] | `microsoft-entra-id` | OIDC | multi-tenant `iss` checked against the token's `tid` |
 //! | [`naver`] | `naver` | OAuth 2 | state only |
