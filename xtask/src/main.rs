@@ -3,6 +3,7 @@
 //! Run `cargo xtask help` for the list of subcommands. The alias lives in
 //! `.cargo/config.toml`.
 
+mod bench;
 mod ci;
 mod services;
 mod tools;
@@ -24,6 +25,12 @@ Subcommands:
                    starts what is missing. Installs chromium and chromedriver
                    (apt) for the browser test when they are missing.
                    Logs go to $HOME/.cache/keyway/logs.
+  bench [options]  build bench/server in release and load it with wrk or oha: session
+                   reads (JWT, SQLite, PostgreSQL), no-cookie session, csrf, against a bare
+                   axum handler (the ceiling); prints one table and writes
+                   <target>/bench/report.md and report.json. Not part of `ci`.
+                   Options: --duration SECS (10) --warmup SECS (3) --connections 16,64
+                   --tool wrk|oha --only KEY,... --postgres-url URL
   help             print this message
 ";
 
@@ -37,6 +44,7 @@ fn main() -> ExitCode {
     let outcome = match subcommand.as_deref() {
         Some("ci") => ci::run(&rest),
         Some("services") => services::run(&rest),
+        Some("bench") => bench::run(&rest),
         Some("help" | "-h" | "--help") | None => {
             print!("{HELP}");
             Ok(())

@@ -1,0 +1,82 @@
+//! The server `cargo xtask bench` loads.
+//!
+//! ```text
+//! keyway-bench-server <jwt | sqlite | postgres> [--addr 127.0.0.1:0] [--url DATABASE_URL]
+//! ```
+//!
+//! It serves keyway's routes under `/api/auth` through keyway-axum, with one
+//! credentials provider (`username=bench`, `password=bench`), in one of
+//! three configurations: JWT sessions; database sessions on SQLite (a fresh
+//! file under the system temp dir); database sessions on PostgreSQL (default
+//! `postgres://postgres@127.0.0.1:5432/test`, schema `keyway_bench`). Next to
+//! them, `GET /ceiling` is a bare axum handler answering a JSON body exactly
+//! as long as the signed-in user's session JSON: the framework's own ceiling.
+//!
+//! Once listening it prints `listening on http://<addr>` on stdout. Worker
+//! threads: one per core, or `KEYWAY_BENCH_WORKERS`.
+
+mod config;
+
+use std::process::ExitCode;
+
+use axum::Router;
+use axum::routing::get;
+use bytes::Bytes;
+use http::header;
+use tracing_subscriber::EnvFilter;
+
+use config::{Args, Mode};
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let outcome = Args::parse(std::env::args().skip(1)).and_then(|args| {
+        let workers = config::workers()?;
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the runtime: {e}"))?
+            .block_on(serve(args))
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("keyway-bench-server: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(args: Args) -> Result<(), String> {
+    let auth = config::auth(&args).await?;
+    let ceiling = Bytes::from(config::ceiling_body()?);
+    let app = Router::new()
+        .route(
+            "/ceiling",
+            get(move || {
+                let body = ceiling.clone();
+                async move { ([(header::CONTENT_TYPE, "application/json")], body) }
+            }),
+        )
+        .merge(keyway_axum::routes(auth));
+    let listener = tokio::net::TcpListener::bind(&args.addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| format!("cannot read the bound address: {e}"))?;
+    let mode = match args.mode {
+        Mode::Jwt => "jwt",
+        Mode::Sqlite => "sqlite",
+        Mode::Postgres => "postgres",
+    };
+    println!("listening on http://{addr} ({mode})");
+    axum::serve(listener, app)
+        .await
+        .map_err(|e| format!("the server stopped: {e}"))
+}

@@ -1,0 +1,515 @@
+//! `cargo xtask bench`: how fast keyway serves sessions, against the
+//! framework's own ceiling.
+//!
+//! Builds `bench/server` in release, starts it on 127.0.0.1 once per session
+//! configuration (JWT, SQLite, PostgreSQL), signs in through the credentials
+//! flow over HTTP to get a real session cookie, then loads each scenario
+//! with `wrk` or `oha`: a warm-up, then a fixed-length run per connection
+//! count. One table (req/s, p50, p99, errors, server peak RSS, ratio to the
+//! ceiling) is printed and written to `<target>/bench/report.md` and
+//! `report.json`.
+
+mod client;
+mod load;
+mod report;
+mod server;
+
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use crate::{Result, logs_dir, workspace_root};
+use client::{Answer, json_string_field, request};
+use load::Tool;
+use report::{Report, Row};
+use server::Server;
+
+/// Options of `cargo xtask bench`.
+#[derive(Debug, Clone, PartialEq)]
+struct Options {
+    warmup: Duration,
+    duration: Duration,
+    connections: Vec<u32>,
+    tool: Option<String>,
+    only: Option<Vec<String>>,
+    postgres_url: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            warmup: Duration::from_secs(3),
+            duration: Duration::from_secs(10),
+            connections: vec![16, 64],
+            tool: None,
+            only: None,
+            postgres_url: "postgres://postgres@127.0.0.1:5432/test".into(),
+        }
+    }
+}
+
+const USAGE: &str = "cargo xtask bench [--duration SECS] [--warmup SECS] [--connections 16,64] \
+                     [--tool wrk|oha] [--only KEY,...] [--postgres-url URL]";
+
+fn parse(args: &[String]) -> Result<Options> {
+    let mut o = Options::default();
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let value = it
+            .next()
+            .ok_or_else(|| format!("`{flag}` needs a value; usage: {USAGE}"))?;
+        let secs = || {
+            value
+                .parse::<u64>()
+                .ok()
+                .filter(|s| *s > 0)
+                .map(Duration::from_secs)
+                .ok_or_else(|| format!("`{flag}` takes a number of seconds, got `{value}`"))
+        };
+        match flag.as_str() {
+            "--duration" => o.duration = secs()?,
+            "--warmup" => o.warmup = secs()?,
+            "--connections" => {
+                o.connections = value
+                    .split(',')
+                    .map(|c| c.trim().parse::<u32>().ok().filter(|c| *c > 0))
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or_else(|| format!("`--connections` takes e.g. `16,64`, got `{value}`"))?;
+            }
+            "--tool" => o.tool = Some(value.clone()),
+            "--only" => {
+                let keys: Vec<String> = value.split(',').map(|k| k.trim().to_owned()).collect();
+                if let Some(bad) = keys.iter().find(|k| !SCENARIOS.iter().any(|s| s.key == *k)) {
+                    let known: Vec<&str> = SCENARIOS.iter().map(|s| s.key).collect();
+                    return Err(format!(
+                        "unknown scenario `{bad}`; known: {}",
+                        known.join(", ")
+                    ));
+                }
+                o.only = Some(keys);
+            }
+            "--postgres-url" => o.postgres_url = value.clone(),
+            _ => return Err(format!("unknown argument `{flag}`; usage: {USAGE}")),
+        }
+    }
+    Ok(o)
+}
+
+/// Which server configuration a scenario runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Jwt,
+    Sqlite,
+    Postgres,
+}
+
+impl Mode {
+    fn arg(self) -> &'static str {
+        match self {
+            Self::Jwt => "jwt",
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+}
+
+/// One line of the table (per connection count).
+struct Scenario {
+    key: &'static str,
+    label: &'static str,
+    mode: Mode,
+    path: &'static str,
+    /// Send the signed-in browser's cookies.
+    signed_in: bool,
+}
+
+/// In table order; the ceiling first, since every ratio needs it.
+const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        key: "ceiling",
+        label: "ceiling: bare axum handler, same JSON",
+        mode: Mode::Jwt,
+        path: "/ceiling",
+        signed_in: false,
+    },
+    Scenario {
+        key: "session-jwt",
+        label: "GET /api/auth/session, JWT cookie",
+        mode: Mode::Jwt,
+        path: "/api/auth/session",
+        signed_in: true,
+    },
+    Scenario {
+        key: "session-sqlite",
+        label: "GET /api/auth/session, SQLite session",
+        mode: Mode::Sqlite,
+        path: "/api/auth/session",
+        signed_in: true,
+    },
+    Scenario {
+        key: "session-postgres",
+        label: "GET /api/auth/session, PostgreSQL session",
+        mode: Mode::Postgres,
+        path: "/api/auth/session",
+        signed_in: true,
+    },
+    Scenario {
+        key: "session-none",
+        label: "GET /api/auth/session, no cookie",
+        mode: Mode::Jwt,
+        path: "/api/auth/session",
+        signed_in: false,
+    },
+    Scenario {
+        key: "csrf",
+        label: "GET /api/auth/csrf, no cookie",
+        mode: Mode::Jwt,
+        path: "/api/auth/csrf",
+        signed_in: false,
+    },
+];
+
+/// `cargo xtask bench`.
+pub(crate) fn run(args: &[String]) -> Result {
+    let options = parse(args)?;
+    let root = workspace_root();
+    let target = target_dir(&root)?;
+    let out_dir = target.join("bench");
+    std::fs::create_dir_all(&out_dir)
+        .map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
+
+    println!("==> cargo build --release -p keyway-bench-server");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--release", "-p", "keyway-bench-server"])
+        .current_dir(&root)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!("building the bench server failed ({status})"));
+    }
+    let bin = target.join("release").join("keyway-bench-server");
+
+    println!("==> load generator");
+    let tool = load::find_or_install(options.tool.as_deref(), &out_dir)?;
+    let tool_name = tool.describe();
+    println!("  {tool_name}");
+
+    let selected: Vec<&Scenario> = SCENARIOS
+        .iter()
+        .filter(|s| {
+            options
+                .only
+                .as_ref()
+                .is_none_or(|o| o.iter().any(|k| k == s.key))
+        })
+        .collect();
+    let mut results: Vec<(&Scenario, Vec<Row>)> = Vec::new();
+    for mode in [Mode::Jwt, Mode::Sqlite, Mode::Postgres] {
+        let scenarios: Vec<&Scenario> = selected
+            .iter()
+            .copied()
+            .filter(|s| s.mode == mode)
+            .collect();
+        if scenarios.is_empty() {
+            continue;
+        }
+        let rows = match serve_and_load(mode, &scenarios, &bin, &tool, &options, &out_dir) {
+            Ok(rows) => rows,
+            Err(reason) => {
+                println!("  skipped: {reason}");
+                skipped(&scenarios, &options, &reason)
+            }
+        };
+        for (scenario, row) in scenarios.iter().flat_map(|s| {
+            rows.iter()
+                .filter(|r| r.key == s.key)
+                .map(move |r| (*s, r.clone()))
+        }) {
+            match results.iter_mut().find(|(s, _)| s.key == scenario.key) {
+                Some((_, list)) => list.push(row),
+                None => results.push((scenario, vec![row])),
+            }
+        }
+    }
+    // Table order: SCENARIOS order, then connection count.
+    let mut rows = Vec::new();
+    for s in SCENARIOS {
+        if let Some((_, list)) = results.iter().find(|(r, _)| r.key == s.key) {
+            rows.extend(list.iter().cloned());
+        }
+    }
+    let report = Report {
+        tool: tool_name,
+        cores: std::thread::available_parallelism().map_or(1, usize::from),
+        warmup_secs: options.warmup.as_secs(),
+        duration_secs: options.duration.as_secs(),
+        commit: commit(&root),
+        rows,
+    };
+    println!();
+    print!("{}", report.table());
+    println!();
+    for line in report.targets() {
+        println!("{line}");
+    }
+    let md = out_dir.join("report.md");
+    let json = out_dir.join("report.json");
+    std::fs::write(&md, report.markdown())
+        .and_then(|()| std::fs::write(&json, report.json()))
+        .map_err(|e| format!("cannot write the report under {}: {e}", out_dir.display()))?;
+    println!("\nreport: {}\n        {}", md.display(), json.display());
+    Ok(())
+}
+
+/// Starts the `mode` server, signs in when a scenario needs it, and measures
+/// every scenario at every connection count.
+fn serve_and_load(
+    mode: Mode,
+    scenarios: &[&Scenario],
+    bin: &Path,
+    tool: &Tool,
+    options: &Options,
+    out_dir: &Path,
+) -> Result<Vec<Row>> {
+    let mut extra = Vec::new();
+    match mode {
+        Mode::Jwt => {}
+        Mode::Sqlite => {
+            let db = out_dir.join("bench.sqlite");
+            for suffix in ["", "-wal", "-shm"] {
+                let mut p = db.clone().into_os_string();
+                p.push(suffix);
+                let _ = std::fs::remove_file(p);
+            }
+            extra = vec!["--url".to_owned(), format!("sqlite://{}", db.display())];
+        }
+        Mode::Postgres => {
+            if TcpStream::connect_timeout(
+                &"127.0.0.1:5432".parse().map_err(|_| "bad address")?,
+                Duration::from_secs(2),
+            )
+            .is_err()
+            {
+                return Err(
+                    "PostgreSQL is not up on 127.0.0.1:5432 (`cargo xtask services` starts it)"
+                        .into(),
+                );
+            }
+            extra = vec!["--url".to_owned(), options.postgres_url.clone()];
+        }
+    }
+    let log = logs_dir()?.join(format!("bench-server-{}.log", mode.arg()));
+    println!("==> {} server (log: {})", mode.arg(), log.display());
+    let server = Server::start(bin, mode.arg(), &extra, &log)?;
+    let addr = server.addr;
+    let cookie = if scenarios.iter().any(|s| s.signed_in) {
+        Some(sign_in(addr)?)
+    } else {
+        None
+    };
+    let mut rows = Vec::new();
+    for scenario in scenarios {
+        let cookie = cookie.as_deref().filter(|_| scenario.signed_in);
+        check(addr, scenario, cookie)?;
+        let url = format!("http://{addr}{}", scenario.path);
+        for &connections in &options.connections {
+            print!("  {:<44} c={connections:<4} ", scenario.label);
+            let _ = std::io::Write::flush(&mut std::io::stdout());
+            tool.run(&url, cookie, connections, options.warmup)?;
+            let watch = server.watch_memory();
+            let measured = tool.run(&url, cookie, connections, options.duration);
+            let peak = watch.finish();
+            let measured = measured?;
+            println!(
+                "{:>8.0} req/s  p99 {:>8.0} µs  errors {}",
+                measured.rps, measured.p99_us, measured.errors
+            );
+            rows.push(Row {
+                key: scenario.key,
+                label: scenario.label,
+                connections,
+                result: Ok(measured),
+                peak_rss_kib: peak,
+            });
+        }
+    }
+    Ok(rows)
+}
+
+fn skipped(scenarios: &[&Scenario], options: &Options, reason: &str) -> Vec<Row> {
+    scenarios
+        .iter()
+        .flat_map(|s| {
+            options.connections.iter().map(move |&connections| Row {
+                key: s.key,
+                label: s.label,
+                connections,
+                result: Err(reason.to_owned()),
+                peak_rss_kib: 0,
+            })
+        })
+        .collect()
+}
+
+/// Signs in as the bench user through the credentials flow, as a browser
+/// does; returns the browser's `Cookie` header afterwards.
+fn sign_in(addr: SocketAddr) -> Result<String> {
+    let csrf = request(addr, "GET", "/api/auth/csrf", &[], "")?;
+    expect_status(&csrf, 200, "GET /api/auth/csrf")?;
+    let token = json_string_field(&csrf.body, "csrfToken")
+        .ok_or_else(|| format!("GET /api/auth/csrf: no csrfToken in {}", csrf.body))?;
+    let mut jar = csrf.set_cookies();
+    let body = format!("csrfToken={token}&username=bench&password=bench&callbackUrl=%2F");
+    let signed = request(
+        addr,
+        "POST",
+        "/api/auth/callback/credentials",
+        &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Cookie", &cookie_header(&jar)),
+        ],
+        &body,
+    )?;
+    expect_status(&signed, 302, "POST /api/auth/callback/credentials")?;
+    for (name, value) in signed.set_cookies() {
+        jar.retain(|(n, _)| *n != name);
+        if !value.is_empty() {
+            jar.push((name, value));
+        }
+    }
+    if !jar.iter().any(|(n, _)| n.contains("session-token")) {
+        let location = signed
+            .headers
+            .iter()
+            .find(|(n, _)| n == "location")
+            .map_or("", |(_, v)| v.as_str());
+        return Err(format!(
+            "signing in set no session cookie (redirected to {location:?})"
+        ));
+    }
+    Ok(cookie_header(&jar))
+}
+
+fn cookie_header(jar: &[(String, String)]) -> String {
+    jar.iter()
+        .map(|(n, v)| format!("{n}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// One request before the load: the scenario must answer what it claims to
+/// measure (a session for the signed-in rows, `null` without a cookie), and
+/// the ceiling's body must be as long as the session's.
+fn check(addr: SocketAddr, scenario: &Scenario, cookie: Option<&str>) -> Result {
+    let headers: Vec<(&str, &str)> = cookie.map(|c| ("Cookie", c)).into_iter().collect();
+    let answer = request(addr, "GET", scenario.path, &headers, "")?;
+    let what = format!("GET {} ({})", scenario.path, scenario.key);
+    expect_status(&answer, 200, &what)?;
+    let ok = match scenario.key {
+        "ceiling" | "session-jwt" | "session-sqlite" | "session-postgres" => {
+            answer.body.contains("\"email\":\"bench@example.com\"")
+        }
+        "session-none" => answer.body == "null",
+        _ => answer.body.contains("\"csrfToken\":\""),
+    };
+    if !ok {
+        return Err(format!("{what}: unexpected body {}", answer.body));
+    }
+    if scenario.key == "session-jwt"
+        && !answer
+            .set_cookies()
+            .iter()
+            .any(|(n, _)| n.contains("session-token"))
+    {
+        return Err(format!("{what}: the JWT session was not rolled"));
+    }
+    Ok(())
+}
+
+fn expect_status(answer: &Answer, status: u16, what: &str) -> Result {
+    if answer.status == status {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what}: status {} (expected {status}): {}",
+            answer.status, answer.body
+        ))
+    }
+}
+
+/// Cargo's target directory (honours `CARGO_TARGET_DIR` and config).
+fn target_dir(root: &Path) -> Result<PathBuf> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = Command::new(cargo)
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .current_dir(root)
+        .output()
+        .map_err(|e| format!("cannot run cargo metadata: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    json_string_field(&text, "target_directory")
+        .map(PathBuf::from)
+        .ok_or_else(|| "cargo metadata did not name the target directory".into())
+}
+
+fn commit(root: &Path) -> String {
+    Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .current_dir(root)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_else(|| "unknown commit".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(args: &[&str]) -> Vec<String> {
+        args.iter().map(|a| (*a).to_owned()).collect()
+    }
+
+    #[test]
+    fn defaults_and_flags() {
+        assert_eq!(parse(&[]).unwrap(), Options::default());
+        let o = parse(&strings(&[
+            "--duration",
+            "5",
+            "--connections",
+            "8, 32",
+            "--only",
+            "ceiling,csrf",
+        ]))
+        .unwrap();
+        assert_eq!(o.duration, Duration::from_secs(5));
+        assert_eq!(o.connections, [8, 32]);
+        assert_eq!(o.only.unwrap(), ["ceiling", "csrf"]);
+    }
+
+    #[test]
+    fn bad_flags_are_refused() {
+        for bad in [
+            &["--duration"][..],
+            &["--duration", "0"],
+            &["--connections", "16,x"],
+            &["--only", "nope"],
+            &["--fast", "1"],
+        ] {
+            assert!(parse(&strings(bad)).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn every_mode_has_a_scenario_and_keys_are_unique() {
+        for mode in [Mode::Jwt, Mode::Sqlite, Mode::Postgres] {
+            assert!(SCENARIOS.iter().any(|s| s.mode == mode));
+        }
+        let mut keys: Vec<_> = SCENARIOS.iter().map(|s| s.key).collect();
+        keys.dedup();
+        assert_eq!(keys.len(), SCENARIOS.len());
+        assert_eq!(SCENARIOS[0].key, "ceiling");
+    }
+}

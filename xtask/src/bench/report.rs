@@ -1,0 +1,319 @@
+//! The one table of a bench run, as text for the terminal and markdown for
+//! the report file, and the same numbers as JSON.
+
+use super::load::Measured;
+
+/// One measured (or skipped) row.
+#[derive(Debug, Clone)]
+pub(crate) struct Row {
+    /// Stable key, e.g. `session-jwt`.
+    pub(crate) key: &'static str,
+    pub(crate) label: &'static str,
+    pub(crate) connections: u32,
+    /// `Err(reason)` when the row could not be measured.
+    pub(crate) result: Result<Measured, String>,
+    pub(crate) peak_rss_kib: u64,
+}
+
+/// The whole run.
+#[derive(Debug, Clone)]
+pub(crate) struct Report {
+    pub(crate) tool: String,
+    pub(crate) cores: usize,
+    pub(crate) warmup_secs: u64,
+    pub(crate) duration_secs: u64,
+    pub(crate) commit: String,
+    pub(crate) rows: Vec<Row>,
+}
+
+/// The targets of the benchmark: (scenario key, least ratio to the ceiling).
+pub(crate) const RATIO_TARGETS: &[(&str, f64)] = &[("session-jwt", 0.70), ("session-sqlite", 0.40)];
+/// The most resident memory the server may reach under load.
+pub(crate) const RSS_TARGET_KIB: u64 = 20 * 1024;
+
+impl Report {
+    /// The ceiling's req/s at `connections`.
+    fn ceiling(&self, connections: u32) -> Option<f64> {
+        self.rows
+            .iter()
+            .find(|r| r.key == "ceiling" && r.connections == connections)
+            .and_then(|r| r.result.as_ref().ok())
+            .map(|m| m.rps)
+    }
+
+    fn ratio(&self, row: &Row) -> Option<f64> {
+        let rps = row.result.as_ref().ok()?.rps;
+        self.ceiling(row.connections)
+            .filter(|c| *c > 0.0)
+            .map(|c| rps / c)
+    }
+
+    /// The markdown table (also what the terminal shows).
+    pub(crate) fn table(&self) -> String {
+        let header = [
+            "scenario",
+            "conns",
+            "req/s",
+            "p50",
+            "p99",
+            "errors",
+            "peak RSS",
+            "vs ceiling",
+        ];
+        let mut lines = vec![
+            header
+                .to_vec()
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>(),
+        ];
+        for row in &self.rows {
+            let cells = match &row.result {
+                Ok(m) => vec![
+                    row.label.to_owned(),
+                    row.connections.to_string(),
+                    format!("{:.0}", m.rps),
+                    latency(m.p50_us),
+                    latency(m.p99_us),
+                    m.errors.to_string(),
+                    mib(row.peak_rss_kib),
+                    self.ratio(row)
+                        .map_or("-".to_owned(), |r| format!("{:.0}%", r * 100.0)),
+                ],
+                Err(reason) => {
+                    let mut cells = vec![row.label.to_owned(), row.connections.to_string()];
+                    cells.push(format!("skipped: {reason}"));
+                    cells.extend(std::iter::repeat_n(String::new(), 5));
+                    cells
+                }
+            };
+            lines.push(cells);
+        }
+        let widths: Vec<usize> = (0..header.len())
+            .map(|i| {
+                lines
+                    .iter()
+                    .map(|l| l[i].chars().count())
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let mut out = String::new();
+        for (n, line) in lines.iter().enumerate() {
+            out.push('|');
+            for (i, cell) in line.iter().enumerate() {
+                // Text left, numbers right.
+                if i < 1 {
+                    out.push_str(&format!(" {cell:<w$} |", w = widths[i]));
+                } else {
+                    out.push_str(&format!(" {cell:>w$} |", w = widths[i]));
+                }
+            }
+            out.push('\n');
+            if n == 0 {
+                out.push('|');
+                for (i, w) in widths.iter().enumerate() {
+                    let dashes = "-".repeat(*w);
+                    if i < 1 {
+                        out.push_str(&format!(" {dashes} |"));
+                    } else {
+                        out.push_str(&format!(" {}: |", &dashes[1..]));
+                    }
+                }
+                out.push('\n');
+            }
+        }
+        out
+    }
+
+    /// One line per target: met or missed.
+    pub(crate) fn targets(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (key, least) in RATIO_TARGETS {
+            let ratios: Vec<f64> = self
+                .rows
+                .iter()
+                .filter(|r| r.key == *key)
+                .filter_map(|r| self.ratio(r))
+                .collect();
+            let line = match ratios.iter().cloned().reduce(f64::min) {
+                Some(worst) => format!(
+                    "{} {key}: at least {:.0}% of the ceiling, worst {:.0}%",
+                    mark(worst >= *least),
+                    least * 100.0,
+                    worst * 100.0
+                ),
+                None => format!("- {key}: not measured"),
+            };
+            out.push(line);
+        }
+        let peak = self
+            .rows
+            .iter()
+            .filter(|r| r.result.is_ok())
+            .map(|r| r.peak_rss_kib)
+            .max();
+        out.push(match peak {
+            Some(kib) => format!(
+                "{} server peak RSS under load at most {}: {}",
+                mark(kib <= RSS_TARGET_KIB),
+                mib(RSS_TARGET_KIB),
+                mib(kib)
+            ),
+            None => "- server peak RSS: not measured".to_owned(),
+        });
+        out
+    }
+
+    /// The report file: how it was run, the table and the targets.
+    pub(crate) fn markdown(&self) -> String {
+        let mut out = format!(
+            "# keyway bench\n\n`cargo xtask bench` at {}: {}, {} cores, {} s warm-up then {} s per row.\n\
+             Server peak RSS is the VmHWM of the server process during the row's run.\n\n",
+            self.commit, self.tool, self.cores, self.warmup_secs, self.duration_secs
+        );
+        out.push_str(&self.table());
+        out.push('\n');
+        for line in self.targets() {
+            out.push_str(&format!("- {line}\n"));
+        }
+        out
+    }
+
+    /// The same numbers as JSON.
+    pub(crate) fn json(&self) -> String {
+        let rows: Vec<String> = self
+            .rows
+            .iter()
+            .map(|row| {
+                let head = format!(
+                    "{{\"scenario\":{},\"label\":{},\"connections\":{}",
+                    quote(row.key),
+                    quote(row.label),
+                    row.connections
+                );
+                match &row.result {
+                    Ok(m) => format!(
+                        "{head},\"requests\":{},\"requests_per_sec\":{:.1},\"p50_us\":{:.1},\
+                         \"p99_us\":{:.1},\"errors\":{},\"peak_rss_kib\":{},\"ratio_to_ceiling\":{}}}",
+                        m.requests,
+                        m.rps,
+                        m.p50_us,
+                        m.p99_us,
+                        m.errors,
+                        row.peak_rss_kib,
+                        self.ratio(row)
+                            .map_or("null".to_owned(), |r| format!("{r:.3}"))
+                    ),
+                    Err(reason) => format!("{head},\"skipped\":{}}}", quote(reason)),
+                }
+            })
+            .collect();
+        format!(
+            "{{\"tool\":{},\"cores\":{},\"warmup_secs\":{},\"duration_secs\":{},\"commit\":{},\"rows\":[\n  {}\n]}}\n",
+            quote(&self.tool),
+            self.cores,
+            self.warmup_secs,
+            self.duration_secs,
+            quote(&self.commit),
+            rows.join(",\n  ")
+        )
+    }
+}
+
+fn mark(ok: bool) -> &'static str {
+    if ok { "met:" } else { "MISSED:" }
+}
+
+fn latency(us: f64) -> String {
+    if us < 1000.0 {
+        format!("{us:.0} µs")
+    } else {
+        format!("{:.2} ms", us / 1000.0)
+    }
+}
+
+fn mib(kib: u64) -> String {
+    format!("{:.1} MiB", kib as f64 / 1024.0)
+}
+
+/// A JSON string.
+fn quote(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(key: &'static str, connections: u32, rps: f64, rss: u64) -> Row {
+        Row {
+            key,
+            label: key,
+            connections,
+            result: Ok(Measured {
+                requests: 10,
+                rps,
+                p50_us: 250.0,
+                p99_us: 1500.0,
+                errors: 0,
+            }),
+            peak_rss_kib: rss,
+        }
+    }
+
+    fn report(rows: Vec<Row>) -> Report {
+        Report {
+            tool: "wrk 4.1.0".into(),
+            cores: 2,
+            warmup_secs: 3,
+            duration_secs: 10,
+            commit: "abc1234".into(),
+            rows,
+        }
+    }
+
+    #[test]
+    fn ratios_are_to_the_ceiling_at_the_same_connection_count() {
+        let r = report(vec![
+            row("ceiling", 16, 1000.0, 8000),
+            row("ceiling", 64, 2000.0, 8000),
+            row("session-jwt", 16, 800.0, 9000),
+            row("session-jwt", 64, 1000.0, 9000),
+            row("session-sqlite", 16, 450.0, 30_000),
+        ]);
+        let table = r.table();
+        assert!(table.contains(" 80% |"), "{table}");
+        assert!(table.contains(" 50% |"), "{table}");
+        assert!(
+            table.contains("250 µs") && table.contains("1.50 ms"),
+            "{table}"
+        );
+        let targets = r.targets().join("\n");
+        assert!(targets.contains("MISSED: session-jwt"), "{targets}");
+        assert!(targets.contains("worst 50%"), "{targets}");
+        assert!(targets.contains("met: session-sqlite"), "{targets}");
+        assert!(targets.contains("MISSED: server peak RSS"), "{targets}");
+    }
+
+    #[test]
+    fn json_has_every_row_and_escapes_strings() {
+        let mut skipped = row("session-postgres", 16, 0.0, 0);
+        skipped.result = Err("no \"server\"".into());
+        let r = report(vec![row("ceiling", 16, 1000.0, 8000), skipped]);
+        let json = r.json();
+        assert!(json.contains("\"requests_per_sec\":1000.0"), "{json}");
+        assert!(json.contains("\"ratio_to_ceiling\":1.000"), "{json}");
+        assert!(json.contains(r#""skipped":"no \"server\"""#), "{json}");
+    }
+}

@@ -1,0 +1,163 @@
+//! The bench server process: started with a mode, its address read from its
+//! first line, its peak resident memory watched through `/proc`.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use crate::Result;
+
+/// How long the server may take to listen (PostgreSQL migrations included).
+const START_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// A running bench server; killed when dropped.
+pub(crate) struct Server {
+    child: Child,
+    pub(crate) addr: SocketAddr,
+}
+
+impl Server {
+    /// Starts `bin <mode> <extra...>` with stderr appended to `log`.
+    pub(crate) fn start(bin: &Path, mode: &str, extra: &[String], log: &Path) -> Result<Self> {
+        let log_file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .map_err(|e| format!("cannot open log {}: {e}", log.display()))?;
+        let mut child = Command::new(bin)
+            .arg(mode)
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(log_file)
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
+        let Some(stdout) = child.stdout.take() else {
+            let _ = child.kill();
+            return Err("the server's stdout is not readable".into());
+        };
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let line = rx.recv_timeout(START_TIMEOUT).unwrap_or_default();
+        let addr = line
+            .strip_prefix("listening on http://")
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|a| a.parse().ok());
+        match addr {
+            Some(addr) => Ok(Self { child, addr }),
+            None => {
+                let _ = child.kill();
+                let _ = child.wait();
+                Err(format!(
+                    "the {mode} server did not start (see {})",
+                    log.display()
+                ))
+            }
+        }
+    }
+
+    /// Starts watching peak resident memory from now on.
+    pub(crate) fn watch_memory(&self) -> MemoryWatch {
+        MemoryWatch::start(self.child.id())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Polls `/proc/<pid>/status` for the high-water mark of resident memory
+/// (`VmHWM`), after resetting it (`/proc/<pid>/clear_refs` ← `5`) so that
+/// the peak is that of the load that follows.
+pub(crate) struct MemoryWatch {
+    stop: Arc<AtomicBool>,
+    peak_kib: Arc<AtomicU64>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl MemoryWatch {
+    fn start(pid: u32) -> Self {
+        // Without the reset (old kernel, no permission) the peak is the
+        // process's whole life, which is still an upper bound.
+        let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
+        let stop = Arc::new(AtomicBool::new(false));
+        let peak_kib = Arc::new(AtomicU64::new(0));
+        let handle = {
+            let (stop, peak) = (stop.clone(), peak_kib.clone());
+            thread::spawn(move || {
+                let path = format!("/proc/{pid}/status");
+                loop {
+                    if let Some(kib) = std::fs::read_to_string(&path)
+                        .ok()
+                        .and_then(|s| peak_from_status(&s))
+                    {
+                        peak.fetch_max(kib, Ordering::Relaxed);
+                    }
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    thread::sleep(Duration::from_millis(100));
+                }
+            })
+        };
+        Self {
+            stop,
+            peak_kib,
+            handle: Some(handle),
+        }
+    }
+
+    /// Stops watching; the peak in KiB (0 if `/proc` could not be read).
+    pub(crate) fn finish(mut self) -> u64 {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+        self.peak_kib.load(Ordering::Relaxed)
+    }
+}
+
+/// The larger of `VmHWM` and `VmRSS`, in KiB.
+fn peak_from_status(status: &str) -> Option<u64> {
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+    };
+    match (field("VmHWM:"), field("VmRSS:")) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_peak_from_proc_status() {
+        let status = "Name:\tx\nVmPeak:\t  99999 kB\nVmHWM:\t    8120 kB\nVmRSS:\t    7000 kB\n";
+        assert_eq!(peak_from_status(status), Some(8120));
+        assert_eq!(peak_from_status("Name:\tx\n"), None);
+    }
+
+    #[test]
+    fn watches_this_process() {
+        let watch = MemoryWatch::start(std::process::id());
+        assert!(watch.finish() > 0);
+    }
+}
