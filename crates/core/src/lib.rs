@@ -49,6 +49,7 @@ pub mod provider;
 pub mod random;
 pub mod redirect;
 mod request;
+mod required;
 mod response;
 pub mod session;
 pub mod wire;
