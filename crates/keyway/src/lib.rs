@@ -20,6 +20,10 @@
 //! | `sea-orm-sqlite`   | yes     | `sqlite:`                    | keyway-sea-orm, SQLite |
 //! | `sea-orm-postgres` | no      | `postgres:`, `postgresql:`   | keyway-sea-orm, PostgreSQL |
 //! | `sea-orm-mysql`    | no      | `mysql:`, `mariadb:`         | keyway-sea-orm, MySQL/MariaDB |
+//!
+//! Providers, one feature per family: `credentials` (default,
+//! [`credentials`](mod@credentials)), `oauth` (OAuth 2 / OpenID Connect and
+//! the presets, [`oauth`](mod@oauth)).
 
 pub use keyway_core::*;
 
@@ -38,3 +42,12 @@ pub use keyway_memory as memory;
     feature = "sea-orm-mysql"
 ))]
 pub use keyway_sea_orm as sea_orm;
+
+/// Credentials sign-in (feature `credentials`): `keyway::credentials::credentials(...)`.
+#[cfg(feature = "credentials")]
+pub use keyway_credentials as credentials;
+
+/// OAuth 2 / OpenID Connect providers and presets (feature `oauth`):
+/// `keyway::oauth::github()`, `keyway::oauth::oidc()`, ...
+#[cfg(feature = "oauth")]
+pub use keyway_oauth as oauth;
