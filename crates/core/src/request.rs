@@ -235,7 +235,32 @@ pub(crate) fn request_origin(
     if !host_ok {
         return None;
     }
-    Origin::parse(&format!("{proto}://{host}"))
+    parse_origin_memo(format!("{proto}://{host}"))
+}
+
+thread_local! {
+    /// The last `scheme://host` this thread parsed, and the result.
+    static LAST_ORIGIN: std::cell::RefCell<Option<(String, Option<Origin>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// [`Origin::parse`] of `candidate`, remembering the last answer per thread:
+/// a server sees the same `Host` on nearly every request, and parsing it
+/// (URL parser, IDNA, serialisation) costs more than the rest of the origin
+/// work together. The parse is a pure function, so a remembered answer is
+/// the answer.
+fn parse_origin_memo(candidate: String) -> Option<Origin> {
+    LAST_ORIGIN.with(|last| {
+        let mut last = last.borrow_mut();
+        if let Some((input, parsed)) = last.as_ref()
+            && *input == candidate
+        {
+            return parsed.clone();
+        }
+        let parsed = Origin::parse(&candidate);
+        *last = Some((candidate, parsed.clone()));
+        parsed
+    })
 }
 
 /// The language of the built-in pages for this request.
@@ -304,6 +329,37 @@ mod tests {
         let mut bad = HeaderMap::new();
         bad.insert("host", http::HeaderValue::from_static("a/b@c"));
         assert!(request_origin(None, None, &bad).is_none());
+    }
+
+    #[test]
+    fn the_remembered_origin_is_the_parsed_one() {
+        // Alternating hosts, repeats, and hosts that do not parse: the memo
+        // must answer exactly what a fresh parse answers.
+        let hosts = [
+            "Example.COM:443",
+            "example.com:8080",
+            "example.com:8080",
+            "127.0.0.1:80",
+            "[::1]:3000",
+            "bad:port:x",
+            "bad:port:x",
+            "example.com",
+        ];
+        for proto in ["http", "https"] {
+            for host in hosts {
+                let mut h = HeaderMap::new();
+                h.insert("host", http::HeaderValue::from_str(host).unwrap());
+                h.insert(
+                    "x-forwarded-proto",
+                    http::HeaderValue::from_str(proto).unwrap(),
+                );
+                assert_eq!(
+                    request_origin(None, None, &h),
+                    Origin::parse(&format!("{proto}://{host}")),
+                    "{proto}://{host}"
+                );
+            }
+        }
     }
 
     #[test]

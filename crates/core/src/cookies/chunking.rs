@@ -4,8 +4,6 @@
 //! does not fit in one cookie as consecutive slices named `NAME.0`, `NAME.1`, …
 //! A value that fits goes in the plain `NAME`.
 
-use std::collections::HashSet;
-
 use super::{CookieOptions, RequestCookies, SetCookie};
 
 /// Auth.js v5's chunk size: characters of value per cookie (4096 − 160).
@@ -107,7 +105,14 @@ pub fn write_chunked(
     chunk_size: usize,
     existing: &RequestCookies,
 ) -> Vec<SetCookie> {
-    let slices = split_chars(value, chunk_size.max(1));
+    let chunk_size = chunk_size.max(1);
+    // A value of at most `chunk_size` bytes has at most that many
+    // characters: one plain cookie, no need to count characters.
+    let slices = if value.len() <= chunk_size {
+        Vec::new()
+    } else {
+        split_chars(value, chunk_size)
+    };
     let new: Vec<SetCookie> = if slices.len() <= 1 {
         vec![SetCookie::new(name, value, options.clone())]
     } else {
@@ -123,10 +128,11 @@ pub fn write_chunked(
             .map(|(i, slice)| SetCookie::new(format!("{name}.{i}"), *slice, options.clone()))
             .collect()
     };
-    let overwritten: HashSet<&str> = new.iter().map(|c| c.name.as_str()).collect();
+    // At most a few names: a scan beats hashing them.
+    let overwritten = |n: &str| new.iter().any(|c| c.name == n);
     let mut out: Vec<SetCookie> = existing_parts(existing, name)
         .into_iter()
-        .filter(|(_, n, _)| !overwritten.contains(n))
+        .filter(|(_, n, _)| !overwritten(n))
         .map(|(_, n, _)| SetCookie::removal(n, options))
         .collect();
     out.extend(new);
@@ -174,6 +180,8 @@ fn split_chars(value: &str, size: usize) -> Vec<&str> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // tests may unwrap
 mod tests {
+    use std::collections::HashSet;
+
     use http::{HeaderMap, HeaderValue, header::COOKIE};
 
     use super::*;

@@ -16,8 +16,15 @@ use http::header::COOKIE;
 #[derive(Clone, Default)]
 pub struct RequestCookies {
     pairs: Vec<(String, String)>,
-    index: HashMap<String, usize>,
+    /// Name → position, built only once a request holds more than
+    /// [`LINEAR_LOOKUP_MAX`] cookies: a browser sends a handful, which a
+    /// scan finds faster than hashing, while a hostile request with
+    /// thousands must not make every lookup and insertion a scan.
+    index: Option<HashMap<String, usize>>,
 }
+
+/// Up to this many cookies, lookups scan.
+const LINEAR_LOOKUP_MAX: usize = 16;
 
 impl RequestCookies {
     /// Parses every `Cookie` header in `headers`.
@@ -35,9 +42,22 @@ impl RequestCookies {
     pub fn from_headers(headers: &HeaderMap) -> Self {
         let mut cookies = RequestCookies::default();
         for header in headers.get_all(COOKIE) {
-            for pair in header.as_bytes().split(|&b| b == b';') {
-                if let Some((name, value)) = parse_pair(pair) {
-                    cookies.insert(name, value);
+            match std::str::from_utf8(header.as_bytes()) {
+                // The usual case: split the text (memchr), not byte by byte.
+                Ok(text) => {
+                    for pair in text.split(';') {
+                        if let Some((name, value)) = parse_pair(pair.as_bytes()) {
+                            cookies.insert(name, value);
+                        }
+                    }
+                }
+                // Some pair is not UTF-8: only that pair is skipped.
+                Err(_) => {
+                    for pair in header.as_bytes().split(|&b| b == b';') {
+                        if let Some((name, value)) = parse_pair(pair) {
+                            cookies.insert(name, value);
+                        }
+                    }
                 }
             }
         }
@@ -46,10 +66,11 @@ impl RequestCookies {
 
     /// The (decoded) value of cookie `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.index
-            .get(name)
-            .and_then(|&i| self.pairs.get(i))
-            .map(|(_, v)| v.as_str())
+        match &self.index {
+            Some(index) => index.get(name).and_then(|&i| self.pairs.get(i)),
+            None => self.pairs.iter().find(|(n, _)| n == name),
+        }
+        .map(|(_, v)| v.as_str())
     }
 
     /// Every cookie as `(name, decoded value)`, in the order first sent.
@@ -58,10 +79,21 @@ impl RequestCookies {
     }
 
     fn insert(&mut self, name: &str, value: String) {
-        if self.index.contains_key(name) {
+        if self.get(name).is_some() {
             return;
         }
-        self.index.insert(name.to_owned(), self.pairs.len());
+        if let Some(index) = &mut self.index {
+            index.insert(name.to_owned(), self.pairs.len());
+        } else if self.pairs.len() == LINEAR_LOOKUP_MAX {
+            let mut index: HashMap<String, usize> = self
+                .pairs
+                .iter()
+                .enumerate()
+                .map(|(i, (n, _))| (n.clone(), i))
+                .collect();
+            index.insert(name.to_owned(), self.pairs.len());
+            self.index = Some(index);
+        }
         self.pairs.push((name.to_owned(), value));
     }
 }
@@ -198,6 +230,29 @@ mod tests {
         assert_eq!(c.get("noequals"), None);
         assert_eq!(c.get(""), None);
         assert_eq!(c.iter().count(), 4);
+    }
+
+    #[test]
+    fn many_cookies_switch_to_the_index_and_keep_first_wins() {
+        // Around the switch from scanning to the index, duplicates on both
+        // sides of it, and a lookup of every name.
+        let mut header = String::new();
+        for i in 0..40 {
+            header.push_str(&format!("c{i}=first{i}; "));
+        }
+        for i in 0..40 {
+            header.push_str(&format!("c{i}=second{i}; "));
+        }
+        let c = parse(&[header.as_bytes()]);
+        assert_eq!(c.iter().count(), 40);
+        for i in 0..40 {
+            assert_eq!(c.get(&format!("c{i}")), Some(format!("first{i}").as_str()));
+        }
+        assert_eq!(c.get("c40"), None);
+        let exactly = parse(&[b"a0=1; a1=1; a2=1; a3=1; a4=1; a5=1; a6=1; a7=1; a8=1; a9=1; b0=1; b1=1; b2=1; b3=1; b4=1; b5=1; b6=x; b0=2"]);
+        assert_eq!(exactly.iter().count(), 17);
+        assert_eq!(exactly.get("b6"), Some("x"));
+        assert_eq!(exactly.get("b0"), Some("1"));
     }
 
     #[test]

@@ -126,23 +126,31 @@ impl SetCookie {
     /// `Secure`, `Partitioned`, `SameSite`, separated by `"; "`.
     pub fn header_value(&self) -> String {
         let o = &self.options;
-        let mut s = format!(
-            "{}={}",
-            self.name,
-            utf8_percent_encode(&self.value, URI_COMPONENT)
+        // One allocation of the right size: this runs for every cookie of
+        // every response, the session token's included.
+        let mut s = String::with_capacity(
+            self.name.len()
+                + self.value.len()
+                + o.path.len()
+                + o.domain.as_ref().map_or(0, String::len)
+                + 96,
         );
+        s.push_str(&self.name);
+        s.push('=');
+        push_uri_component(&mut s, &self.value);
         if let Some(max_age) = o.max_age {
-            s.push_str(&format!("; Max-Age={max_age}"));
+            s.push_str("; Max-Age=");
+            s.push_str(&max_age.to_string());
         }
         if let Some(domain) = &o.domain {
-            s.push_str(&format!("; Domain={domain}"));
+            s.push_str("; Domain=");
+            s.push_str(domain);
         }
-        s.push_str(&format!("; Path={}", o.path));
+        s.push_str("; Path=");
+        s.push_str(&o.path);
         if let Some(expires) = o.expires {
-            s.push_str(&format!(
-                "; Expires={}",
-                expires.format("%a, %d %b %Y %H:%M:%S GMT")
-            ));
+            s.push_str("; Expires=");
+            push_imf_fixdate(&mut s, expires);
         }
         if o.http_only {
             s.push_str("; HttpOnly");
@@ -157,6 +165,70 @@ impl SetCookie {
         s.push_str(o.same_site.as_str());
         s
     }
+}
+
+/// Appends `value` encoded like `encodeURIComponent`. Session tokens and
+/// CSRF hashes need no escaping at all, so that case is one copy.
+fn push_uri_component(out: &mut String, value: &str) {
+    if value.bytes().all(|b| UNRESERVED[usize::from(b)]) {
+        out.push_str(value);
+    } else {
+        out.extend(utf8_percent_encode(value, URI_COMPONENT));
+    }
+}
+
+/// The bytes [`URI_COMPONENT`] leaves alone, as a table (a session token is
+/// several hundred bytes, checked on every session read).
+const UNRESERVED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')'
+            );
+        b += 1;
+    }
+    table
+};
+
+/// Appends `t` as an IMF-fixdate in whole seconds (`Wed, 23 Dec 2026
+/// 13:22:30 GMT`), without going through a format string.
+fn push_imf_fixdate(out: &mut String, t: DateTime<Utc>) {
+    use chrono::{Datelike, Timelike};
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let year = t.year();
+    if !(0..=9999).contains(&year) {
+        // Outside what four digits hold: chrono's own rendering.
+        out.push_str(&t.format("%a, %d %b %Y %H:%M:%S GMT").to_string());
+        return;
+    }
+    let two = |out: &mut String, n: u32| {
+        out.push(char::from(b'0' + (n / 10 % 10) as u8));
+        out.push(char::from(b'0' + (n % 10) as u8));
+    };
+    out.push_str(DAYS[t.weekday().num_days_from_monday() as usize]);
+    out.push_str(", ");
+    two(out, t.day());
+    out.push(' ');
+    out.push_str(MONTHS[t.month0() as usize]);
+    out.push(' ');
+    let year = year as u32;
+    two(out, year / 100);
+    two(out, year % 100);
+    out.push(' ');
+    two(out, t.hour());
+    out.push(':');
+    two(out, t.minute());
+    out.push(':');
+    // A leap second (second 60) is represented by chrono in the nanos.
+    two(out, t.second());
+    out.push_str(" GMT");
 }
 
 impl fmt::Debug for SetCookie {
@@ -301,6 +373,52 @@ mod tests {
             SetCookie::new("a", "", plain).header_value(),
             "a=; Path=/; SameSite=Strict"
         );
+    }
+
+    #[test]
+    fn expires_matches_chrono_formatting_over_many_dates() {
+        let mut t = at(1970, 1, 1, 0, 0, 0, 0);
+        // Every weekday and month, leap years, and the four-digit edges.
+        for _ in 0..2000 {
+            let mut mine = String::new();
+            push_imf_fixdate(&mut mine, t);
+            assert_eq!(mine, t.format("%a, %d %b %Y %H:%M:%S GMT").to_string());
+            t += chrono::Duration::seconds(86_400 * 17 + 3_671);
+        }
+        for edge in [
+            at(9999, 12, 31, 23, 59, 59, 999),
+            at(10000, 1, 1, 0, 0, 0, 0),
+            at(1, 1, 1, 0, 0, 0, 0),
+        ] {
+            let mut mine = String::new();
+            push_imf_fixdate(&mut mine, edge);
+            assert_eq!(mine, edge.format("%a, %d %b %Y %H:%M:%S GMT").to_string());
+        }
+    }
+
+    #[test]
+    fn values_are_encoded_exactly_as_the_percent_encoder_does() {
+        // Every ASCII byte inside a plain value, then the usual suspects.
+        let mut values: Vec<String> = (0u8..=127).map(|b| format!("a{}z", b as char)).collect();
+        for v in [
+            "eyJhbGci.x-y_z",
+            "a|b",
+            "http://x/?a=1&b=2",
+            "é ü",
+            "!~*'()",
+            "",
+        ] {
+            values.push(v.to_owned());
+        }
+        for value in &values {
+            let mut mine = String::new();
+            push_uri_component(&mut mine, value);
+            assert_eq!(
+                mine,
+                utf8_percent_encode(value, URI_COMPONENT).to_string(),
+                "{value:?}"
+            );
+        }
     }
 
     #[test]
