@@ -7,12 +7,14 @@ use serde_json::Value;
 
 use super::{CLOCK_TOLERANCE_SECS, Claims, JwtError};
 
-/// Sets `iat` = now, `exp` = now + `max_age_secs` and a fresh random `jti`,
-/// overwriting any previous values and keeping every other claim.
+/// Sets `iat` = now, `exp` = now + `max_age_secs` and `jti` = the UUID v4
+/// made of `random` (16 fresh random bytes), overwriting any previous values
+/// and keeping every other claim.
 pub(super) fn stamp(
     claims: &mut Claims,
     max_age_secs: i64,
     now: DateTime<Utc>,
+    random: [u8; 16],
 ) -> Result<(), JwtError> {
     let iat = now.timestamp();
     let exp = iat
@@ -20,7 +22,11 @@ pub(super) fn stamp(
         .ok_or(JwtError::Encoding("max age out of range"))?;
     claims.insert("iat".into(), Value::from(iat));
     claims.insert("exp".into(), Value::from(exp));
-    claims.insert("jti".into(), Value::from(crate::random::uuid()));
+    let jti = uuid::Builder::from_random_bytes(random)
+        .into_uuid()
+        .hyphenated()
+        .to_string();
+    claims.insert("jti".into(), Value::from(jti));
     Ok(())
 }
 
@@ -85,13 +91,16 @@ mod tests {
     #[test]
     fn stamp_overwrites_and_keeps() {
         let mut c = claims(json!({"sub": "1", "iat": 5, "exp": 6, "jti": "old"}));
-        stamp(&mut c, 100, at(1_000)).unwrap();
+        stamp(&mut c, 100, at(1_000), crate::random::bytes()).unwrap();
         assert_eq!(c["sub"], "1");
         assert_eq!(c["iat"], 1_000);
         assert_eq!(c["exp"], 1_100);
         assert_ne!(c["jti"], "old");
         assert_eq!(c["jti"].as_str().unwrap().len(), 36);
-        assert!(stamp(&mut c, i64::MAX, at(1_000)).is_err());
+        assert!(stamp(&mut c, i64::MAX, at(1_000), crate::random::bytes()).is_err());
+        // The jti is a UUID v4 of the given bytes.
+        stamp(&mut c, 100, at(1_000), [0xab; 16]).unwrap();
+        assert_eq!(c["jti"], "abababab-abab-4bab-abab-abababababab");
     }
 
     #[test]

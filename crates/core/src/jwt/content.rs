@@ -52,6 +52,8 @@ impl Enc {
 }
 
 const GCM_IV_LEN: usize = 12;
+/// The longest IV of the two `enc`s: random bytes a seal needs.
+pub(super) const MAX_IV_LEN: usize = aes_cbc_hmac::IV_LEN;
 const GCM_TAG_LEN: usize = 16;
 
 /// The output of one encryption: IV, ciphertext, tag.
@@ -90,11 +92,32 @@ impl ContentCipher {
         }
     }
 
+    /// See [`AesCbcHmac::prepare_aad`]; nothing to prepare for `A256GCM`.
+    pub(super) fn prepare_aad(&mut self, aad: &[u8]) {
+        if let Self::CbcHs512(key) = self {
+            key.prepare_aad(aad);
+        }
+    }
+
     /// Encrypts `plaintext` under a fresh random IV.
+    #[cfg(test)]
     pub(super) fn seal(&self, aad: &[u8], plaintext: &[u8]) -> Result<Sealed, JwtError> {
+        self.seal_with_iv(&crate::random::bytes::<MAX_IV_LEN>(), aad, plaintext)
+    }
+
+    /// Encrypts `plaintext` under an IV taken from `random`, fresh random
+    /// bytes (at least [`MAX_IV_LEN`]; the caller draws them together with
+    /// its other random values, in one call to the OS).
+    pub(super) fn seal_with_iv(
+        &self,
+        random: &[u8; MAX_IV_LEN],
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<Sealed, JwtError> {
         match self {
             Self::CbcHs512(key) => {
-                let iv = crate::random::bytes::<{ aes_cbc_hmac::IV_LEN }>();
+                let mut iv = [0u8; aes_cbc_hmac::IV_LEN];
+                iv.copy_from_slice(&random[..aes_cbc_hmac::IV_LEN]);
                 let (ciphertext, tag) = key.encrypt(&iv, aad, plaintext)?;
                 Ok(Sealed {
                     iv: iv.to_vec(),
@@ -103,10 +126,10 @@ impl ContentCipher {
                 })
             }
             Self::Gcm(key) => {
-                let iv = crate::random::bytes::<GCM_IV_LEN>();
+                let iv = &random[..GCM_IV_LEN];
                 let mut buffer = plaintext.to_vec();
                 let tag = key
-                    .encrypt_in_place_detached(Nonce::from_slice(&iv), aad, &mut buffer)
+                    .encrypt_in_place_detached(Nonce::from_slice(iv), aad, &mut buffer)
                     .map_err(|_| JwtError::Encoding("A256GCM encryption failed"))?;
                 Ok(Sealed {
                     iv: iv.to_vec(),

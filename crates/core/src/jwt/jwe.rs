@@ -8,7 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 
 use super::JwtError;
-use super::content::Enc;
+use super::content::{Enc, MAX_IV_LEN};
 use super::keys::{ContentKey, Kdf, SecretKeys};
 
 /// Which library's tokens to write and read.
@@ -68,38 +68,53 @@ pub(super) struct Jwe {
 impl Jwe {
     /// Derives every key for `secrets` (non-empty, checked by the caller).
     pub(super) fn new(flavour: Flavour, secrets: &[&[u8]], salt: &str) -> Result<Self, JwtError> {
-        let secrets = secrets
+        let mut secrets = secrets
             .iter()
             .map(|s| SecretKeys::derive(flavour.kdf(), flavour.encs(), s, salt))
             .collect::<Result<Vec<_>, _>>()?;
         let write_enc = flavour.encs()[0];
+        let kid = secrets
+            .first()
+            .and_then(|keys| keys.for_enc(write_enc))
+            .map(|key| key.kid.clone())
+            .ok_or(JwtError::NoSecret)?;
+        let header = match flavour {
+            Flavour::AuthJs => format!(
+                r#"{{"alg":"dir","enc":"{}","kid":"{kid}"}}"#,
+                write_enc.name()
+            ),
+            Flavour::NextAuthV4 => format!(r#"{{"alg":"dir","enc":"{}"}}"#, write_enc.name()),
+        };
+        let header_b64 = URL_SAFE_NO_PAD.encode(header);
+        // Every token this codec writes, and so nearly every token it reads,
+        // starts with this header: hash it once for the writing key.
+        if let Some(first) = secrets.first_mut() {
+            first.prepare_aad(write_enc, header_b64.as_bytes());
+        }
         let writer = secrets
             .first()
             .and_then(|keys| keys.for_enc(write_enc))
             .cloned()
             .ok_or(JwtError::NoSecret)?;
-        let header = match flavour {
-            Flavour::AuthJs => format!(
-                r#"{{"alg":"dir","enc":"{}","kid":"{}"}}"#,
-                write_enc.name(),
-                writer.kid
-            ),
-            Flavour::NextAuthV4 => format!(r#"{{"alg":"dir","enc":"{}"}}"#, write_enc.name()),
-        };
         Ok(Self {
             flavour,
-            header_b64: URL_SAFE_NO_PAD.encode(header),
+            header_b64,
             writer,
             secrets,
         })
     }
 
-    /// Encrypts `payload` with the first secret.
-    pub(super) fn encrypt(&self, payload: &[u8]) -> Result<String, JwtError> {
-        let sealed = self
-            .writer
-            .cipher
-            .seal(self.header_b64.as_bytes(), payload)?;
+    /// Encrypts `payload` with the first secret, the IV taken from `random`
+    /// (fresh random bytes).
+    pub(super) fn encrypt(
+        &self,
+        random: &[u8; MAX_IV_LEN],
+        payload: &[u8],
+    ) -> Result<String, JwtError> {
+        let sealed =
+            self.writer
+                .cipher
+                .seal_with_iv(random, self.header_b64.as_bytes(), payload)?;
         let b64_len = |n: usize| n.div_ceil(3) * 4;
         let mut token = String::with_capacity(
             self.header_b64.len()
@@ -189,7 +204,7 @@ mod tests {
     #[test]
     fn v4_header_is_exact_and_round_trips() {
         let jwe = Jwe::new(Flavour::NextAuthV4, &[b"s"], "").unwrap();
-        let token = jwe.encrypt(b"{}").unwrap();
+        let token = jwe.encrypt(&crate::random::bytes(), b"{}").unwrap();
         assert_eq!(header_of(&token), r#"{"alg":"dir","enc":"A256GCM"}"#);
         assert_eq!(jwe.decrypt(&token).unwrap(), b"{}");
     }
@@ -197,7 +212,7 @@ mod tests {
     #[test]
     fn header_checks() {
         let jwe = Jwe::new(Flavour::AuthJs, &[b"s"], "salt").unwrap();
-        let token = jwe.encrypt(b"{}").unwrap();
+        let token = jwe.encrypt(&crate::random::bytes(), b"{}").unwrap();
         let rest = token.split_once('.').unwrap().1;
         let with_header = |h: &str| format!("{}.{rest}", URL_SAFE_NO_PAD.encode(h));
         let cases = [
@@ -232,7 +247,7 @@ mod tests {
         let v5 = Jwe::new(Flavour::AuthJs, &[b"s"], "").unwrap();
         let v4 = Jwe::new(Flavour::NextAuthV4, &[b"s"], "").unwrap();
         assert!(matches!(
-            v4.decrypt(&v5.encrypt(b"{}").unwrap()),
+            v4.decrypt(&v5.encrypt(&crate::random::bytes(), b"{}").unwrap()),
             Err(JwtError::UnsupportedHeader(_))
         ));
     }
@@ -240,7 +255,7 @@ mod tests {
     #[test]
     fn segment_count_and_encrypted_key_are_checked() {
         let jwe = Jwe::new(Flavour::AuthJs, &[b"s"], "salt").unwrap();
-        let token = jwe.encrypt(b"{}").unwrap();
+        let token = jwe.encrypt(&crate::random::bytes(), b"{}").unwrap();
         assert!(matches!(jwe.decrypt("a.b.c"), Err(JwtError::Malformed(_))));
         assert!(matches!(
             jwe.decrypt(&format!("{token}.x")),

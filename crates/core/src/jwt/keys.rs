@@ -103,6 +103,14 @@ impl SecretKeys {
         Ok(Self { keys })
     }
 
+    /// Prepares the key for `enc` (if any) for tokens whose protected
+    /// header is `aad`; see [`ContentCipher::prepare_aad`].
+    pub(super) fn prepare_aad(&mut self, enc: Enc, aad: &[u8]) {
+        if let Some(key) = self.keys.iter_mut().find(|k| k.cipher.enc() == enc) {
+            key.cipher.prepare_aad(aad);
+        }
+    }
+
     /// The key for `enc`, if this codec reads it.
     pub(super) fn for_enc(&self, enc: Enc) -> Option<&ContentKey> {
         self.keys.iter().find(|k| k.cipher.enc() == enc)

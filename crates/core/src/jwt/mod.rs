@@ -172,12 +172,18 @@ impl JwtCodec {
         max_age_secs: i64,
         now: DateTime<Utc>,
     ) -> Result<String, JwtError> {
-        claims::stamp(&mut claims, max_age_secs, now)?;
+        // The jti's bytes and the IV's, in one call to the OS CSPRNG.
+        let random = crate::random::bytes::<{ 16 + content::MAX_IV_LEN }>();
+        let (jti, iv) = random.split_at(16);
+        let (mut jti_bytes, mut iv_bytes) = ([0u8; 16], [0u8; content::MAX_IV_LEN]);
+        jti_bytes.copy_from_slice(jti);
+        iv_bytes.copy_from_slice(iv);
+        claims::stamp(&mut claims, max_age_secs, now, jti_bytes)?;
         match &self.inner.engine {
             Engine::Jwe(jwe) => {
                 let payload = serde_json::to_vec(&claims)
                     .map_err(|_| JwtError::Encoding("claims could not be serialised"))?;
-                jwe.encrypt(&payload)
+                jwe.encrypt(&iv_bytes, &payload)
             }
             Engine::Jws(jws) => jws.sign(&claims),
         }
