@@ -142,6 +142,9 @@ pub struct VerificationRequest<'a> {
     pub provider_name: &'a str,
     /// The page theme, so messages can match the pages.
     pub theme: &'a Theme,
+    /// The one-time code to show in the message (a secret), when the
+    /// provider offers codes ([`EmailProvider::one_time_code`]).
+    pub code: Option<&'a str>,
 }
 
 impl fmt::Debug for VerificationRequest<'_> {
@@ -151,6 +154,32 @@ impl fmt::Debug for VerificationRequest<'_> {
             .field("expires", &self.expires)
             .field("host", &self.host)
             .finish_non_exhaustive()
+    }
+}
+
+/// How an email provider's one-time codes work: a short numeric code sent
+/// in the same message as the link, typed on the verify-request page by the
+/// browser that asked for it.
+///
+/// The engine clamps the values to safe ranges: 6 to 12 digits, 1 to 10
+/// attempts, a lifetime of 60 s up to the link's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OneTimeCode {
+    /// How many decimal digits a code has (default 8).
+    pub digits: u8,
+    /// How many wrong codes end a code (default 5).
+    pub max_attempts: u8,
+    /// How long a code stays valid, in seconds (default 600).
+    pub max_age_secs: i64,
+}
+
+impl Default for OneTimeCode {
+    fn default() -> Self {
+        Self {
+            digits: 8,
+            max_attempts: 5,
+            max_age_secs: 600,
+        }
     }
 }
 
@@ -164,6 +193,19 @@ pub trait EmailProvider: Send + Sync + 'static {
     /// How long a link stays valid, in seconds (default 24 h).
     fn max_age_secs(&self) -> i64 {
         86_400
+    }
+    /// Whether messages also carry a one-time code, and its settings
+    /// (default: links only).
+    fn one_time_code(&self) -> Option<OneTimeCode> {
+        None
+    }
+    /// Asked once per message about to be sent to the normalised address
+    /// `identifier`; `false` refuses the sign-in with the `EmailSignin` page
+    /// (logged as `SIGNIN_EMAIL_ERROR`). A send limit lives here; the default
+    /// allows every message.
+    fn allow_send(&self, identifier: &str) -> bool {
+        let _ = identifier;
+        true
     }
     /// Delivers the sign-in link.
     async fn send_verification_request(

@@ -1,7 +1,12 @@
-//! Email sign-in: `POST /signin/{email provider}` sends a link,
-//! `GET /callback/{email provider}?token=…&email=…` uses it.
+//! Email sign-in: `POST /signin/{email provider}` sends a link (and, when the
+//! provider offers them, a one-time code); `GET /callback/{email
+//! provider}?token=…&email=…` uses the link, `POST /callback/{email
+//! provider}` uses the code (see [`code`]).
+
+mod code;
 
 use chrono::Duration;
+use http::Method;
 use sha2::{Digest, Sha256};
 
 use super::finish::{ask_sign_in, complete};
@@ -9,12 +14,15 @@ use crate::adapter::Adapter;
 use crate::callbacks::SignInParams;
 use crate::codes::{LogCode, SignInPageCode};
 use crate::config::SessionStrategy;
+use crate::cookies::SetCookie;
 use crate::failure::{Failure, describe, with_query};
 use crate::model::{Account, AccountType, User, UserUpdate, VerificationToken};
 use crate::provider::{EmailProvider, VerificationRequest};
 use crate::random;
 use crate::request::RequestContext;
 use crate::response::Outcome;
+
+pub(super) use code::pending_code_form;
 
 /// Normalises an email address as Auth.js does: NFKC, trimmed, lower case,
 /// exactly one `@` with non-empty parts, no `"`, the domain cut at a `,`.
@@ -62,8 +70,48 @@ fn email_signin_failure(code: LogCode, cause: String) -> Failure {
     }
 }
 
+fn verification(reason: impl Into<String>) -> Failure {
+    Failure::Verification {
+        reason: reason.into(),
+    }
+}
+
 fn enc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Removes stored verification rows, best effort (the caller is already
+/// failing or finishing); a failure is logged.
+async fn discard(adapter: &dyn Adapter, rows: &[VerificationToken]) {
+    for row in rows {
+        if let Err(e) = adapter
+            .use_verification_token(&row.identifier, &row.token)
+            .await
+        {
+            tracing::error!(cause = %describe(&e), "[keyway][error] could not remove an unused verification token");
+        }
+    }
+}
+
+/// Stores `rows` in order; on a failure removes those already stored.
+async fn store(
+    adapter: &dyn Adapter,
+    rows: Vec<VerificationToken>,
+) -> Result<Vec<VerificationToken>, Failure> {
+    let mut stored = Vec::with_capacity(rows.len());
+    for row in rows {
+        match adapter.create_verification_token(row.clone()).await {
+            Ok(_) => stored.push(row),
+            Err(e) => {
+                discard(adapter, &stored).await;
+                return Err(email_signin_failure(
+                    LogCode::CreateVerificationRequestError,
+                    describe(&e),
+                ));
+            }
+        }
+    }
+    Ok(stored)
 }
 
 pub(super) async fn sign_in(
@@ -103,6 +151,15 @@ pub(super) async fn sign_in(
     if let Some(redirect) = ask_sign_in(ctx, &params).await? {
         return Ok(redirect);
     }
+    if !provider.allow_send(&email) {
+        return Err(email_signin_failure(
+            LogCode::SigninEmailError,
+            format!(
+                "send limit reached: provider {:?} refused another message to this address for now",
+                provider.id()
+            ),
+        ));
+    }
 
     let token = random::hex(32);
     let expires = ctx.now + Duration::seconds(provider.max_age_secs());
@@ -114,14 +171,18 @@ pub(super) async fn sign_in(
         enc(&email)
     );
     let hashed = hash_token(&token, &ctx.auth.csrf_secret);
-    adapter
-        .create_verification_token(VerificationToken {
-            identifier: email.clone(),
-            token: hashed.clone(),
-            expires,
-        })
-        .await
-        .map_err(|e| email_signin_failure(LogCode::CreateVerificationRequestError, describe(&e)))?;
+    let mut rows = vec![VerificationToken {
+        identifier: email.clone(),
+        token: hashed.clone(),
+        expires,
+    }];
+    let issued = code::Settings::of(provider)
+        .map(|settings| code::issue(ctx, settings, provider.id(), &email, &token, &hashed))
+        .transpose()?;
+    if let Some(issued) = &issued {
+        rows.extend(issued.rows.iter().cloned());
+    }
+    let rows = store(adapter, rows).await?;
     let request = VerificationRequest {
         identifier: &email,
         url: &url,
@@ -130,12 +191,11 @@ pub(super) async fn sign_in(
         host: ctx.origin.host(),
         provider_name: provider.name(),
         theme: &ctx.auth.theme,
+        code: issued.as_ref().map(|i| i.code.as_str()),
     };
     if let Err(e) = provider.send_verification_request(&request).await {
         // Leave no usable token behind a message that never arrived.
-        if let Err(cleanup) = adapter.use_verification_token(&email, &hashed).await {
-            tracing::error!(cause = %describe(&cleanup), "[keyway][error] could not remove the unsent verification token");
-        }
+        discard(adapter, &rows).await;
         return Err(email_signin_failure(
             LogCode::SendVerificationEmailError,
             format!("sending the sign-in email failed: {}", describe(&*e)),
@@ -146,17 +206,22 @@ pub(super) async fn sign_in(
         Some(page) => with_query(&format!("{}{}", ctx.origin.as_str(), page), &query),
         None => format!("{}?{query}", ctx.action_url("verify-request")),
     };
-    Ok(Outcome::redirect(target).with_cookies(ctx.init_cookies()))
+    let mut outcome = Outcome::redirect(target).with_cookies(ctx.init_cookies());
+    if let Some(issued) = issued {
+        outcome = outcome.with_cookies(vec![issued.cookie]);
+    }
+    Ok(outcome)
 }
 
+/// `GET` uses a link, `POST` a one-time code.
 pub(super) async fn callback(
     ctx: &RequestContext<'_>,
     provider: &dyn EmailProvider,
 ) -> Result<Outcome, Failure> {
+    if ctx.method == Method::POST {
+        return code::callback(ctx, provider, adapter(ctx)?).await;
+    }
     let adapter = adapter(ctx)?;
-    let verification = |reason: &str| Failure::Verification {
-        reason: reason.to_owned(),
-    };
     let token = ctx
         .query
         .get("token")
@@ -176,7 +241,22 @@ pub(super) async fn callback(
     if used.expires < ctx.now {
         return Err(verification("expired token"));
     }
+    if let Some(settings) = code::Settings::of(provider) {
+        // The link was used: the code sent with it must not work any more.
+        code::retire(ctx, adapter, settings, &email, token).await;
+    }
+    signed_in_by_email(ctx, provider, adapter, email, code::clear_cookie(ctx)).await
+}
 
+/// The address is proven (by a link or a code): run the `sign_in` callback,
+/// create the user or refresh `email_verified`, and make the session.
+async fn signed_in_by_email(
+    ctx: &RequestContext<'_>,
+    provider: &dyn EmailProvider,
+    adapter: &dyn Adapter,
+    email: String,
+    extra_cookies: Vec<SetCookie>,
+) -> Result<Outcome, Failure> {
     let existing = adapter
         .get_user_by_email(&email)
         .await
@@ -197,7 +277,7 @@ pub(super) async fn callback(
         email_verification_request: false,
     };
     if let Some(redirect) = ask_sign_in(ctx, &params).await? {
-        return Ok(redirect);
+        return Ok(redirect.with_cookies(extra_cookies));
     }
 
     let (user, is_new_user) = match existing {
@@ -241,7 +321,9 @@ pub(super) async fn callback(
     }
     let mut account = account;
     account.user_id.clone_from(&user.id);
-    complete(ctx, &user, Some(&account), is_new_user, true).await
+    Ok(complete(ctx, &user, Some(&account), is_new_user, true)
+        .await?
+        .with_cookies(extra_cookies))
 }
 
 #[cfg(test)]
@@ -271,6 +353,7 @@ mod tests {
             "\"a\"@b.c",
             "a b@c.d",
             "a@\u{7}b.c",
+            "a@,b.c",
         ] {
             assert_eq!(normalize_identifier(bad), None, "{bad:?}");
         }

@@ -66,7 +66,7 @@ async fn callback(
         Provider::Credentials(p) if ctx.method == Method::POST => {
             credentials::callback(ctx, p.as_ref(), parts).await
         }
-        Provider::Email(p) if ctx.method == Method::GET => email::callback(ctx, p.as_ref()).await,
+        Provider::Email(p) => email::callback(ctx, p.as_ref()).await,
         Provider::OAuth(p) if ctx.method == Method::GET || p.form_post() => {
             oauth::callback(ctx, p.as_ref()).await
         }

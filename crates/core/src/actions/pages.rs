@@ -7,7 +7,7 @@ use http::StatusCode;
 use crate::codes::{ErrorPageCode, SignInPageCode};
 use crate::failure::{Failure, with_query};
 use crate::pages::{
-    ErrorPage, PageContext, ProviderEntry, SignInPage, SignOutPage, VerifyRequestPage,
+    CodeForm, ErrorPage, PageContext, ProviderEntry, SignInPage, SignOutPage, VerifyRequestPage,
     render_error, render_sign_in, render_sign_out, render_verify_request,
 };
 use crate::provider::Provider;
@@ -113,7 +113,15 @@ pub(super) fn verify_request(ctx: &RequestContext<'_>) -> Outcome {
         };
         return Outcome::redirect(target).with_cookies(ctx.init_cookies());
     }
-    let html = render_verify_request(&page_context(ctx), &VerifyRequestPage { code_form: None });
+    // The code form, when the provider sends codes and this browser asked
+    // for one (the address comes from the encrypted pending-code cookie).
+    let pending = super::email::pending_code_form(ctx);
+    let code_form = pending.as_ref().map(|(action_url, email)| CodeForm {
+        action_url,
+        csrf_token: ctx.csrf.token(),
+        email,
+    });
+    let html = render_verify_request(&page_context(ctx), &VerifyRequestPage { code_form });
     Outcome::html(StatusCode::OK, html).with_cookies(ctx.init_cookies())
 }
 
