@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 
 use crate::{Result, cache_dir, logs_dir, run_logged};
 
+mod smtp;
+
 /// How long a started service may take to open its port.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -58,6 +60,12 @@ const SERVICES: &[Service] = &[
         port: OIDC_PORT,
         install: Some(install_oidc),
         start: start_oidc,
+    },
+    Service {
+        name: "smtp",
+        port: smtp::PORT,
+        install: Some(smtp::install),
+        start: smtp::start,
     },
 ];
 
