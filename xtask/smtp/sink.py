@@ -106,6 +106,9 @@ def main():
 
     mail = os.path.join(args.state, "mail")
     os.makedirs(mail, exist_ok=True)
+    # Mail of an earlier run is of no use to anyone: start empty.
+    for name in os.listdir(mail):
+        os.remove(os.path.join(mail, name))
     pem, key = make_certificates(args.state)
     tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     tls.load_cert_chain(pem, key)
