@@ -35,6 +35,20 @@
 //! # }
 //! ```
 //!
+//! ## One-time codes
+//!
+//! With [`EmailBuilder::one_time_code`] the message also carries a numeric
+//! code (8 digits by default, from the OS CSPRNG), and the verify-request
+//! page shows a form to type it. The code works only in the browser that
+//! asked for it (an encrypted, HttpOnly cookie holds the address and a
+//! per-message nonce; the address never travels in a URL), is stored only
+//! as an HMAC keyed by the secret, and allows `max_attempts` guesses counted
+//! in the database (attempt rows consumed atomically, so clearing cookies or
+//! racing requests gains nothing). Using the code retires the link and vice
+//! versa. With the defaults an attacker gets at most 5 guesses per message
+//! and 5 messages per address per hour: 25 guesses an hour against 10^8
+//! codes, and the victim's mailbox fills with codes meanwhile.
+//!
 //! Failures follow Auth.js: an invalid address or a reached send limit is
 //! `SIGNIN_EMAIL_ERROR`, a message that could not be sent is
 //! `SEND_VERIFICATION_EMAIL_ERROR` (its tokens are removed), both shown as
