@@ -8,7 +8,11 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 fn read(relative: &str) -> String {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    // The directory at run time: a target dir shared between checkouts may
+    // hold a binary compiled elsewhere.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR")
+        .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned());
+    let root = Path::new(&manifest).join("..");
     std::fs::read_to_string(root.join(relative)).expect(relative)
 }
 

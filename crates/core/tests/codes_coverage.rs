@@ -119,7 +119,11 @@ fn signin_page_evidence(code: SignInPageCode) -> Evidence {
 fn check(code: &str, variant: &str, evidence: Evidence) {
     match evidence {
         Evidence::Tested(file, test) => {
-            let path = format!("{}/tests/{file}", env!("CARGO_MANIFEST_DIR"));
+            // The directory at run time: a target dir shared between checkouts may
+            // hold a binary compiled elsewhere.
+            let dir = std::env::var("CARGO_MANIFEST_DIR")
+                .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned());
+            let path = format!("{dir}/tests/{file}");
             let src = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
             let start = src
                 .find(&format!("fn {test}("))
