@@ -23,7 +23,8 @@
 //!
 //! Providers, one feature per family: `credentials` (default,
 //! [`credentials`](mod@credentials)), `oauth` (OAuth 2 / OpenID Connect and
-//! the presets, [`oauth`](mod@oauth)).
+//! the presets, [`oauth`](mod@oauth)), `email` (magic links and one-time
+//! codes over SMTP, [`email`](mod@email)).
 
 pub use keyway_core::*;
 
@@ -51,3 +52,8 @@ pub use keyway_credentials as credentials;
 /// `keyway::oauth::github()`, `keyway::oauth::oidc()`, ...
 #[cfg(feature = "oauth")]
 pub use keyway_oauth as oauth;
+
+/// Email sign-in, magic links and one-time codes (feature `email`):
+/// `keyway::email::Email::smtp_from_env()`, ...
+#[cfg(feature = "email")]
+pub use keyway_email as email;
