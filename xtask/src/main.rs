@@ -29,7 +29,8 @@ Subcommands:
                    reads (JWT, SQLite, PostgreSQL), no-cookie session, csrf, against a bare
                    axum handler (the ceiling); prints one table and writes
                    <target>/bench/report.md and report.json. Not part of `ci`.
-                   Options: --duration SECS (10) --warmup SECS (3) --connections 16,64
+                   Options: --duration SECS (10) --warmup SECS (3) --rounds N (2)
+                   --connections 16,64
                    --tool wrk|oha --only KEY,... --postgres-url URL
   help             print this message
 ";

@@ -137,6 +137,12 @@ fn database(args: &Args) -> Result<(String, ConnectOptions), String> {
     if args.mode == Mode::Postgres {
         options.schema = Some(POSTGRES_SCHEMA.to_owned());
     }
+    if let Ok(v) = std::env::var("KEYWAY_BENCH_DB_CONNECTIONS") {
+        let n = v.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| {
+            format!("KEYWAY_BENCH_DB_CONNECTIONS must be a positive number, got `{v}`")
+        })?;
+        options.max_connections = Some(n);
+    }
     Ok((url, options))
 }
 

@@ -13,7 +13,8 @@
 //! as long as the signed-in user's session JSON: the framework's own ceiling.
 //!
 //! Once listening it prints `listening on http://<addr>` on stdout. Worker
-//! threads: one per core, or `KEYWAY_BENCH_WORKERS`.
+//! threads: one per core, or `KEYWAY_BENCH_WORKERS`; database pool size:
+//! the adapter's default, or `KEYWAY_BENCH_DB_CONNECTIONS`.
 
 mod config;
 

@@ -35,6 +35,8 @@ pub(crate) struct Measured {
     pub(crate) p99_us: f64,
     /// Socket errors, timeouts and answers other than 2xx/3xx.
     pub(crate) errors: u64,
+    /// The server's CPU time (user + system) per request, when known.
+    pub(crate) cpu_us_per_request: Option<f64>,
 }
 
 /// Prints wrk's numbers as one line the runner reads.
@@ -249,6 +251,7 @@ fn parse_wrk(out: &str) -> Option<Measured> {
         p50_us: field("p50_us")?,
         p99_us: field("p99_us")?,
         errors: (field("socket_errors")? + field("status_errors")?) as u64,
+        cpu_us_per_request: None,
     })
 }
 
@@ -279,6 +282,7 @@ fn parse_oha(out: &str) -> Option<Measured> {
         p50_us: number(percentiles, "p50")? * 1e6,
         p99_us: number(percentiles, "p99")? * 1e6,
         errors,
+        cpu_us_per_request: None,
     })
 }
 

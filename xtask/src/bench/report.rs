@@ -13,6 +13,8 @@ pub(crate) struct Row {
     /// `Err(reason)` when the row could not be measured.
     pub(crate) result: Result<Measured, String>,
     pub(crate) peak_rss_kib: u64,
+    /// The ceiling's req/s measured on the same server in the same rounds.
+    pub(crate) ceiling_rps: Option<f64>,
 }
 
 /// The whole run.
@@ -22,6 +24,7 @@ pub(crate) struct Report {
     pub(crate) cores: usize,
     pub(crate) warmup_secs: u64,
     pub(crate) duration_secs: u64,
+    pub(crate) rounds: u32,
     pub(crate) commit: String,
     pub(crate) rows: Vec<Row>,
 }
@@ -41,9 +44,12 @@ impl Report {
             .map(|m| m.rps)
     }
 
+    /// The row's req/s over the ceiling's: the one measured alongside it on
+    /// the same server, else the ceiling row's.
     fn ratio(&self, row: &Row) -> Option<f64> {
         let rps = row.result.as_ref().ok()?.rps;
-        self.ceiling(row.connections)
+        row.ceiling_rps
+            .or_else(|| self.ceiling(row.connections))
             .filter(|c| *c > 0.0)
             .map(|c| rps / c)
     }
@@ -57,6 +63,7 @@ impl Report {
             "p50",
             "p99",
             "errors",
+            "CPU/req",
             "peak RSS",
             "vs ceiling",
         ];
@@ -76,6 +83,8 @@ impl Report {
                     latency(m.p50_us),
                     latency(m.p99_us),
                     m.errors.to_string(),
+                    m.cpu_us_per_request
+                        .map_or("-".to_owned(), |c| format!("{c:.1} µs")),
                     mib(row.peak_rss_kib),
                     self.ratio(row)
                         .map_or("-".to_owned(), |r| format!("{:.0}%", r * 100.0)),
@@ -83,7 +92,7 @@ impl Report {
                 Err(reason) => {
                     let mut cells = vec![row.label.to_owned(), row.connections.to_string()];
                     cells.push(format!("skipped: {reason}"));
-                    cells.extend(std::iter::repeat_n(String::new(), 5));
+                    cells.extend(std::iter::repeat_n(String::new(), 6));
                     cells
                 }
             };
@@ -168,9 +177,12 @@ impl Report {
     /// The report file: how it was run, the table and the targets.
     pub(crate) fn markdown(&self) -> String {
         let mut out = format!(
-            "# keyway bench\n\n`cargo xtask bench` at {}: {}, {} cores, {} s warm-up then {} s per row.\n\
-             Server peak RSS is the VmHWM of the server process during the row's run.\n\n",
-            self.commit, self.tool, self.cores, self.warmup_secs, self.duration_secs
+            "# keyway bench\n\n`cargo xtask bench` at {}: {}, {} cores, {} s warm-up, then {} rounds of \
+             {} s runs interleaving each scenario with the ceiling on the same server; each row is \
+             its best round, its errors those of every round, and its ratio is to the ceiling of \
+             the same server and rounds. CPU/req is the server's user + system CPU time per request \
+             in that round; peak RSS its VmHWM during the row's runs.\n\n",
+            self.commit, self.tool, self.cores, self.warmup_secs, self.rounds, self.duration_secs
         );
         out.push_str(&self.table());
         out.push('\n');
@@ -195,12 +207,14 @@ impl Report {
                 match &row.result {
                     Ok(m) => format!(
                         "{head},\"requests\":{},\"requests_per_sec\":{:.1},\"p50_us\":{:.1},\
-                         \"p99_us\":{:.1},\"errors\":{},\"peak_rss_kib\":{},\"ratio_to_ceiling\":{}}}",
+                         \"p99_us\":{:.1},\"errors\":{},\"server_cpu_us_per_request\":{},\"peak_rss_kib\":{},\"ratio_to_ceiling\":{}}}",
                         m.requests,
                         m.rps,
                         m.p50_us,
                         m.p99_us,
                         m.errors,
+                        m.cpu_us_per_request
+                            .map_or("null".to_owned(), |c| format!("{c:.2}")),
                         row.peak_rss_kib,
                         self.ratio(row)
                             .map_or("null".to_owned(), |r| format!("{r:.3}"))
@@ -210,11 +224,12 @@ impl Report {
             })
             .collect();
         format!(
-            "{{\"tool\":{},\"cores\":{},\"warmup_secs\":{},\"duration_secs\":{},\"commit\":{},\"rows\":[\n  {}\n]}}\n",
+            "{{\"tool\":{},\"cores\":{},\"warmup_secs\":{},\"duration_secs\":{},\"rounds\":{},\"commit\":{},\"rows\":[\n  {}\n]}}\n",
             quote(&self.tool),
             self.cores,
             self.warmup_secs,
             self.duration_secs,
+            self.rounds,
             quote(&self.commit),
             rows.join(",\n  ")
         )
@@ -267,8 +282,10 @@ mod tests {
                 p50_us: 250.0,
                 p99_us: 1500.0,
                 errors: 0,
+                cpu_us_per_request: Some(12.5),
             }),
             peak_rss_kib: rss,
+            ceiling_rps: None,
         }
     }
 
@@ -278,6 +295,7 @@ mod tests {
             cores: 2,
             warmup_secs: 3,
             duration_secs: 10,
+            rounds: 2,
             commit: "abc1234".into(),
             rows,
         }
@@ -314,6 +332,10 @@ mod tests {
         let json = r.json();
         assert!(json.contains("\"requests_per_sec\":1000.0"), "{json}");
         assert!(json.contains("\"ratio_to_ceiling\":1.000"), "{json}");
+        assert!(
+            json.contains("\"server_cpu_us_per_request\":12.50"),
+            "{json}"
+        );
         assert!(json.contains(r#""skipped":"no \"server\"""#), "{json}");
     }
 }

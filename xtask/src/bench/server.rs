@@ -81,11 +81,43 @@ impl Drop for Server {
 
 /// Polls `/proc/<pid>/status` for the high-water mark of resident memory
 /// (`VmHWM`), after resetting it (`/proc/<pid>/clear_refs` ← `5`) so that
-/// the peak is that of the load that follows.
+/// the peak is that of the load that follows; and reads the CPU time the
+/// process spent meanwhile (`/proc/<pid>/stat`), which background load on a
+/// shared machine disturbs far less than throughput.
 pub(crate) struct MemoryWatch {
+    pid: u32,
+    cpu_start: Option<u64>,
     stop: Arc<AtomicBool>,
     peak_kib: Arc<AtomicU64>,
     handle: Option<JoinHandle<()>>,
+}
+
+/// What a [`MemoryWatch`] saw.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Watched {
+    /// Peak resident memory, KiB (0 if `/proc` could not be read).
+    pub(crate) peak_kib: u64,
+    /// User + system CPU time of the server, seconds.
+    pub(crate) cpu_secs: Option<f64>,
+}
+
+/// Clock ticks per second of `/proc/<pid>/stat` (`USER_HZ`, 100 on Linux).
+const TICKS_PER_SEC: f64 = 100.0;
+
+/// utime + stime of `pid`, in clock ticks.
+fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    cpu_ticks_from_stat(&stat)
+}
+
+/// Fields 14 and 15 of `/proc/<pid>/stat`, counted after the `(comm)` that
+/// may itself hold spaces.
+fn cpu_ticks_from_stat(stat: &str) -> Option<u64> {
+    let after_comm = &stat[stat.rfind(')')? + 1..];
+    let mut fields = after_comm.split_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(utime + stime)
 }
 
 impl MemoryWatch {
@@ -114,19 +146,28 @@ impl MemoryWatch {
             })
         };
         Self {
+            pid,
+            cpu_start: cpu_ticks(pid),
             stop,
             peak_kib,
             handle: Some(handle),
         }
     }
 
-    /// Stops watching; the peak in KiB (0 if `/proc` could not be read).
-    pub(crate) fn finish(mut self) -> u64 {
+    /// Stops watching.
+    pub(crate) fn finish(mut self) -> Watched {
+        let cpu_end = cpu_ticks(self.pid);
         self.stop.store(true, Ordering::Relaxed);
         if let Some(h) = self.handle.take() {
             let _ = h.join();
         }
-        self.peak_kib.load(Ordering::Relaxed)
+        Watched {
+            peak_kib: self.peak_kib.load(Ordering::Relaxed),
+            cpu_secs: match (self.cpu_start, cpu_end) {
+                (Some(a), Some(b)) => Some(b.saturating_sub(a) as f64 / TICKS_PER_SEC),
+                _ => None,
+            },
+        }
     }
 }
 
@@ -158,6 +199,20 @@ mod tests {
     #[test]
     fn watches_this_process() {
         let watch = MemoryWatch::start(std::process::id());
-        assert!(watch.finish() > 0);
+        let until = std::time::Instant::now() + Duration::from_millis(150);
+        let mut spin = 0u64;
+        while std::time::Instant::now() < until {
+            spin = spin.wrapping_add(1);
+        }
+        let seen = watch.finish();
+        assert!(seen.peak_kib > 0);
+        assert!(seen.cpu_secs.is_some_and(|s| s > 0.0), "{seen:?} {spin}");
+    }
+
+    #[test]
+    fn reads_cpu_ticks_after_a_command_name_with_spaces() {
+        let stat = "42 (a b) c) S 1 2 3 4 5 6 7 8 9 10 250 50 0 0 20 0";
+        assert_eq!(cpu_ticks_from_stat(stat), Some(300));
+        assert_eq!(cpu_ticks_from_stat("42 (x) S 1"), None);
     }
 }
