@@ -2,12 +2,18 @@
 //! a protected page, sign-in and sign-out through keyway's built-in pages,
 //! and a JSON endpoint that needs a session.
 //!
+//! Sign-in methods: the demo user's username and password; email (a link
+//! and a one-time code, sent through `EMAIL_SERVER` or printed on the
+//! console); and any OpenID provider when `AUTH_OIDC_ISSUER`, `AUTH_OIDC_ID`
+//! and `AUTH_OIDC_SECRET` are set.
+//!
 //! `cargo run -p axum-demo` starts it on <http://127.0.0.1:3000>; see
 //! [`Settings`] for what it reads from the environment.
 
 mod pages;
 mod secret;
 mod settings;
+mod signin;
 
 use std::fmt;
 
@@ -18,7 +24,8 @@ use keyway_axum::{RequireSession, SessionLayer};
 use keyway_credentials::{constant_time_eq, credentials};
 
 pub use secret::SecretSource;
-pub use settings::{Settings, SettingsError};
+pub use settings::{DEFAULT_EMAIL_FROM, OidcSettings, Settings, SettingsError};
+pub use signin::{EmailDelivery, OIDC_ID, OIDC_NAME};
 
 /// Why the demo cannot start, with what to change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +48,8 @@ pub struct Demo {
     pub auth: Auth,
     /// Where the secret came from.
     pub secret: SecretSource,
+    /// How sign-in emails are delivered.
+    pub email: EmailDelivery,
     settings: Settings,
 }
 
@@ -55,9 +64,11 @@ pub fn demo_email(username: &str) -> String {
 }
 
 /// Builds the demo from its settings: opens the database, finds or makes
-/// the secret, configures keyway.
+/// the secret, configures keyway with the demo user, email sign-in and, when
+/// configured, OpenID Connect.
 pub async fn build(settings: Settings) -> Result<Demo, DemoError> {
     let secret = secret::resolve(&settings)?;
+    let (email, delivery) = signin::email(&settings)?;
     let database_url = settings.database_url();
     if database_url.starts_with("sqlite:") {
         std::fs::create_dir_all(&settings.data_dir).map_err(|e| {
@@ -89,7 +100,11 @@ pub async fn build(settings: Settings) -> Result<Demo, DemoError> {
         .url(settings.site_url())
         .adapter(adapter)
         .allow_credentials_with_database_sessions(true)
-        .provider(provider);
+        .provider(provider)
+        .provider(email);
+    if let Some(oidc) = signin::oidc(&settings) {
+        builder = builder.provider(oidc);
+    }
     if let Some(strategy) = settings.strategy {
         builder = builder.session_strategy(strategy);
     }
@@ -98,6 +113,7 @@ pub async fn build(settings: Settings) -> Result<Demo, DemoError> {
         router: router(auth.clone()),
         auth,
         secret,
+        email: delivery,
         settings,
     })
 }
@@ -138,6 +154,23 @@ impl Demo {
             ),
         };
         let database = redact(&self.settings.database_url());
+        let openid = match &self.settings.oidc {
+            Some(oidc) => format!(
+                "{OIDC_NAME} at {} (client {:?}; callback {site}{base}/callback/{OIDC_ID})",
+                oidc.issuer, oidc.client_id
+            ),
+            None => "off (set AUTH_OIDC_ISSUER, AUTH_OIDC_ID and AUTH_OIDC_SECRET to offer it)"
+                .to_owned(),
+        };
+        let email = match &self.email {
+            EmailDelivery::Smtp { server } => format!(
+                "links and codes sent through the SMTP server {server} (EMAIL_SERVER), from {:?}",
+                self.settings.email_from
+            ),
+            EmailDelivery::Console => "EMAIL_SERVER is not set: links and codes are printed \
+                 here, not sent (set EMAIL_SERVER and EMAIL_FROM to send them)"
+                .to_owned(),
+        };
         let lines = [
             format!("keyway axum demo on {site}"),
             format!("  home         {site}/"),
@@ -149,6 +182,8 @@ impl Demo {
                 "  demo user    username {:?}, password {:?} (DEMO_USERNAME / DEMO_PASSWORD)",
                 self.settings.username, self.settings.password
             ),
+            format!("  email        {email}"),
+            format!("  OpenID       {openid}"),
             format!("  sessions     {strategy}"),
             format!("  database     {database}"),
             format!("  secret       {secret}"),

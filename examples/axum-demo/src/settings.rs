@@ -29,6 +29,41 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// `DATABASE_URL` (default: an SQLite file in the data directory).
     pub database_url: Option<String>,
+    /// The generic OpenID Connect provider, offered when `AUTH_OIDC_ISSUER`,
+    /// `AUTH_OIDC_ID` and `AUTH_OIDC_SECRET` are all set.
+    pub oidc: Option<OidcSettings>,
+    /// `EMAIL_SERVER`: the SMTP server sign-in emails go through
+    /// (`smtp://` or `smtps://`, see keyway-email); `None` prints the links
+    /// on the console instead.
+    pub email_server: Option<String>,
+    /// `EMAIL_FROM`, the sender of sign-in emails (default
+    /// [`DEFAULT_EMAIL_FROM`]).
+    pub email_from: String,
+}
+
+/// The sender of sign-in emails when `EMAIL_FROM` is not set.
+pub const DEFAULT_EMAIL_FROM: &str = "keyway demo <no-reply@example.com>";
+
+/// Where the generic OpenID Connect provider is and the demo's client there.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OidcSettings {
+    /// `AUTH_OIDC_ISSUER`: the issuer URL (its discovery document lists the
+    /// endpoints).
+    pub issuer: String,
+    /// `AUTH_OIDC_ID`: the client id.
+    pub client_id: String,
+    /// `AUTH_OIDC_SECRET`: the client secret.
+    pub client_secret: String,
+}
+
+impl fmt::Debug for OidcSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OidcSettings")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[redacted]")
+            .finish()
+    }
 }
 
 impl fmt::Debug for Settings {
@@ -41,6 +76,9 @@ impl fmt::Debug for Settings {
             .field("username", &self.username)
             .field("password", &"[redacted]")
             .field("data_dir", &self.data_dir)
+            .field("oidc", &self.oidc)
+            .field("email_server", &self.email_server.is_some())
+            .field("email_from", &self.email_from)
             .finish_non_exhaustive()
     }
 }
@@ -96,6 +134,9 @@ impl Settings {
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")),
             database_url: var("DATABASE_URL"),
+            oidc: oidc(&var)?,
+            email_server: var("EMAIL_SERVER"),
+            email_from: var("EMAIL_FROM").unwrap_or_else(|| DEFAULT_EMAIL_FROM.to_owned()),
         })
     }
 
@@ -122,6 +163,39 @@ impl Settings {
     /// Where the development secret is kept.
     pub fn dev_secret_path(&self) -> PathBuf {
         self.data_dir.join("dev-secret")
+    }
+}
+
+/// The OpenID Connect settings: all three variables, or none of them.
+fn oidc(var: &impl Fn(&str) -> Option<String>) -> Result<Option<OidcSettings>, SettingsError> {
+    const NAMES: [&str; 3] = ["AUTH_OIDC_ISSUER", "AUTH_OIDC_ID", "AUTH_OIDC_SECRET"];
+    let [issuer, client_id, client_secret] = NAMES.map(var);
+    match (issuer, client_id, client_secret) {
+        (Some(issuer), Some(client_id), Some(client_secret)) => Ok(Some(OidcSettings {
+            issuer: issuer.trim().to_owned(),
+            client_id: client_id.trim().to_owned(),
+            client_secret,
+        })),
+        (None, None, None) => Ok(None),
+        (issuer, client_id, client_secret) => {
+            let set = [
+                issuer.is_some(),
+                client_id.is_some(),
+                client_secret.is_some(),
+            ];
+            let missing: Vec<&str> = NAMES
+                .iter()
+                .zip(set)
+                .filter(|(_, set)| !set)
+                .map(|(name, _)| *name)
+                .collect();
+            Err(SettingsError(format!(
+                "OpenID Connect sign-in needs AUTH_OIDC_ISSUER, AUTH_OIDC_ID and \
+                 AUTH_OIDC_SECRET, but {} {} not set: set all three, or none",
+                missing.join(" and "),
+                if missing.len() == 1 { "is" } else { "are" }
+            )))
+        }
     }
 }
 
@@ -183,6 +257,49 @@ mod tests {
         let s = with(&[("SESSION_STRATEGY", "database"), ("PORT", " ")]).unwrap();
         assert_eq!(s.strategy, Some(SessionStrategy::Database));
         assert_eq!(s.port, 3000);
+    }
+
+    #[test]
+    fn openid_connect_needs_all_three_variables() {
+        let s = with(&[]).unwrap();
+        assert_eq!(s.oidc, None);
+        let s = with(&[
+            ("AUTH_OIDC_ISSUER", "http://127.0.0.1:4700"),
+            ("AUTH_OIDC_ID", "keyway-basic"),
+            ("AUTH_OIDC_SECRET", "keyway-basic-secret"),
+        ])
+        .unwrap();
+        let oidc = s.oidc.clone().unwrap();
+        assert_eq!(oidc.issuer, "http://127.0.0.1:4700");
+        assert_eq!(oidc.client_id, "keyway-basic");
+        assert_eq!(oidc.client_secret, "keyway-basic-secret");
+        assert!(!format!("{s:?}").contains("keyway-basic-secret"), "{s:?}");
+
+        let e = with(&[("AUTH_OIDC_ISSUER", "http://127.0.0.1:4700")]).unwrap_err();
+        assert!(
+            e.0.contains("but AUTH_OIDC_ID and AUTH_OIDC_SECRET are not set"),
+            "{e}"
+        );
+        let e = with(&[("AUTH_OIDC_ID", "a"), ("AUTH_OIDC_ISSUER", "http://x")]).unwrap_err();
+        assert!(e.0.contains("but AUTH_OIDC_SECRET is not set"), "{e}");
+    }
+
+    #[test]
+    fn email_goes_to_the_console_unless_a_server_is_set() {
+        let s = with(&[]).unwrap();
+        assert_eq!(s.email_server, None);
+        assert_eq!(s.email_from, DEFAULT_EMAIL_FROM);
+        let s = with(&[
+            ("EMAIL_SERVER", "smtps://user:hunter2@mail.example.com"),
+            ("EMAIL_FROM", "Demo <demo@example.com>"),
+        ])
+        .unwrap();
+        assert_eq!(
+            s.email_server.as_deref(),
+            Some("smtps://user:hunter2@mail.example.com")
+        );
+        assert_eq!(s.email_from, "Demo <demo@example.com>");
+        assert!(!format!("{s:?}").contains("hunter2"), "{s:?}");
     }
 
     #[test]

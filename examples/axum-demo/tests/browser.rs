@@ -1,227 +1,69 @@
-//! The demo in a real headless browser (Debian's chromium, driven through
-//! chromedriver with fantoccini): open the home page, follow the protected
-//! page to the sign-in page, sign in with the demo user's credentials on
-//! keyway's built-in page, reach the protected page, sign out, and try a
-//! wrong password. Each step leaves a screenshot in
-//! `test-output/axum-demo-browser/` at the workspace root.
+//! The demo in a real headless browser (chromium through chromedriver), one
+//! journey per sign-in method, each from the protected page through
+//! keyway's built-in sign-in page and back, with a screenshot per step in
+//! `test-output/axum-demo-browser/<journey>/` at the workspace root:
 //!
-//! Without chromium or chromedriver the test is skipped with a notice, unless
-//! `KEYWAY_REQUIRE_SERVICES=1` (as in CI), where it fails: `cargo xtask
-//! services` installs both.
+//! - credentials: the demo user's username and password, sign-out, a wrong
+//!   password;
+//! - OpenID Connect: the button on the sign-in page, the local OpenID
+//!   provider of `cargo xtask services` (127.0.0.1:4700, automatic login as
+//!   alice), back on the protected page;
+//! - email: the address typed on the sign-in page, the message read from
+//!   the SMTP sink of `cargo xtask services`, its link followed; then the
+//!   one-time code of a second message typed on the "check your email"
+//!   page.
+//!
+//! Without chromium, chromedriver or a needed service a test is skipped
+//! with a notice, unless `KEYWAY_REQUIRE_SERVICES=1` (as in CI), where it
+//! fails: `cargo xtask services` installs and starts them all.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::time::{Duration, Instant};
+mod support;
 
-use axum_demo::{Settings, build};
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
+use axum_demo::{OIDC_ID, OIDC_NAME, OidcSettings};
+use support::browser::{Browser, Session};
+use support::sink::{self, sink};
 
-/// The flags chromium runs with: headless, and nothing that reaches out to
-/// the network on its own.
-const CHROMIUM_FLAGS: &[&str] = &[
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--window-size=1024,768",
-];
+/// The local OpenID provider of `cargo xtask services` and its test client.
+const OIDC_PORT: u16 = 4700;
+const OIDC_CLIENT: &str = "keyway-basic";
+const OIDC_SECRET: &str = "keyway-basic-secret";
 
-const STEP_TIMEOUT: Duration = Duration::from_secs(15);
-
-fn find(env: &str, names: &[&str]) -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os(env).map(PathBuf::from) {
-        return path.is_file().then_some(path);
-    }
-    let dirs: Vec<PathBuf> = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).collect())
-        .unwrap_or_default();
-    names.iter().find_map(|name| {
-        dirs.iter()
-            .chain([PathBuf::from("/usr/bin")].iter())
-            .map(|d| d.join(name))
-            .find(|p| p.is_file())
-    })
-}
-
-/// Chromium and chromedriver, or why the test cannot run.
-fn tools() -> Result<(PathBuf, PathBuf), String> {
-    let chromium = find("CHROME_BIN", &["chromium", "chromium-browser"]);
-    let driver = find("CHROMEDRIVER", &["chromedriver"]);
-    match (chromium, driver) {
-        (Some(c), Some(d)) => Ok((c, d)),
-        (c, d) => Err(format!(
-            "chromium {} and chromedriver {}; `cargo xtask services` installs them \
-             (apt-get install chromium chromium-driver)",
-            if c.is_some() { "found" } else { "missing" },
-            if d.is_some() { "found" } else { "missing" },
-        )),
-    }
-}
-
-fn output_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-output/axum-demo-browser");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// chromedriver on its own port, stopped when dropped.
-struct Driver {
-    child: tokio::process::Child,
-    url: String,
-}
-
-impl Driver {
-    async fn start(path: &Path, log: &Path) -> Driver {
-        let port = free_port();
-        let log = std::fs::File::create(log).unwrap();
-        let child = tokio::process::Command::new(path)
-            .arg(format!("--port={port}"))
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        let started = Instant::now();
-        while tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_err()
-        {
-            assert!(
-                started.elapsed() < STEP_TIMEOUT,
-                "chromedriver did not open port {port}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        Driver {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        }
-    }
-}
-
-struct Browser {
-    client: Client,
-    site: String,
-    shots: PathBuf,
-    step: usize,
-}
-
-impl Browser {
-    async fn screenshot(&mut self, name: &str) {
-        self.step += 1;
-        let png = self.client.screenshot().await.unwrap();
-        let path = self.shots.join(format!("{:02}-{name}.png", self.step));
-        std::fs::write(&path, png).unwrap();
-        println!("screenshot: {}", path.display());
-    }
-
-    async fn url(&self) -> url::Url {
-        self.client.current_url().await.unwrap()
-    }
-
-    /// Waits until the page's URL satisfies `ok`.
-    async fn wait_for_url(&self, what: &str, ok: impl Fn(&url::Url) -> bool) -> url::Url {
-        let started = Instant::now();
-        loop {
-            let url = self.url().await;
-            if ok(&url) {
-                return url;
-            }
-            assert!(
-                started.elapsed() < STEP_TIMEOUT,
-                "waited for {what}; the browser is at {url}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    async fn text(&self, css: &str) -> String {
-        let element = self
-            .client
-            .wait()
-            .at_most(STEP_TIMEOUT)
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("no {css} on the page: {e}"));
-        element.text().await.unwrap()
-    }
-
-    async fn click(&self, css: &str) {
-        self.client
-            .wait()
-            .at_most(STEP_TIMEOUT)
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("no {css} to click: {e}"))
-            .click()
-            .await
-            .unwrap();
-    }
-
-    /// Fills the built-in page's credentials form and presses its button.
-    async fn sign_in(&self, username: &str, password: &str) {
-        let form = "form[action$='/api/auth/callback/credentials']";
-        for (name, value) in [("username", username), ("password", password)] {
-            let input = self
-                .client
-                .find(Locator::Css(&format!("{form} input[name='{name}']")))
-                .await
-                .unwrap();
-            input.clear().await.unwrap();
-            input.send_keys(value).await.unwrap();
-        }
-        self.click(&format!("{form} button[type='submit']")).await;
-    }
-}
-
-fn path_is(url: &url::Url, path: &str) -> bool {
-    url.path() == path
-}
-
-async fn journey(b: &mut Browser) {
-    let site = b.site.clone();
-
-    // 1. Home: nobody is signed in.
-    b.client.goto(&format!("{site}/")).await.unwrap();
+/// From the home page, the protected page sends the browser to keyway's
+/// sign-in page, to come back to it.
+async fn to_sign_in_page(b: &mut Browser) {
+    b.goto("/").await;
     assert_eq!(b.text("#status").await, "Not signed in.");
     b.screenshot("home-signed-out").await;
-
-    // 2. The protected page sends the browser to sign in, to come back.
     b.click("main a[href='/protected']").await;
     let url = b
-        .wait_for_url("the sign-in page", |u| path_is(u, "/api/auth/signin"))
+        .wait_for_path("the sign-in page", "/api/auth/signin")
         .await;
     let callback = url
         .query_pairs()
         .find(|(k, _)| k == "callbackUrl")
         .map(|(_, v)| v.into_owned());
-    assert_eq!(
-        callback.as_deref(),
-        Some(format!("{site}/protected").as_str())
-    );
-    b.screenshot("redirected-to-sign-in").await;
+    assert_eq!(callback, Some(format!("{}/protected", b.site)));
+    b.screenshot("sign-in-page").await;
+}
 
-    // 3. Sign in on keyway's built-in page and land on the protected page.
-    b.sign_in("alice", "wonderland").await;
-    b.wait_for_url("the protected page", |u| path_is(u, "/protected"))
+/// Fills the built-in page's credentials form and presses its button.
+async fn sign_in_with_password(b: &Browser, username: &str, password: &str) {
+    let form = "form[action$='/api/auth/callback/credentials']";
+    b.fill(&format!("{form} input[name='username']"), username)
         .await;
+    b.fill(&format!("{form} input[name='password']"), password)
+        .await;
+    b.click(&format!("{form} button[type='submit']")).await;
+}
+
+async fn credentials_journey(b: &mut Browser) {
+    to_sign_in_page(b).await;
+
+    // Sign in on keyway's built-in page and land on the protected page.
+    sign_in_with_password(b, "alice", "wonderland").await;
+    b.wait_for_path("the protected page", "/protected").await;
     let status = b.text("#status").await;
     assert!(
         status.contains("Welcome, alice (alice@example.com)"),
@@ -229,95 +71,172 @@ async fn journey(b: &mut Browser) {
     );
     b.screenshot("protected-page").await;
 
-    // 4. Sign out through keyway's sign-out page.
-    b.click("#sign-out").await;
-    b.wait_for_url("the sign-out page", |u| path_is(u, "/api/auth/signout"))
-        .await;
-    b.screenshot("sign-out-page").await;
-    b.click("form[action$='/api/auth/signout'] button").await;
-    b.wait_for_url("the home page", |u| path_is(u, "/")).await;
-    assert_eq!(b.text("#status").await, "Not signed in.");
-    b.screenshot("signed-out").await;
-    b.client.goto(&format!("{site}/protected")).await.unwrap();
-    b.wait_for_url("the sign-in page again", |u| path_is(u, "/api/auth/signin"))
+    b.sign_out().await;
+    b.goto("/protected").await;
+    b.wait_for_path("the sign-in page again", "/api/auth/signin")
         .await;
 
-    // 5. A wrong password: back on the sign-in page with the message.
-    b.sign_in("alice", "not-the-password").await;
+    // A wrong password: back on the sign-in page with the message.
+    sign_in_with_password(b, "alice", "not-the-password").await;
     let url = b
         .wait_for_url("the sign-in page with an error", |u| {
             u.query_pairs()
                 .any(|(k, v)| k == "error" && v == "CredentialsSignin")
         })
         .await;
-    assert!(path_is(&url, "/api/auth/signin"), "{url}");
+    assert_eq!(url.path(), "/api/auth/signin", "{url}");
     let page = b.text("body").await;
     assert!(
         page.contains("Sign in failed. Check the details you provided are correct."),
         "{page}"
     );
     b.screenshot("wrong-password").await;
-    b.client.goto(&format!("{site}/")).await.unwrap();
+    b.goto("/").await;
     assert_eq!(b.text("#status").await, "Not signed in.");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_and_out_in_a_real_browser() {
-    let (chromium, chromedriver) = match tools() {
-        Ok(found) => found,
-        Err(why) if std::env::var("KEYWAY_REQUIRE_SERVICES").as_deref() == Ok("1") => {
-            panic!("KEYWAY_REQUIRE_SERVICES=1 but the browser test cannot run: {why}")
-        }
-        Err(why) => {
-            // Straight to stderr, past the test harness's capture, so the
-            // skip is seen.
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED sign_in_and_out_in_a_real_browser: {why}"
-            );
-            return;
-        }
+    let test = "sign_in_and_out_in_a_real_browser";
+    let Some(mut session) = Session::start(test, "credentials", |_| {}).await else {
+        return;
     };
-    let shots = output_dir();
+    credentials_journey(&mut session.browser).await;
+    session.finish().await;
+}
 
-    // The demo, in process, on a free port with its own data directory.
-    let data_dir =
-        std::env::temp_dir().join(format!("axum-demo-browser-{}", keyway::random::hex(6)));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let mut settings = Settings::from_vars(|_| None).unwrap();
-    settings.port = port;
-    settings.data_dir = data_dir.clone();
-    let demo = build(settings).await.unwrap();
-    println!("{}", demo.banner());
-    let server = tokio::spawn(async move {
-        axum::serve(listener, demo.router).await.unwrap();
-    });
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_through_the_local_openid_provider() {
+    let test = "sign_in_through_the_local_openid_provider";
+    if !support::port_open(OIDC_PORT) {
+        support::unavailable::<()>(
+            test,
+            &format!(
+                "no OpenID provider on 127.0.0.1:{OIDC_PORT}; `cargo xtask services` starts it"
+            ),
+        );
+        return;
+    }
+    let Some(mut session) = Session::start(test, "oidc", |s| {
+        s.oidc = Some(OidcSettings {
+            issuer: format!("http://127.0.0.1:{OIDC_PORT}"),
+            client_id: OIDC_CLIENT.to_owned(),
+            client_secret: OIDC_SECRET.to_owned(),
+        });
+    })
+    .await
+    else {
+        return;
+    };
+    let b = &mut session.browser;
+    to_sign_in_page(b).await;
 
-    let mut driver = Driver::start(&chromedriver, &shots.join("chromedriver.log")).await;
-    let profile = data_dir.join("chromium-profile");
-    let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|f| (*f).to_owned()).collect();
-    args.push(format!("--user-data-dir={}", profile.display()));
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".to_owned(),
-        serde_json::json!({ "binary": chromium, "args": args }),
+    // The provider's button; the provider logs alice in and consents on its
+    // own, and sends the browser back to the protected page.
+    let button = format!("form[action$='/api/auth/signin/{OIDC_ID}'] button");
+    assert_eq!(b.text(&button).await, format!("Sign in with {OIDC_NAME}"));
+    b.click(&button).await;
+    b.wait_for_path("the protected page", "/protected").await;
+    let status = b.text("#status").await;
+    assert!(
+        status.contains("Welcome, Alice Liddell (alice@example.com)"),
+        "{status}"
     );
-    let client = ClientBuilder::new(HttpConnector::new())
-        .capabilities(caps)
-        .connect(&driver.url)
-        .await
-        .expect("chromedriver starts a chromium session");
-    let mut browser = Browser {
-        client,
-        site: format!("http://127.0.0.1:{port}"),
-        shots,
-        step: 0,
-    };
-    journey(&mut browser).await;
+    b.screenshot("protected-page").await;
+    b.goto("/").await;
+    assert!(
+        b.text("#status")
+            .await
+            .contains("Signed in as Alice Liddell"),
+        "the home page sees the session"
+    );
 
-    browser.client.close().await.unwrap();
-    driver.child.kill().await.unwrap();
-    server.abort();
-    std::fs::remove_dir_all(&data_dir).unwrap();
+    b.sign_out().await;
+    // Signed out for real: the protected page asks to sign in again.
+    b.goto("/protected").await;
+    b.wait_for_path("the sign-in page again", "/api/auth/signin")
+        .await;
+    session.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_by_email_in_a_real_browser() {
+    let test = "sign_in_by_email_in_a_real_browser";
+    let Some(sink) = sink(test) else {
+        return;
+    };
+    let Some(mut session) = Session::start(test, "email", |s| {
+        s.email_server = Some(sink.url());
+    })
+    .await
+    else {
+        return;
+    };
+    let b = &mut session.browser;
+    // Its own address, so that other tests' mail in the sink never counts.
+    let address = format!("browser-{}@example.com", keyway::random::hex(6));
+    let form = "form[action$='/api/auth/signin/email']";
+
+    // 1. Type the address on the sign-in page: "check your email".
+    to_sign_in_page(b).await;
+    b.fill(&format!("{form} input[name='email']"), &address)
+        .await;
+    b.screenshot("address-typed").await;
+    b.click(&format!("{form} button")).await;
+    b.wait_for_path("the verify-request page", "/api/auth/verify-request")
+        .await;
+    assert!(b.text("body").await.contains("Check your email"));
+    b.screenshot("check-your-email").await;
+
+    // 2. The message's link signs in and leads to the protected page.
+    let text = sink.wait_for(&address, 1).await;
+    let link = sink::link(&text, &b.site);
+    assert!(
+        link.starts_with(&format!("{}/api/auth/callback/email?", b.site)),
+        "{link}"
+    );
+    b.client.goto(&link).await.unwrap();
+    b.wait_for_path("the protected page", "/protected").await;
+    let status = b.text("#status").await;
+    assert!(status.contains(&format!("Welcome, {address}")), "{status}");
+    b.screenshot("protected-page-by-link").await;
+    b.sign_out().await;
+
+    // 3. Again, this time with the one-time code of the second message,
+    // typed on the "check your email" page.
+    to_sign_in_page(b).await;
+    b.fill(&format!("{form} input[name='email']"), &address)
+        .await;
+    b.click(&format!("{form} button")).await;
+    b.wait_for_path("the verify-request page", "/api/auth/verify-request")
+        .await;
+    let code = sink::code(&sink.wait_for(&address, 2).await);
+    b.fill("form.code-form input[name='code']", &code).await;
+    b.screenshot("code-typed").await;
+    b.click("form.code-form button").await;
+    b.wait_for_path("the protected page", "/protected").await;
+    let status = b.text("#status").await;
+    assert!(status.contains(&format!("Welcome, {address}")), "{status}");
+    b.screenshot("protected-page-by-code").await;
+    b.sign_out().await;
+    session.finish().await;
+}
+
+#[test]
+fn the_sink_reader_decodes_quoted_printable_text_parts() {
+    let raw = "X-Sink-Rcpt-To: a@example.com\r\nContent-Type: multipart/alternative;\r\n \
+               boundary=\"B\"\r\n\r\n--B\r\nContent-Type: text/plain; charset=utf-8\r\n\
+               Content-Transfer-Encoding: quoted-printable\r\n\r\nSign in\r\n\
+               http://127.0.0.1:1/x?a=3Db&c=\r\n=3Dd\r\n\r\nOr enter this code on the \
+               sign-in page: 12345678\r\n--B\r\nContent-Type: text/html\r\n\r\n<p>x</p>\r\n--B--\r\n";
+    assert_eq!(
+        sink::header(raw, "x-sink-rcpt-to").as_deref(),
+        Some("a@example.com")
+    );
+    let text = sink::text_part(raw);
+    assert_eq!(
+        sink::link(&text, "http://127.0.0.1:1"),
+        "http://127.0.0.1:1/x?a=b&c=d"
+    );
+    assert_eq!(sink::code(&text), "12345678");
 }

@@ -243,7 +243,7 @@ async fn http_get(port: u16, path: &str) -> (StatusCode, String) {
     (status, String::from_utf8(body.to_vec()).unwrap())
 }
 
-fn start_binary(port: u16, dir: &std::path::Path) -> tokio::process::Child {
+fn start_binary(port: u16, dir: &std::path::Path, env: &[(&str, &str)]) -> tokio::process::Child {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_axum-demo"));
     for var in [
         "AUTH_SECRET",
@@ -258,12 +258,18 @@ fn start_binary(port: u16, dir: &std::path::Path) -> tokio::process::Child {
         "SESSION_STRATEGY",
         "DEMO_USERNAME",
         "DEMO_PASSWORD",
+        "AUTH_OIDC_ISSUER",
+        "AUTH_OIDC_ID",
+        "AUTH_OIDC_SECRET",
+        "EMAIL_SERVER",
+        "EMAIL_FROM",
     ] {
         cmd.env_remove(var);
     }
     cmd.env("PORT", port.to_string())
         .env("DEMO_DATA_DIR", dir)
         .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .kill_on_drop(true);
@@ -280,7 +286,7 @@ async fn the_binary_serves_and_says_how_to_sign_in() {
         .port();
     let site = format!("http://127.0.0.1:{port}");
 
-    let mut child = start_binary(port, &dir);
+    let mut child = start_binary(port, &dir, &[]);
     let banner = banner_of(&mut child).await;
     for expected in [
         format!("keyway axum demo on {site}"),
@@ -288,6 +294,8 @@ async fn the_binary_serves_and_says_how_to_sign_in() {
         format!("{site}/api/auth/signin"),
         "username \"alice\", password \"wonderland\"".to_owned(),
         "sessions     database".to_owned(),
+        "email        EMAIL_SERVER is not set: links and codes are printed here".to_owned(),
+        "OpenID       off (set AUTH_OIDC_ISSUER, AUTH_OIDC_ID and AUTH_OIDC_SECRET".to_owned(),
         format!(
             "made a development secret in {}",
             dir.join("dev-secret").display()
@@ -306,9 +314,63 @@ async fn the_binary_serves_and_says_how_to_sign_in() {
     child.kill().await.unwrap();
 
     // The second start reuses the kept secret.
-    let mut child = start_binary(port, &dir);
+    let mut child = start_binary(port, &dir, &[]);
     let banner = banner_of(&mut child).await;
     assert!(banner.contains("using a development secret"), "{banner}");
+    child.kill().await.unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn the_binary_says_which_sign_in_methods_it_offers() {
+    let dir = temp_dir("methods");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let site = format!("http://127.0.0.1:{port}");
+    let mut child = start_binary(
+        port,
+        &dir,
+        &[
+            ("AUTH_OIDC_ISSUER", "http://127.0.0.1:4700"),
+            ("AUTH_OIDC_ID", "keyway-basic"),
+            ("AUTH_OIDC_SECRET", "keyway-basic-secret"),
+            ("EMAIL_SERVER", "smtp://demo:hunter2@127.0.0.1:2525"),
+            ("EMAIL_FROM", "Demo <demo@example.com>"),
+        ],
+    );
+    let banner = banner_of(&mut child).await;
+    for expected in [
+        format!(
+            "OpenID       OpenID Connect at http://127.0.0.1:4700 (client \"keyway-basic\"; \
+             callback {site}/api/auth/callback/oidc)"
+        ),
+        "email        links and codes sent through the SMTP server 127.0.0.1:2525 \
+         (EMAIL_SERVER), from \"Demo <demo@example.com>\""
+            .to_owned(),
+    ] {
+        assert!(
+            banner.contains(&expected),
+            "{expected:?} missing from:\n{banner}"
+        );
+    }
+    for secret in ["keyway-basic-secret", "hunter2"] {
+        assert!(!banner.contains(secret), "{secret} printed:\n{banner}");
+    }
+    // The providers keyway serves: the demo user, email, OpenID Connect.
+    let (status, body) = http_get(port, "/api/auth/providers").await;
+    assert_eq!(status, StatusCode::OK);
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let types: Vec<&str> = json
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|p| p["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["credentials", "email", "oidc"], "{json}");
+    assert_eq!(json["oidc"]["name"], "OpenID Connect");
     child.kill().await.unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -326,6 +388,23 @@ async fn bad_settings_stop_the_binary_with_a_message() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains("SESSION_STRATEGY is \"cookies\": set it to jwt or database"),
+        "{stderr}"
+    );
+
+    // Half an OpenID Connect configuration is refused, not ignored.
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_axum-demo"))
+        .env_remove("AUTH_OIDC_ID")
+        .env_remove("AUTH_OIDC_SECRET")
+        .env("AUTH_OIDC_ISSUER", "http://127.0.0.1:4700")
+        .env("DEMO_DATA_DIR", temp_dir("bad"))
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("but AUTH_OIDC_ID and AUTH_OIDC_SECRET are not set"),
         "{stderr}"
     );
 }
