@@ -13,11 +13,11 @@ use keyway_core::Auth;
 /// client that accepts `application/json` but not `text/html` (see
 /// [`Auth::session_required`]).
 #[derive(Debug)]
-pub struct SessionRequired(http::Response<Bytes>);
+pub struct SessionRequired(Box<http::Response<Bytes>>);
 
 impl SessionRequired {
     pub(crate) fn new(auth: &Auth, headers: &HeaderMap, wanted: &str) -> Self {
-        Self(auth.session_required(headers, wanted))
+        Self(Box::new(auth.session_required(headers, wanted)))
     }
 
     /// The HTTP status of the answer (303 or 401).
@@ -28,6 +28,6 @@ impl SessionRequired {
 
 impl IntoResponse for SessionRequired {
     fn into_response(self) -> Response {
-        self.0.map(Body::from)
+        (*self.0).map(Body::from)
     }
 }
