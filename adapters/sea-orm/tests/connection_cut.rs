@@ -9,14 +9,13 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bytes::Bytes;
 use keyway_core::{Adapter, AdapterErrorKind, Auth};
 use keyway_sea_orm::SeaOrmAdapter;
+use keyway_testkit::support::{Browser, LogCapture, Resp};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
@@ -79,99 +78,25 @@ impl Proxy {
     }
 }
 
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("lock").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+/// Signs alice in with the credentials form; returns the callback answer.
+async fn sign_in(b: &mut Browser) -> Resp {
+    let token = b.csrf().await;
+    b.post_form(
+        "/api/auth/callback/credentials",
+        &[
+            ("csrfToken", token.as_str()),
+            ("username", "alice"),
+            ("password", "wonderland"),
+        ],
+    )
+    .await
 }
 
-impl Logs {
-    fn take(&self) -> String {
-        let mut v = self.0.lock().expect("lock");
-        let s = String::from_utf8_lossy(&v).into_owned();
-        v.clear();
-        s
-    }
-}
-
-/// Just enough of a browser: cookies in, cookies out.
-struct Client {
-    auth: Auth,
-    jar: BTreeMap<String, String>,
-}
-
-impl Client {
-    async fn send(
-        &mut self,
-        method: &str,
-        path: &str,
-        form: Option<String>,
-    ) -> http::Response<Bytes> {
-        let mut req = http::Request::builder().method(method).uri(path);
-        if !self.jar.is_empty() {
-            let cookie: Vec<String> = self.jar.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            req = req.header("cookie", cookie.join("; "));
-        }
-        let body = match form {
-            Some(f) => {
-                req = req.header("content-type", "application/x-www-form-urlencoded");
-                Bytes::from(f)
-            }
-            None => Bytes::new(),
-        };
-        let res = self.auth.handle(req.body(body).expect("request")).await;
-        for v in res.headers().get_all("set-cookie") {
-            let s = v.to_str().expect("ascii");
-            let (name, value) = s
-                .split(';')
-                .next()
-                .and_then(|p| p.split_once('='))
-                .expect("pair");
-            if s.contains("Max-Age=0") {
-                self.jar.remove(name);
-            } else {
-                self.jar.insert(name.to_owned(), value.to_owned());
-            }
-        }
-        res
-    }
-
-    async fn sign_in(&mut self) -> http::Response<Bytes> {
-        let csrf = self.send("GET", "/api/auth/csrf", None).await;
-        let token =
-            serde_json::from_slice::<serde_json::Value>(csrf.body()).expect("json")["csrfToken"]
-                .as_str()
-                .expect("token")
-                .to_owned();
-        let form = format!("csrfToken={token}&username=alice&password=wonderland");
-        self.send("POST", "/api/auth/callback/credentials", Some(form))
-            .await
-    }
-
-    async fn session_email(&mut self) -> Option<String> {
-        let res = self.send("GET", "/api/auth/session", None).await;
-        assert_eq!(
-            res.status(),
-            200,
-            "never an error status for a session read"
-        );
-        let v: serde_json::Value = serde_json::from_slice(res.body()).expect("json");
-        v["user"]["email"].as_str().map(str::to_owned)
-    }
-}
-
-fn location(res: &http::Response<Bytes>) -> &str {
-    res.headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
+/// The signed-in user's email; a session read never answers an error status.
+async fn session_email(b: &mut Browser) -> Option<String> {
+    let res = b.get("/api/auth/session").await;
+    assert_eq!(res.status, 200, "never an error status for a session read");
+    res.json()["user"]["email"].as_str().map(str::to_owned)
 }
 
 #[tokio::test]
@@ -179,14 +104,7 @@ async fn a_cut_connection_fails_cleanly_and_recovers() {
     let Some(db) = common::postgres().await else {
         return;
     };
-    let logs = Logs::default();
-    let writer = logs.clone();
-    let _guard = tracing::subscriber::set_default(
-        tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .finish(),
-    );
+    let logs = LogCapture::start();
 
     let pg: SocketAddr = "127.0.0.1:5432".parse().expect("addr");
     let proxy = Proxy::start(pg).await;
@@ -216,18 +134,11 @@ async fn a_cut_connection_fails_cleanly_and_recovers() {
         .build()
         .expect("config");
 
-    let mut alice = Client {
-        auth: auth.clone(),
-        jar: BTreeMap::new(),
-    };
-    let res = alice.sign_in().await;
+    let mut alice = Browser::new(auth.clone());
+    let res = sign_in(&mut alice).await;
+    assert_eq!(res.location(), Some(ORIGIN), "signed in through the proxy");
     assert_eq!(
-        location(&res),
-        format!("{ORIGIN}"),
-        "signed in through the proxy"
-    );
-    assert_eq!(
-        alice.session_email().await.as_deref(),
+        session_email(&mut alice).await.as_deref(),
         Some("alice@example.com")
     );
     logs.take();
@@ -242,7 +153,7 @@ async fn a_cut_connection_fails_cleanly_and_recovers() {
     assert_eq!(err.kind(), AdapterErrorKind::Connection, "{err}");
 
     // A session read answers "no session" (the cookie stays), logged once.
-    assert_eq!(alice.session_email().await, None);
+    assert_eq!(session_email(&mut alice).await, None);
     assert!(
         alice.jar.contains_key("authjs.session-token"),
         "an outage signs nobody out"
@@ -257,21 +168,16 @@ async fn a_cut_connection_fails_cleanly_and_recovers() {
     );
 
     // A sign-in lands on the Configuration error page, without any backend text.
-    let mut bob = Client {
-        auth: auth.clone(),
-        jar: BTreeMap::new(),
-    };
-    let res = bob.sign_in().await;
+    let mut bob = Browser::new(auth.clone());
+    let res = sign_in(&mut bob).await;
     assert_eq!(
-        location(&res),
-        format!("{ORIGIN}/api/auth/error?error=Configuration")
+        res.location(),
+        Some(format!("{ORIGIN}/api/auth/error?error=Configuration").as_str())
     );
     assert!(logs.take().contains("ADAPTER_CONNECTION_ERROR"));
-    let page = bob
-        .send("GET", "/api/auth/error?error=Configuration", None)
-        .await;
-    assert_eq!(page.status(), 500);
-    let html = String::from_utf8_lossy(page.body()).to_lowercase();
+    let page = bob.get("/api/auth/error?error=Configuration").await;
+    assert_eq!(page.status, 500);
+    let html = page.body.to_lowercase();
     assert!(
         !html.contains("postgres")
             && !html.contains("connection refused")
@@ -282,7 +188,7 @@ async fn a_cut_connection_fails_cleanly_and_recovers() {
     proxy.restore().await;
     let mut recovered = false;
     for _ in 0..50 {
-        if alice.session_email().await.as_deref() == Some("alice@example.com") {
+        if session_email(&mut alice).await.as_deref() == Some("alice@example.com") {
             recovered = true;
             break;
         }
@@ -292,10 +198,10 @@ async fn a_cut_connection_fails_cleanly_and_recovers() {
         recovered,
         "the old session reads again after the connection is back"
     );
-    let res = bob.sign_in().await;
-    assert_eq!(location(&res), ORIGIN, "new sign-ins work again");
+    let res = sign_in(&mut bob).await;
+    assert_eq!(res.location(), Some(ORIGIN), "new sign-ins work again");
     assert_eq!(
-        bob.session_email().await.as_deref(),
+        session_email(&mut bob).await.as_deref(),
         Some("alice@example.com")
     );
     adapter.close().await.ok();

@@ -6,7 +6,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use common::{Browser, ORIGIN, builder};
+use common::{Browser, ORIGIN, SignIn, builder};
 use keyway_core::callbacks::{JwtParams, JwtTrigger, SessionParams, SignInParams};
 use keyway_core::events::{SignInEvent, SignOutEvent};
 use keyway_core::jwt::Claims;

@@ -6,11 +6,12 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use common::{Browser, ORIGIN, SECRET, builder, configured};
+use common::{Browser, ORIGIN, SECRET, SignIn, builder, configured};
 use keyway_core::config::{CookieKey, CookieOverride};
 use keyway_core::provider::{BoxError, VerificationRequest};
 use keyway_core::{Auth, EmailProvider, LogCode, Pages, Provider, SessionStrategy, WireMode};
 use keyway_memory::MemoryAdapter;
+use keyway_testkit::support::LogCapture;
 
 // ---------- configuration refused at build time ----------
 
@@ -284,7 +285,7 @@ async fn secret_rotation_keeps_sessions() {
         .url(ORIGIN)
         .build()
         .expect("config");
-    b.auth = rotated;
+    b.app = rotated;
     let r = b.get("/api/auth/session").await;
     assert_eq!(
         r.json()["user"]["email"],
@@ -296,7 +297,7 @@ async fn secret_rotation_keeps_sessions() {
         .url(ORIGIN)
         .build()
         .expect("config");
-    b.auth = only_new;
+    b.app = only_new;
     let r = b.get("/api/auth/session").await;
     assert_eq!(
         r.json()["user"]["email"],
@@ -307,38 +308,9 @@ async fn secret_rotation_keeps_sessions() {
 
 // ---------- logging ----------
 
-#[derive(Clone, Default)]
-struct LogBuffer(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for LogBuffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("lock").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-fn capture() -> (LogBuffer, tracing::subscriber::DefaultGuard) {
-    let buf = LogBuffer::default();
-    let writer = buf.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    (buf.clone(), tracing::subscriber::set_default(subscriber))
-}
-
-impl LogBuffer {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().expect("lock")).into_owned()
-    }
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn tampered_token_is_logged_once_as_jwt_session_error() {
-    let (logs, _guard) = capture();
+    let logs = LogCapture::start();
     let (auth, _) = configured(SessionStrategy::Jwt, WireMode::AuthJs);
     let mut b = Browser::new(auth);
     b.sign_in("wonderland").await;
@@ -373,7 +345,7 @@ async fn tampered_token_is_logged_once_as_jwt_session_error() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn failing_authorize_is_logged_with_its_cause() {
-    let (logs, _guard) = capture();
+    let logs = LogCapture::start();
     let (auth, _) = configured(SessionStrategy::Jwt, WireMode::AuthJs);
     let mut b = Browser::new(auth);
     let csrf = b.csrf().await;
@@ -519,7 +491,7 @@ async fn email_link_signs_in_once() {
     assert_eq!(s.json()["user"]["email"], "bob@example.com");
     assert_eq!(memory.user_count(), 1);
 
-    let mut other = Browser::new(b.auth.clone());
+    let mut other = Browser::new(b.app.clone());
     let r = other.get(&path_of(&link)).await;
     assert_eq!(
         r.location(),
@@ -531,7 +503,7 @@ async fn email_link_signs_in_once() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn failed_send_leaves_no_usable_token() {
-    let (logs, _guard) = capture();
+    let logs = LogCapture::start();
     let mailbox = Arc::new(Mailbox::default());
     mailbox
         .fail
@@ -613,7 +585,7 @@ async fn pages_follow_accept_language_and_custom_pages() {
 #[tokio::test(flavor = "current_thread")]
 async fn signed_jws_sessions_work_and_refuse_other_algorithms() {
     use keyway_core::jwt::{JwsAlgorithm, TokenFormat};
-    let (logs, _guard) = capture();
+    let logs = LogCapture::start();
     let auth = builder()
         .token_format(TokenFormat::signed(JwsAlgorithm::HS512))
         .build()

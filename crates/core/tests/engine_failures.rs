@@ -8,116 +8,17 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::{Duration, Utc};
-use common::{Browser, ORIGIN, SECRET, builder};
-use keyway_core::adapter::AdapterResult;
+use common::{Browser, ORIGIN, SECRET, SignIn, builder};
 use keyway_core::callbacks::SessionParams;
 use keyway_core::model::*;
 use keyway_core::provider::{BoxError, VerificationRequest};
 use keyway_core::{
-    Adapter, AdapterError, AdapterErrorKind, Auth, Callbacks, EmailProvider, Provider, SessionData,
+    Adapter, AdapterErrorKind, Auth, Callbacks, EmailProvider, Provider, SessionData,
 };
 use keyway_memory::MemoryAdapter;
+use keyway_testkit::support::{FaultyAdapter, LogCapture};
 
 const BACKEND_MESSAGE: &str = "backend says: relation users does not exist";
-
-/// A memory adapter that fails one chosen operation with one chosen kind.
-#[derive(Clone, Default)]
-struct Failing {
-    inner: MemoryAdapter,
-    fail: Arc<Mutex<Option<(&'static str, AdapterErrorKind)>>>,
-}
-
-impl Failing {
-    fn fail(&self, op: &'static str, kind: AdapterErrorKind) {
-        *self.fail.lock().expect("lock") = Some((op, kind));
-    }
-    fn check(&self, op: &'static str) -> AdapterResult<()> {
-        match *self.fail.lock().expect("lock") {
-            Some((o, kind)) if o == op => {
-                Err(AdapterError::new(kind, BACKEND_MESSAGE).with_operation(op))
-            }
-            _ => Ok(()),
-        }
-    }
-}
-
-#[async_trait]
-impl Adapter for Failing {
-    async fn create_user(&self, user: User) -> AdapterResult<User> {
-        self.check("create_user")?;
-        self.inner.create_user(user).await
-    }
-    async fn get_user(&self, id: &str) -> AdapterResult<Option<User>> {
-        self.check("get_user")?;
-        self.inner.get_user(id).await
-    }
-    async fn get_user_by_email(&self, email: &str) -> AdapterResult<Option<User>> {
-        self.check("get_user_by_email")?;
-        self.inner.get_user_by_email(email).await
-    }
-    async fn get_user_by_account(&self, p: &str, id: &str) -> AdapterResult<Option<User>> {
-        self.check("get_user_by_account")?;
-        self.inner.get_user_by_account(p, id).await
-    }
-    async fn update_user(&self, u: UserUpdate) -> AdapterResult<User> {
-        self.check("update_user")?;
-        self.inner.update_user(u).await
-    }
-    async fn delete_user(&self, id: &str) -> AdapterResult<Option<User>> {
-        self.check("delete_user")?;
-        self.inner.delete_user(id).await
-    }
-    async fn link_account(&self, a: Account) -> AdapterResult<Account> {
-        self.check("link_account")?;
-        self.inner.link_account(a).await
-    }
-    async fn unlink_account(&self, p: &str, id: &str) -> AdapterResult<Option<Account>> {
-        self.check("unlink_account")?;
-        self.inner.unlink_account(p, id).await
-    }
-    async fn get_account(&self, p: &str, id: &str) -> AdapterResult<Option<Account>> {
-        self.check("get_account")?;
-        self.inner.get_account(p, id).await
-    }
-    async fn update_account(&self, a: Account) -> AdapterResult<Option<Account>> {
-        self.check("update_account")?;
-        self.inner.update_account(a).await
-    }
-    async fn create_session(&self, s: Session) -> AdapterResult<Session> {
-        self.check("create_session")?;
-        self.inner.create_session(s).await
-    }
-    async fn get_session_and_user(
-        &self,
-        t: &SessionToken,
-    ) -> AdapterResult<Option<(Session, User)>> {
-        self.check("get_session_and_user")?;
-        self.inner.get_session_and_user(t).await
-    }
-    async fn update_session(&self, u: SessionUpdate) -> AdapterResult<Option<Session>> {
-        self.check("update_session")?;
-        self.inner.update_session(u).await
-    }
-    async fn delete_session(&self, t: &SessionToken) -> AdapterResult<Option<Session>> {
-        self.check("delete_session")?;
-        self.inner.delete_session(t).await
-    }
-    async fn create_verification_token(
-        &self,
-        t: VerificationToken,
-    ) -> AdapterResult<VerificationToken> {
-        self.check("create_verification_token")?;
-        self.inner.create_verification_token(t).await
-    }
-    async fn use_verification_token(
-        &self,
-        i: &str,
-        t: &str,
-    ) -> AdapterResult<Option<VerificationToken>> {
-        self.check("use_verification_token")?;
-        self.inner.use_verification_token(i, t).await
-    }
-}
 
 #[derive(Default)]
 struct Outbox(Mutex<Vec<String>>);
@@ -136,46 +37,19 @@ impl EmailProvider for Outbox {
     }
 }
 
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("lock").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Logs {
-    fn take(&self) -> String {
-        let mut v = self.0.lock().expect("lock");
-        let s = String::from_utf8_lossy(&v).into_owned();
-        v.clear();
-        s
-    }
-}
-
 struct Harness {
-    adapter: Failing,
+    /// The memory adapter behind `adapter`, to prepare rows directly.
+    memory: MemoryAdapter,
+    adapter: FaultyAdapter,
     outbox: Arc<Outbox>,
     browser: Browser,
-    logs: Logs,
-    _guard: tracing::subscriber::DefaultGuard,
+    logs: LogCapture,
 }
 
 fn harness() -> Harness {
-    let logs = Logs::default();
-    let writer = logs.clone();
-    let guard = tracing::subscriber::set_default(
-        tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .finish(),
-    );
-    let adapter = Failing::default();
+    let logs = LogCapture::start();
+    let memory = MemoryAdapter::new();
+    let adapter = FaultyAdapter::new(Arc::new(memory.clone())).with_message(BACKEND_MESSAGE);
     let outbox = Arc::new(Outbox::default());
     let auth = builder()
         .adapter(Arc::new(adapter.clone()))
@@ -184,11 +58,11 @@ fn harness() -> Harness {
         .build()
         .expect("config");
     Harness {
+        memory,
         adapter,
         outbox,
         browser: Browser::new(auth),
         logs,
-        _guard: guard,
     }
 }
 
@@ -236,8 +110,7 @@ async fn session_maintenance_failures_are_logged() {
     h.browser.sign_in("wonderland").await;
     let token = SessionToken::new(h.browser.cookie("authjs.session-token").expect("token"));
     let stale = Utc::now() + Duration::days(29);
-    h.adapter
-        .inner
+    h.memory
         .update_session(SessionUpdate::expires(token.clone(), stale))
         .await
         .expect("update");
@@ -251,8 +124,7 @@ async fn session_maintenance_failures_are_logged() {
     );
     assert_logged_once(&h.logs.take(), "UPDATE_SESSION_ERROR");
 
-    h.adapter
-        .inner
+    h.memory
         .update_session(SessionUpdate::expires(
             token,
             Utc::now() - Duration::seconds(5),
@@ -345,7 +217,7 @@ async fn email_storage_failures() {
     );
     assert_logged_once(&h.logs.take(), "CREATE_VERIFICATION_REQUEST_ERROR");
 
-    *h.adapter.fail.lock().expect("lock") = None;
+    h.adapter.heal();
     h.browser
         .post_form(
             "/api/auth/signin/email",

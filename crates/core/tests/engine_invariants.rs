@@ -4,18 +4,17 @@
 mod common;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use base64::Engine as _;
 use chrono::{Duration, Utc};
-use common::{Browser, ORIGIN, SECRET, builder, configured};
-use keyway_core::adapter::AdapterResult;
+use common::{Browser, ORIGIN, SECRET, SignIn, builder, configured};
 use keyway_core::callbacks::JwtParams;
 use keyway_core::jwt::Claims;
 use keyway_core::model::*;
 use keyway_core::{Adapter, Callbacks, SessionStrategy, WireMode};
 use keyway_memory::MemoryAdapter;
+use keyway_testkit::support::FaultyAdapter;
 use sha2::{Digest, Sha256};
 
 fn hex(bytes: &[u8]) -> String {
@@ -281,82 +280,11 @@ async fn inv5_chunking_through_the_engine() {
     );
 }
 
-/// Counts `update_session` and `delete_session` calls on a memory adapter.
-#[derive(Clone, Default)]
-struct Counting {
-    inner: MemoryAdapter,
-    updates: Arc<AtomicUsize>,
-    deletes: Arc<AtomicUsize>,
-}
-
-#[async_trait]
-impl Adapter for Counting {
-    async fn create_user(&self, user: User) -> AdapterResult<User> {
-        self.inner.create_user(user).await
-    }
-    async fn get_user(&self, id: &str) -> AdapterResult<Option<User>> {
-        self.inner.get_user(id).await
-    }
-    async fn get_user_by_email(&self, email: &str) -> AdapterResult<Option<User>> {
-        self.inner.get_user_by_email(email).await
-    }
-    async fn get_user_by_account(&self, p: &str, id: &str) -> AdapterResult<Option<User>> {
-        self.inner.get_user_by_account(p, id).await
-    }
-    async fn update_user(&self, u: UserUpdate) -> AdapterResult<User> {
-        self.inner.update_user(u).await
-    }
-    async fn delete_user(&self, id: &str) -> AdapterResult<Option<User>> {
-        self.inner.delete_user(id).await
-    }
-    async fn link_account(&self, a: Account) -> AdapterResult<Account> {
-        self.inner.link_account(a).await
-    }
-    async fn unlink_account(&self, p: &str, id: &str) -> AdapterResult<Option<Account>> {
-        self.inner.unlink_account(p, id).await
-    }
-    async fn get_account(&self, p: &str, id: &str) -> AdapterResult<Option<Account>> {
-        self.inner.get_account(p, id).await
-    }
-    async fn update_account(&self, a: Account) -> AdapterResult<Option<Account>> {
-        self.inner.update_account(a).await
-    }
-    async fn create_session(&self, s: Session) -> AdapterResult<Session> {
-        self.inner.create_session(s).await
-    }
-    async fn get_session_and_user(
-        &self,
-        t: &SessionToken,
-    ) -> AdapterResult<Option<(Session, User)>> {
-        self.inner.get_session_and_user(t).await
-    }
-    async fn update_session(&self, u: SessionUpdate) -> AdapterResult<Option<Session>> {
-        self.updates.fetch_add(1, Ordering::SeqCst);
-        self.inner.update_session(u).await
-    }
-    async fn delete_session(&self, t: &SessionToken) -> AdapterResult<Option<Session>> {
-        self.deletes.fetch_add(1, Ordering::SeqCst);
-        self.inner.delete_session(t).await
-    }
-    async fn create_verification_token(
-        &self,
-        t: VerificationToken,
-    ) -> AdapterResult<VerificationToken> {
-        self.inner.create_verification_token(t).await
-    }
-    async fn use_verification_token(
-        &self,
-        i: &str,
-        t: &str,
-    ) -> AdapterResult<Option<VerificationToken>> {
-        self.inner.use_verification_token(i, t).await
-    }
-}
-
 // 6. Database sessions: updateAge throttling; expired sessions deleted.
 #[tokio::test]
 async fn inv6_database_session_throttling_and_expiry() {
-    let adapter = Counting::default();
+    let memory = MemoryAdapter::new();
+    let adapter = FaultyAdapter::new(Arc::new(memory.clone()));
     let auth = builder()
         .adapter(Arc::new(adapter.clone()))
         .allow_credentials_with_database_sessions(true)
@@ -374,29 +302,27 @@ async fn inv6_database_session_throttling_and_expiry() {
         );
     }
     assert_eq!(
-        adapter.updates.load(Ordering::SeqCst),
+        adapter.calls("update_session"),
         0,
         "fresh session: no update within updateAge"
     );
 
     // Pretend the session was last extended 25 h ago.
     let stale = Utc::now() + Duration::days(30) - Duration::hours(25);
-    adapter
-        .inner
+    memory
         .update_session(SessionUpdate::expires(token.clone(), stale))
         .await
         .expect("update");
     b.get("/api/auth/session").await;
-    assert_eq!(adapter.updates.load(Ordering::SeqCst), 1, "extended once");
-    let row = adapter.inner.stored_session(&token).expect("row");
+    assert_eq!(adapter.calls("update_session"), 1, "extended once");
+    let row = memory.stored_session(&token).expect("row");
     assert!(
         row.expires > Utc::now() + Duration::days(29),
         "moved to now + maxAge"
     );
 
     // Expired: deleted and the cookie cleared.
-    adapter
-        .inner
+    memory
         .update_session(SessionUpdate::expires(
             token.clone(),
             Utc::now() - Duration::seconds(1),
@@ -410,13 +336,13 @@ async fn inv6_database_session_throttling_and_expiry() {
             .expect("cleared")
             .contains("Max-Age=0")
     );
-    assert_eq!(adapter.deletes.load(Ordering::SeqCst), 1);
-    assert!(adapter.inner.stored_session(&token).is_none());
+    assert_eq!(adapter.calls("delete_session"), 1);
+    assert!(memory.stored_session(&token).is_none());
 }
 
 #[tokio::test]
 async fn inv6_update_age_zero_updates_every_read() {
-    let adapter = Counting::default();
+    let adapter = FaultyAdapter::new(Arc::new(MemoryAdapter::new()));
     let auth = builder()
         .adapter(Arc::new(adapter.clone()))
         .allow_credentials_with_database_sessions(true)
@@ -427,7 +353,7 @@ async fn inv6_update_age_zero_updates_every_read() {
     b.sign_in("wonderland").await;
     b.get("/api/auth/session").await;
     b.get("/api/auth/session").await;
-    assert_eq!(adapter.updates.load(Ordering::SeqCst), 2);
+    assert_eq!(adapter.calls("update_session"), 2);
 }
 
 // 8. authorize -> None: the v5 redirect with the default code; custom codes

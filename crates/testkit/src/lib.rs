@@ -10,8 +10,13 @@
 //! - [`binding`]: the binding HTTP suite. Every framework binding (axum,
 //!   actix-web, rocket) runs it against its app; see
 //!   [`binding::BindingUnderTest`] for how.
+//! - [`support`]: scaffolding for keyway's own tests: a cookie-keeping
+//!   [`Browser`](support::Browser) over `Auth::handle`, a
+//!   [`FaultyAdapter`](support::FaultyAdapter) that fails and counts adapter
+//!   operations, and [`LogCapture`](support::LogCapture).
 
 pub mod binding;
 pub mod conformance;
+pub mod support;
 
 pub use conformance::run as adapter_conformance;

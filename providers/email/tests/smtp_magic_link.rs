@@ -10,6 +10,7 @@ use common::*;
 use keyway_core::User;
 use keyway_email::{Email, SmtpConfig, SmtpSecurity};
 use keyway_memory::MemoryAdapter;
+use keyway_testkit::support::LogCapture;
 
 #[tokio::test]
 async fn delivered_link_signs_in_once_then_verification() {
@@ -60,7 +61,7 @@ async fn delivered_link_signs_in_once_then_verification() {
     assert_eq!(memory.verification_token_count(), 0, "used up");
 
     // Second click, from any browser: Verification, a 403 page.
-    let mut other = Browser::new(b.auth.clone());
+    let mut other = Browser::new(b.app.clone());
     let r = other.get(&path_of(&link)).await;
     assert_eq!(r.location(), Some(verification_url().as_str()));
     let page = other.get("/api/auth/error?error=Verification").await;
@@ -117,7 +118,7 @@ async fn expired_link_is_verification() {
 #[tokio::test(flavor = "current_thread")]
 async fn stopped_server_is_email_signin_and_leaves_no_token() {
     // Needs no sink: nothing listens on the port.
-    let (logs, _guard) = capture();
+    let logs = LogCapture::start();
     let memory = MemoryAdapter::new();
     let config = SmtpConfig::new("127.0.0.1", FROM)
         .port(closed_port())
@@ -202,7 +203,7 @@ async fn refused_login_and_untrusted_certificate_are_email_signin() {
     .expect("url")
     .timeout(Duration::from_secs(5));
     for config in [wrong_password, untrusted] {
-        let (logs, _guard) = capture();
+        let logs = LogCapture::start();
         let memory = MemoryAdapter::new();
         let email = Email::builder(config.build().expect("smtp")).build();
         let mut b = Browser::new(auth(email, &memory));
@@ -229,7 +230,7 @@ async fn stalled_server_times_out_as_email_signin() {
             open.push(socket);
         }
     });
-    let (logs, _guard) = capture();
+    let logs = LogCapture::start();
     let memory = MemoryAdapter::new();
     let config = SmtpConfig::new("127.0.0.1", FROM)
         .port(port)

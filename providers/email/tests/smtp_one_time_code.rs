@@ -59,7 +59,7 @@ async fn code_typed_on_the_verify_request_page_signs_in_once() {
         page.body
             .contains("action=\"http://127.0.0.1:3000/api/auth/callback/email\"")
     );
-    let mut stranger = Browser::new(b.auth.clone());
+    let mut stranger = Browser::new(b.app.clone());
     let page = stranger.get(&path_of(&page_url)).await;
     assert!(
         !page.body.contains("id=\"input-code\""),
@@ -125,7 +125,7 @@ async fn wrong_codes_are_limited_and_cookies_do_not_reset_the_count() {
         let r = b.post_code(&address, &wrong(&code)).await;
         assert_eq!(r.location(), Some(verification_url().as_str()));
     }
-    let mut replay = Browser::new(b.auth.clone());
+    let mut replay = Browser::new(b.app.clone());
     replay.jar.insert(CODE_COOKIE.into(), pending);
     let r = replay.post_code(&address, &wrong(&code)).await;
     assert_eq!(r.location(), Some(verification_url().as_str()));
@@ -180,7 +180,7 @@ async fn code_needs_the_requesting_browser_csrf_and_the_same_address() {
         .expect("code");
 
     // Another browser with the right address and code: no pending cookie.
-    let mut other = Browser::new(b.auth.clone());
+    let mut other = Browser::new(b.app.clone());
     let r = other.post_code(&address, &code).await;
     assert_eq!(r.location(), Some(verification_url().as_str()));
 
@@ -225,7 +225,7 @@ async fn following_the_link_retires_the_code() {
     let mail = sink.wait_for(&address, 1).await.remove(0);
     let code = mail.code().expect("code");
 
-    let mut phone = Browser::new(b.auth.clone());
+    let mut phone = Browser::new(b.app.clone());
     phone.get(&path_of(&mail.link())).await;
     assert_eq!(
         phone.session_email().await.as_deref(),

@@ -8,13 +8,14 @@ use std::time::Duration;
 use common::*;
 use keyway_email::{Email, OneTimeCode, SendLimit};
 use keyway_memory::MemoryAdapter;
+use keyway_testkit::support::LogCapture;
 
 #[tokio::test(flavor = "current_thread")]
 async fn third_message_to_one_address_is_refused_and_logged() {
     let Some(sink) = sink("third_message_to_one_address_is_refused_and_logged") else {
         return;
     };
-    let (logs, _guard) = capture();
+    let logs = LogCapture::start();
     let memory = MemoryAdapter::new();
     let email = Email::builder(plain_smtp().build().expect("smtp"))
         .send_limit(SendLimit::new(2, Duration::from_secs(3600)))

@@ -9,10 +9,11 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{Answer, Browser, ISSUER, IdpBrowser, Logs, ORIGIN, SECRET, idp_up};
+use common::{Answer, Browser, ISSUER, IdpBrowser, OAuthSteps, ORIGIN, SECRET, idp_up};
 use keyway_core::{Adapter, Auth};
 use keyway_memory::MemoryAdapter;
 use keyway_oauth::{OAuth, TokenAuthMethod};
+use keyway_testkit::support::LogCapture;
 
 async fn signs_in(provider: OAuth, hint: &str) -> (Answer, MemoryAdapter) {
     let id = keyway_core::oauth::OAuthProvider::id(&provider).to_owned();
@@ -28,7 +29,11 @@ async fn signs_in(provider: OAuth, hint: &str) -> (Answer, MemoryAdapter) {
     let url = b.start(&id, &format!("?login_hint={hint}")).await;
     let answer = IdpBrowser::new().authorize(&url).await;
     let r = b.finish(&answer).await;
-    assert_eq!(r.location(), format!("{ORIGIN}/after"), "{id}");
+    assert_eq!(
+        r.location(),
+        Some(format!("{ORIGIN}/after").as_str()),
+        "{id}"
+    );
     let email = format!("{hint}@example.com");
     assert_eq!(b.session_email().await.as_deref(), Some(email.as_str()));
     let user = mem.get_user_by_account(&id, hint).await.unwrap().unwrap();
@@ -125,17 +130,19 @@ async fn form_post_check_cookies_are_cross_site() {
         .build()
         .unwrap();
     let mut b = Browser::new(auth);
-    let csrf = b.get("/api/auth/csrf").await.json()["csrfToken"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let csrf = b.csrf().await;
     let r = b
-        .post_form("/api/auth/signin/apple-like", &[("csrfToken".into(), csrf)])
+        .post_form(
+            "/api/auth/signin/apple-like",
+            &[("csrfToken", csrf.as_str())],
+        )
         .await;
     assert!(
-        r.location().contains("response_mode=form_post"),
-        "{}",
         r.location()
+            .unwrap_or_default()
+            .contains("response_mode=form_post"),
+        "{}",
+        r.location().unwrap_or_default()
     );
     let state = r
         .set_cookies()
@@ -150,7 +157,7 @@ async fn form_post_check_cookies_are_cross_site() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn discovery_failure_is_oauth_signin() {
-    let (logs, _guard) = Logs::capture();
+    let logs = LogCapture::start();
     let auth = Auth::builder()
         .secret(SECRET)
         .url(ORIGIN)
@@ -163,16 +170,13 @@ async fn discovery_failure_is_oauth_signin() {
         .build()
         .unwrap();
     let mut b = Browser::new(auth);
-    let csrf = b.get("/api/auth/csrf").await.json()["csrfToken"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let csrf = b.csrf().await;
     let r = b
-        .post_form("/api/auth/signin/down", &[("csrfToken".into(), csrf)])
+        .post_form("/api/auth/signin/down", &[("csrfToken", csrf.as_str())])
         .await;
     assert_eq!(
         r.location(),
-        format!("{ORIGIN}/api/auth/signin?error=OAuthSignin")
+        Some(format!("{ORIGIN}/api/auth/signin?error=OAuthSignin").as_str())
     );
     assert!(
         logs.text().contains("GET_AUTHORIZATION_URL_ERROR"),

@@ -9,12 +9,12 @@ mod common;
 
 use std::sync::Arc;
 
-use common::failing::FailingCreate;
-use common::{Browser, ISSUER, IdpBrowser, Logs, ORIGIN, SECRET, idp_up};
+use common::{Browser, ISSUER, IdpBrowser, OAuthSteps, ORIGIN, SECRET, idp_up};
 use keyway_core::model::AccountType;
-use keyway_core::{Adapter, Auth, AuthBuilder, Pages, User};
+use keyway_core::{Adapter, AdapterErrorKind, Auth, AuthBuilder, Pages, SessionStrategy, User};
 use keyway_memory::MemoryAdapter;
 use keyway_oauth::{OAuth, TokenAuthMethod};
+use keyway_testkit::support::{FaultyAdapter, LogCapture};
 
 const SCOPE: &str = "openid profile email offline_access";
 
@@ -53,7 +53,7 @@ async fn sign_in(b: &mut Browser, provider: &str, login_hint: &str) -> common::R
 }
 
 fn error_of(r: &common::Resp) -> String {
-    let url = url::Url::parse(r.location()).expect("location");
+    let url = url::Url::parse(r.location().unwrap_or_default()).expect("location");
     url.query_pairs()
         .find(|(k, _)| k == "error")
         .map(|(_, v)| v.into_owned())
@@ -106,7 +106,9 @@ async fn sign_in_creates_user_and_account_then_reuses_them() {
     let r = b.finish(&answer).await;
     assert_eq!(
         r.location(),
-        format!("{ORIGIN}/welcome?callbackUrl=http%3A%2F%2F127.0.0.1%3A3000%2Fafter"),
+        Some(
+            format!("{ORIGIN}/welcome?callbackUrl=http%3A%2F%2F127.0.0.1%3A3000%2Fafter").as_str()
+        ),
         "a new user goes to pages.new_user"
     );
     let cleared: Vec<String> = r
@@ -159,7 +161,7 @@ async fn sign_in_creates_user_and_account_then_reuses_them() {
     // A second sign-in (another browser) reuses the user and the account.
     let mut again = Browser::new(auth);
     let r = sign_in(&mut again, "oidc", "alice").await;
-    assert_eq!(r.location(), format!("{ORIGIN}/after"));
+    assert_eq!(r.location(), Some(format!("{ORIGIN}/after").as_str()));
     let same = mem
         .get_user_by_account("oidc", "alice")
         .await
@@ -210,7 +212,7 @@ async fn signed_in_user_links_a_second_account() {
         .id;
     // Signed in as alice, she links the IdP's "bob" account through the second provider.
     let r = sign_in(&mut alice, "oidc-post", "bob").await;
-    assert_eq!(r.location(), format!("{ORIGIN}/after"));
+    assert_eq!(r.location(), Some(format!("{ORIGIN}/after").as_str()));
     assert_eq!(
         alice.session_email().await.as_deref(),
         Some("alice@example.com")
@@ -243,6 +245,66 @@ async fn signed_in_user_links_a_second_account() {
     );
 }
 
+/// Linking a second account while signed in with a database session looks
+/// the signed-in user up by id; when that read fails, the callback ends on
+/// the Configuration page with GET_USER_BY_ID_ERROR logged, nothing is
+/// linked and the session stays.
+#[tokio::test(flavor = "current_thread")]
+async fn failing_user_lookup_while_linking_is_get_user_by_id_error() {
+    if !idp_up().await {
+        return;
+    }
+    let logs = LogCapture::start();
+    let mem = MemoryAdapter::new();
+    let adapter = FaultyAdapter::new(Arc::new(mem.clone()))
+        .with_message("backend says: users table is locked");
+    let auth = builder(Some(Arc::new(adapter.clone())))
+        .session_strategy(SessionStrategy::Database)
+        .provider(idp("oidc"))
+        .provider(post_client("oidc-post"))
+        .build()
+        .expect("config");
+    let mut alice = Browser::new(auth);
+    let r = sign_in(&mut alice, "oidc", "alice").await;
+    assert_eq!(r.location(), Some(format!("{ORIGIN}/after").as_str()));
+    let token = alice
+        .cookie("authjs.session-token")
+        .expect("session cookie");
+    assert!(!token.contains('.'), "a database session token, not a JWT");
+    logs.take();
+
+    let url = alice.start("oidc-post", "?login_hint=bob").await;
+    let answer = IdpBrowser::new().authorize(&url).await;
+    adapter.fail("get_user", AdapterErrorKind::Other);
+    let r = alice.finish(&answer).await;
+    assert_eq!(
+        r.location(),
+        Some(format!("{ORIGIN}/api/auth/error?error=Configuration").as_str())
+    );
+    assert!(r.set_cookies().is_empty(), "error answers set no cookies");
+    assert_eq!(adapter.calls("get_user"), 1);
+    let text = logs.take();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("GET_USER_BY_ID_ERROR"))
+        .collect();
+    assert_eq!(lines.len(), 1, "logged once: {text}");
+    assert!(lines[0].contains("users table is locked"), "{}", lines[0]);
+    assert!(mem.get_account("oidc-post", "bob").await.unwrap().is_none());
+
+    adapter.heal();
+    let page = alice.get("/api/auth/error?error=Configuration").await;
+    assert!(
+        !page.body.contains("users table"),
+        "no backend text on the page"
+    );
+    assert_eq!(
+        alice.session_email().await.as_deref(),
+        Some("alice@example.com"),
+        "still signed in"
+    );
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn an_existing_email_is_linked_only_when_allowed() {
     if !idp_up().await {
@@ -263,13 +325,14 @@ async fn an_existing_email_is_linked_only_when_allowed() {
     assert_eq!(error_of(&r), "OAuthAccountNotLinked");
     assert!(
         r.location()
+            .unwrap_or_default()
             .starts_with(&format!("{ORIGIN}/api/auth/signin?"))
     );
     assert!(!b.has_session_cookie());
     assert!(mem.get_account("oidc", "alice").await.unwrap().is_none());
 
     let r = sign_in(&mut b, "trusting", "alice").await;
-    assert_eq!(r.location(), format!("{ORIGIN}/after"));
+    assert_eq!(r.location(), Some(format!("{ORIGIN}/after").as_str()));
     let user = mem
         .get_user_by_account("trusting", "alice")
         .await
@@ -310,7 +373,7 @@ async fn state_mismatch_fails() {
     if !idp_up().await {
         return;
     }
-    let (logs, _guard) = Logs::capture();
+    let logs = LogCapture::start();
     let mem = MemoryAdapter::new();
     let (mut b, answer) = at_callback(&failing_auth(&mem), "alice").await;
     let r = b.finish(&answer.with("state", "forged")).await;
@@ -329,7 +392,7 @@ async fn missing_pkce_cookie_fails() {
     if !idp_up().await {
         return;
     }
-    let (logs, _guard) = Logs::capture();
+    let logs = LogCapture::start();
     let mem = MemoryAdapter::new();
     let (mut b, answer) = at_callback(&failing_auth(&mem), "alice").await;
     b.jar.remove("authjs.pkce.code_verifier");
@@ -344,13 +407,13 @@ async fn replayed_code_fails() {
     if !idp_up().await {
         return;
     }
-    let (logs, _guard) = Logs::capture();
+    let logs = LogCapture::start();
     let mem = MemoryAdapter::new();
     let auth = failing_auth(&mem);
     let (mut b, answer) = at_callback(&auth, "alice").await;
     let stolen_cookies = b.jar.clone();
     let r = b.finish(&answer).await;
-    assert_eq!(r.location(), format!("{ORIGIN}/after"));
+    assert_eq!(r.location(), Some(format!("{ORIGIN}/after").as_str()));
 
     // The same browser again: its check cookies are gone.
     let r = b.finish(&answer).await;
@@ -374,7 +437,7 @@ async fn wrong_nonce_fails() {
     if !idp_up().await {
         return;
     }
-    let (logs, _guard) = Logs::capture();
+    let logs = LogCapture::start();
     let mem = MemoryAdapter::new();
     let mut b = Browser::new(failing_auth(&mem));
     let url = b.start("oidc", "").await;
@@ -422,7 +485,7 @@ async fn wrong_client_secret_is_a_token_error() {
     if !idp_up().await {
         return;
     }
-    let (logs, _guard) = Logs::capture();
+    let logs = LogCapture::start();
     let mem = MemoryAdapter::new();
     let auth = builder(Some(Arc::new(mem.clone())))
         .provider(idp("oidc").client_secret("not-the-secret"))
@@ -443,11 +506,10 @@ async fn failed_user_creation_is_oauth_create_account() {
     if !idp_up().await {
         return;
     }
-    let (logs, _guard) = Logs::capture();
-    let adapter = FailingCreate::default();
-    adapter
-        .fail
-        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let logs = LogCapture::start();
+    let adapter = FaultyAdapter::new(Arc::new(MemoryAdapter::new()))
+        .with_message("backend says: users table is read-only");
+    adapter.fail("create_user", AdapterErrorKind::Other);
     let auth = builder(Some(Arc::new(adapter.clone())))
         .provider(idp("oidc"))
         .build()

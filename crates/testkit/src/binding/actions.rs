@@ -6,7 +6,7 @@ use keyway_core::{Auth, ErrorPageCode};
 
 use super::auth::{EMAIL, HOST, LOCKED_USERNAME, ORIGIN, USERNAME, standard_auth};
 use super::check::ensure;
-use super::client::{BROWSER_ACCEPT, Resp};
+use super::client::{BROWSER_ACCEPT, Resp, SuiteSteps};
 use super::{Ctx, SESSION_COOKIE};
 
 const CSRF_COOKIE: &str = "authjs.csrf-token";
@@ -15,7 +15,7 @@ pub(crate) async fn providers(ctx: Ctx) -> Result<(), String> {
     let mut b = ctx.browser(standard_auth());
     let r = b.fetch_json("/api/auth/providers").await;
     ensure!(r.status == StatusCode::OK, "providers: {}", r.summary());
-    let json = r.json()?;
+    let json = r.try_json()?;
     ensure!(
         json["credentials"]["callbackUrl"] == format!("{ORIGIN}/api/auth/callback/credentials"),
         "providers lists no credentials provider: {json}"
@@ -27,7 +27,7 @@ pub(crate) async fn csrf(ctx: Ctx) -> Result<(), String> {
     let mut b = ctx.browser(standard_auth());
     let r = b.fetch_json("/api/auth/csrf").await;
     ensure!(r.status == StatusCode::OK, "csrf: {}", r.summary());
-    let token = r.json()?["csrfToken"]
+    let token = r.try_json()?["csrfToken"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
@@ -41,7 +41,7 @@ pub(crate) async fn csrf(ctx: Ctx) -> Result<(), String> {
     // cookie is set: the binding passes the Cookie header through.
     let again = b.fetch_json("/api/auth/csrf").await;
     ensure!(
-        again.json()?["csrfToken"] == token.as_str(),
+        again.try_json()?["csrfToken"] == token.as_str(),
         "the CSRF cookie was not read back: {}",
         again.summary()
     );
@@ -57,7 +57,7 @@ pub(crate) async fn session_without_cookie(ctx: Ctx) -> Result<(), String> {
     let mut b = ctx.browser(standard_auth());
     let r = b.fetch_json("/api/auth/session").await;
     ensure!(
-        r.status == StatusCode::OK && r.json()? == serde_json::Value::Null,
+        r.status == StatusCode::OK && r.try_json()? == serde_json::Value::Null,
         "session without a cookie: {}",
         r.summary()
     );
@@ -97,7 +97,7 @@ pub(crate) async fn signin_page(ctx: Ctx) -> Result<(), String> {
 
 pub(crate) async fn signin_post(ctx: Ctx) -> Result<(), String> {
     let mut b = ctx.browser(standard_auth());
-    let token = b.csrf().await?;
+    let token = b.try_csrf().await?;
     let r = b
         .post_form(
             "/api/auth/signin/credentials",
@@ -116,7 +116,7 @@ pub(crate) async fn credentials_sign_in(ctx: Ctx) -> Result<(), String> {
     let mut b = ctx.browser(standard_auth());
     b.sign_in().await?;
     let r = b.fetch_json("/api/auth/session").await;
-    let json = r.json()?;
+    let json = r.try_json()?;
     ensure!(
         r.status == StatusCode::OK && json["user"]["email"] == EMAIL,
         "session after sign-in: {}",
@@ -151,7 +151,7 @@ pub(crate) async fn credentials_refused(ctx: Ctx) -> Result<(), String> {
 pub(crate) async fn session_update(ctx: Ctx) -> Result<(), String> {
     let mut b = ctx.browser(standard_auth());
     b.sign_in().await?;
-    let token = b.csrf().await?;
+    let token = b.try_csrf().await?;
     let r = b
         .post_json(
             "/api/auth/session",
@@ -159,7 +159,7 @@ pub(crate) async fn session_update(ctx: Ctx) -> Result<(), String> {
         )
         .await;
     ensure!(
-        r.status == StatusCode::OK && r.json()?["user"]["email"] == EMAIL,
+        r.status == StatusCode::OK && r.try_json()?["user"]["email"] == EMAIL,
         "session update: {}",
         r.summary()
     );
@@ -180,7 +180,7 @@ pub(crate) async fn sign_out(ctx: Ctx) -> Result<(), String> {
         "sign-out page: {}",
         page.summary()
     );
-    let token = b.csrf().await?;
+    let token = b.try_csrf().await?;
     let r = b
         .post_form(
             "/api/auth/signout",
@@ -199,7 +199,7 @@ pub(crate) async fn sign_out(ctx: Ctx) -> Result<(), String> {
     );
     let session = b.fetch_json("/api/auth/session").await;
     ensure!(
-        session.json()? == serde_json::Value::Null,
+        session.try_json()? == serde_json::Value::Null,
         "still signed in after sign-out: {}",
         session.summary()
     );

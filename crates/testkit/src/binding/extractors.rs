@@ -4,7 +4,7 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 
 use super::auth::{EMAIL, HOST, NAME, ORIGIN, database_auth, standard_auth};
 use super::check::ensure;
-use super::client::{BROWSER_ACCEPT, Browser, Resp, is_removal};
+use super::client::{BROWSER_ACCEPT, Browser, Resp, SuiteSteps, is_removal};
 use super::{ANONYMOUS, Ctx, PUBLIC, SESSION_COOKIE};
 
 /// The headers a browser sends, as the engine sees them, to compute the
@@ -74,7 +74,7 @@ pub(crate) async fn protected_answers_json_401(ctx: Ctx) -> Result<(), String> {
             "401 content type: {}",
             r.summary()
         );
-        let json = r.json()?;
+        let json = r.try_json()?;
         ensure!(json["error"] == "SessionRequired", "401 body: {json}");
         let expected = standard_auth().signin_url(&browser_headers(), wanted);
         ensure!(

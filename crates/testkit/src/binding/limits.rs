@@ -6,7 +6,7 @@ use http::{HeaderValue, Method, Request, StatusCode, header};
 
 use super::auth::{EMAIL, ORIGIN, PASSWORD, USERNAME, standard_auth};
 use super::check::ensure;
-use super::client::{Browser, Resp};
+use super::client::{Browser, Resp, SuiteSteps};
 use super::{ANONYMOUS, Ctx, SESSION_COOKIE};
 
 fn form_post(path: &str, content_type: Option<&str>) -> http::request::Builder {
@@ -23,7 +23,7 @@ pub(crate) async fn body_over_the_limit(ctx: Ctx) -> Result<(), String> {
     let auth = standard_auth();
     let limit = auth.max_body_bytes();
     let mut b = ctx.browser(auth);
-    let token = b.csrf().await?;
+    let token = b.try_csrf().await?;
     let cases = [
         ("/api/auth/callback/credentials", FORM, limit + 1),
         ("/api/auth/session", "application/json", limit + 1),
@@ -58,7 +58,7 @@ pub(crate) async fn body_at_the_limit(ctx: Ctx) -> Result<(), String> {
     let auth = standard_auth();
     let limit = auth.max_body_bytes();
     let mut b = ctx.browser(auth);
-    let token = b.csrf().await?;
+    let token = b.try_csrf().await?;
     let mut body = format!(
         "csrfToken={token}&username={USERNAME}&password={PASSWORD}&callbackUrl=%2Fprotected&pad="
     );
@@ -118,7 +118,7 @@ fn refused(r: &Resp) -> bool {
 /// Auth.js), and no session is made.
 pub(crate) async fn malformed_bodies(ctx: Ctx) -> Result<(), String> {
     let mut b = ctx.browser(standard_auth());
-    let token = b.csrf().await?;
+    let token = b.try_csrf().await?;
     let bodies: [(Option<&str>, Vec<u8>); 6] = [
         (
             Some("application/json"),

@@ -104,6 +104,13 @@ pub trait BindingUnderTest: Send + Sync {
     async fn send(&self, request: Request<Bytes>) -> Response<Bytes>;
 }
 
+#[async_trait::async_trait]
+impl<T: BindingUnderTest + ?Sized> BindingUnderTest for Arc<T> {
+    async fn send(&self, request: Request<Bytes>) -> Response<Bytes> {
+        (**self).send(request).await
+    }
+}
+
 type Factory = Arc<dyn Fn(Auth) -> Arc<dyn BindingUnderTest> + Send + Sync>;
 
 /// What every case gets: a way to build the app for an engine.
@@ -118,9 +125,14 @@ impl Ctx {
         (self.factory)(auth)
     }
 
-    /// A browser on the app for `auth`.
+    /// A browser on the app for `auth`; its requests carry the suite's
+    /// `Host`.
     pub(crate) fn browser(&self, auth: Auth) -> client::Browser {
-        client::Browser::new(self.app(auth))
+        let mut browser = client::Browser::new(self.app(auth));
+        browser
+            .extra_headers
+            .push((http::header::HOST.to_string(), auth::HOST.to_owned()));
+        browser
     }
 }
 

@@ -1,22 +1,20 @@
 //! Shared test support: the SMTP sink started by `cargo xtask services`
-//! (messages as `.eml` files), a cookie-keeping browser over
-//! `Auth::handle`, and log capture.
+//! (messages as `.eml` files), and the email steps of keyway-testkit's
+//! cookie-keeping browser over `Auth::handle`.
 //!
 //! Tests that need the sink are skipped with a notice when it is not
 //! running, and fail instead when `KEYWAY_REQUIRE_SERVICES=1` (as in CI).
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http::{Method, Request, Response, StatusCode};
 use keyway_core::{Auth, Provider};
 use keyway_email::SmtpConfig;
 use keyway_memory::MemoryAdapter;
+pub use keyway_testkit::support::{Browser, Resp};
 
 pub const SECRET: &str = "email-test-secret-that-is-long-enough-0123456789";
 pub const ORIGIN: &str = "http://127.0.0.1:3000";
@@ -269,95 +267,16 @@ pub fn path_of(url: &str) -> String {
     url.strip_prefix(ORIGIN).expect("on the site").to_owned()
 }
 
-pub struct Resp {
-    pub status: StatusCode,
-    pub headers: http::HeaderMap,
-    pub body: String,
-}
-
-impl Resp {
-    pub fn location(&self) -> Option<&str> {
-        self.headers.get("location").and_then(|v| v.to_str().ok())
-    }
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body).expect("JSON body")
-    }
-    pub fn set_cookie(&self, name: &str) -> Option<String> {
-        self.headers
-            .get_all("set-cookie")
-            .iter()
-            .map(|v| v.to_str().expect("ascii").to_owned())
-            .find(|c| c.split('=').next() == Some(name))
-    }
-}
-
-/// Keeps cookies like a browser and sends them back.
-pub struct Browser {
-    pub auth: Auth,
-    pub jar: BTreeMap<String, String>,
-}
-
-impl Browser {
-    pub fn new(auth: Auth) -> Self {
-        Self {
-            auth,
-            jar: BTreeMap::new(),
-        }
-    }
-
-    pub async fn send(&mut self, mut req: http::request::Builder, body: Bytes) -> Resp {
-        if !self.jar.is_empty() {
-            let cookies: Vec<String> = self.jar.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            req = req.header("cookie", cookies.join("; "));
-        }
-        let res: Response<Bytes> = self.auth.handle(req.body(body).expect("request")).await;
-        for v in res.headers().get_all("set-cookie") {
-            let s = v.to_str().expect("ascii");
-            let pair = s.split(';').next().unwrap_or_default();
-            let (name, value) = pair.split_once('=').expect("name=value");
-            if s.contains("Max-Age=0") {
-                self.jar.remove(name);
-            } else {
-                self.jar.insert(name.to_owned(), value.to_owned());
-            }
-        }
-        let (parts, body) = res.into_parts();
-        Resp {
-            status: parts.status,
-            headers: parts.headers,
-            body: String::from_utf8(body.to_vec()).expect("utf-8 body"),
-        }
-    }
-
-    pub async fn get(&mut self, path: &str) -> Resp {
-        self.send(
-            Request::builder().method(Method::GET).uri(path),
-            Bytes::new(),
-        )
-        .await
-    }
-
-    pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
-        let body: String = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(fields)
-            .finish();
-        self.send(
-            Request::builder()
-                .method(Method::POST)
-                .uri(path)
-                .header("content-type", "application/x-www-form-urlencoded"),
-            Bytes::from(body),
-        )
-        .await
-    }
-
-    pub async fn csrf(&mut self) -> String {
-        let r = self.get("/api/auth/csrf").await;
-        r.json()["csrfToken"].as_str().expect("token").to_owned()
-    }
-
+/// The email steps of a browser.
+pub trait EmailSteps {
     /// Posts the email sign-in form; returns the response.
-    pub async fn request_email(&mut self, address: &str, callback: &str) -> Resp {
+    async fn request_email(&mut self, address: &str, callback: &str) -> Resp;
+    /// Posts a one-time code from the verify-request page.
+    async fn post_code(&mut self, address: &str, code: &str) -> Resp;
+}
+
+impl EmailSteps for Browser {
+    async fn request_email(&mut self, address: &str, callback: &str) -> Resp {
         let csrf = self.csrf().await;
         self.post_form(
             "/api/auth/signin/email",
@@ -370,8 +289,7 @@ impl Browser {
         .await
     }
 
-    /// Posts a one-time code from the verify-request page.
-    pub async fn post_code(&mut self, address: &str, code: &str) -> Resp {
+    async fn post_code(&mut self, address: &str, code: &str) -> Resp {
         let csrf = self.csrf().await;
         self.post_form(
             "/api/auth/callback/email",
@@ -383,11 +301,6 @@ impl Browser {
         )
         .await
     }
-
-    pub async fn session_email(&mut self) -> Option<String> {
-        let s = self.get("/api/auth/session").await;
-        s.json()["user"]["email"].as_str().map(str::to_owned)
-    }
 }
 
 pub fn verification_url() -> String {
@@ -396,35 +309,4 @@ pub fn verification_url() -> String {
 
 pub fn email_signin_url() -> String {
     format!("{ORIGIN}/api/auth/signin?error=EmailSignin")
-}
-
-/// Captured log output (the thread's default subscriber: use a
-/// current-thread runtime).
-#[derive(Clone, Default)]
-pub struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("lock").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Logs {
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().expect("lock")).into_owned()
-    }
-}
-
-pub fn capture() -> (Logs, tracing::subscriber::DefaultGuard) {
-    let logs = Logs::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    (logs, tracing::subscriber::set_default(subscriber))
 }

@@ -1,17 +1,12 @@
-//! Test helpers: a browser that drives `Auth::handle` in-process and keeps
-//! cookies, a second cookie-keeping HTTP client that walks the identity
-//! provider's redirects, and log capture.
+//! Test helpers: the OAuth steps of keyway-testkit's browser (which drives
+//! `Auth::handle` in-process and keeps cookies), and a second
+//! cookie-keeping HTTP client that walks the identity provider's redirects.
 #![allow(dead_code)]
 
-pub mod failing;
 pub mod fake_idp;
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
-
-use bytes::Bytes;
-use http::{Method, Request, Response, StatusCode};
-use keyway_core::Auth;
+use http::StatusCode;
+pub use keyway_testkit::support::{Browser, Resp};
 
 pub const SECRET: &str = "test-secret-that-is-long-enough-0123456789";
 pub const ORIGIN: &str = "http://127.0.0.1:3000";
@@ -34,133 +29,44 @@ pub async fn idp_up() -> bool {
     up
 }
 
-pub struct Resp {
-    pub status: StatusCode,
-    pub headers: http::HeaderMap,
-    pub body: String,
-}
-
-impl Resp {
-    pub fn location(&self) -> &str {
-        self.headers
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    }
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body).expect("JSON body")
-    }
-    pub fn set_cookies(&self) -> Vec<String> {
-        self.headers
-            .get_all("set-cookie")
-            .iter()
-            .map(|v| v.to_str().expect("ascii").to_owned())
-            .collect()
-    }
-}
-
-/// The site's side of a browser: requests go to `Auth::handle`.
-pub struct Browser {
-    pub auth: Auth,
-    pub jar: BTreeMap<String, String>,
-}
-
-impl Browser {
-    pub fn new(auth: Auth) -> Self {
-        Self {
-            auth,
-            jar: BTreeMap::new(),
-        }
-    }
-
-    pub async fn send(&mut self, req: http::request::Builder, body: Bytes) -> Resp {
-        let mut req = req;
-        if !self.jar.is_empty() {
-            let header = self
-                .jar
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join("; ");
-            req = req.header("cookie", header);
-        }
-        let res: Response<Bytes> = self.auth.handle(req.body(body).expect("request")).await;
-        for v in res.headers().get_all("set-cookie") {
-            let s = v.to_str().expect("ascii");
-            let pair = s.split(';').next().unwrap_or_default();
-            let (name, value) = pair.split_once('=').expect("name=value");
-            if s.contains("Max-Age=0") {
-                self.jar.remove(name);
-            } else {
-                self.jar.insert(name.to_owned(), value.to_owned());
-            }
-        }
-        let (parts, body) = res.into_parts();
-        Resp {
-            status: parts.status,
-            headers: parts.headers,
-            body: String::from_utf8(body.to_vec()).expect("utf-8 body"),
-        }
-    }
-
-    pub async fn get(&mut self, path: &str) -> Resp {
-        self.send(
-            Request::builder().method(Method::GET).uri(path),
-            Bytes::new(),
-        )
-        .await
-    }
-
-    pub async fn post_form(&mut self, path: &str, fields: &[(String, String)]) -> Resp {
-        let body: String = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(fields)
-            .finish();
-        self.send(
-            Request::builder()
-                .method(Method::POST)
-                .uri(path)
-                .header("content-type", "application/x-www-form-urlencoded"),
-            Bytes::from(body),
-        )
-        .await
-    }
-
+/// The OAuth steps of the site's side of a browser.
+pub trait OAuthSteps {
     /// `POST /signin/{provider}{query}` with a CSRF token; returns the
     /// authorization URL it redirects to.
-    pub async fn start(&mut self, provider: &str, query: &str) -> String {
-        let csrf = self.get("/api/auth/csrf").await.json()["csrfToken"]
-            .as_str()
-            .expect("csrf token")
-            .to_owned();
+    async fn start(&mut self, provider: &str, query: &str) -> String;
+    /// Delivers the identity provider's answer to the callback.
+    async fn finish(&mut self, answer: &Answer) -> Resp;
+    /// Whether the jar holds a session cookie.
+    fn has_session_cookie(&self) -> bool;
+}
+
+impl OAuthSteps for Browser {
+    async fn start(&mut self, provider: &str, query: &str) -> String {
+        let csrf = self.csrf().await;
         let r = self
             .post_form(
                 &format!("/api/auth/signin/{provider}{query}"),
-                &[
-                    ("csrfToken".into(), csrf),
-                    ("callbackUrl".into(), "/after".into()),
-                ],
+                &[("csrfToken", csrf.as_str()), ("callbackUrl", "/after")],
             )
             .await;
         assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
-        r.location().to_owned()
+        r.location().unwrap_or_default().to_owned()
     }
 
-    /// Delivers the identity provider's answer to the callback.
-    pub async fn finish(&mut self, answer: &Answer) -> Resp {
+    async fn finish(&mut self, answer: &Answer) -> Resp {
         match answer {
             Answer::Get(path) => self.get(path).await,
-            Answer::Post(path, fields) => self.post_form(path, fields).await,
+            Answer::Post(path, fields) => {
+                let fields: Vec<(&str, &str)> = fields
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                self.post_form(path, &fields).await
+            }
         }
     }
 
-    /// The signed-in user's email, if any.
-    pub async fn session_email(&mut self) -> Option<String> {
-        let r = self.get("/api/auth/session").await;
-        let v: serde_json::Value = serde_json::from_str(&r.body).ok()?;
-        v["user"]["email"].as_str().map(str::to_owned)
-    }
-
-    pub fn has_session_cookie(&self) -> bool {
+    fn has_session_cookie(&self) -> bool {
         self.jar.keys().any(|k| k.contains("session-token"))
     }
 }
@@ -304,35 +210,4 @@ fn parse_form_post(html: &str) -> Answer {
         rest = &rest[end..];
     }
     Answer::Post(action[ORIGIN.len()..].to_owned(), fields)
-}
-
-#[derive(Clone, Default)]
-pub struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("lock").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Logs {
-    /// Captures this thread's logs (use a current-thread runtime).
-    pub fn capture() -> (Logs, tracing::subscriber::DefaultGuard) {
-        let logs = Logs::default();
-        let writer = logs.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .with_max_level(tracing::Level::INFO)
-            .finish();
-        (logs.clone(), tracing::subscriber::set_default(subscriber))
-    }
-
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().expect("lock")).into_owned()
-    }
 }

@@ -1,0 +1,45 @@
+//! Scaffolding for keyway's own tests, written once instead of in every
+//! crate's `tests/`:
+//!
+//! - [`Browser`]: drives an [`Auth`](keyway_core::Auth) (or a binding's app)
+//!   in-process and keeps cookies the way a browser does;
+//! - [`FaultyAdapter`]: wraps any adapter, makes a chosen operation fail
+//!   with a chosen [`AdapterErrorKind`](keyway_core::AdapterErrorKind), and
+//!   counts the calls of each operation;
+//! - [`LogCapture`]: captures what `tracing` logs on the current thread, as
+//!   text.
+//!
+//! ```
+//! use std::sync::Arc;
+//!
+//! use keyway_core::{AdapterErrorKind, Auth};
+//! use keyway_memory::MemoryAdapter;
+//! use keyway_testkit::support::{Browser, FaultyAdapter, LogCapture};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let logs = LogCapture::start();
+//! let adapter = FaultyAdapter::new(Arc::new(MemoryAdapter::new()));
+//! let auth = Auth::builder()
+//!     .secret("a-long-enough-test-secret-0123456789")
+//!     .url("http://127.0.0.1:3000")
+//!     .adapter(Arc::new(adapter.clone()))
+//!     .build()
+//!     .expect("config");
+//! adapter.fail("get_session_and_user", AdapterErrorKind::Connection);
+//!
+//! let mut browser = Browser::new(auth);
+//! browser.jar.insert("authjs.session-token".into(), "some-token".into());
+//! assert_eq!(browser.session_email().await, None);
+//! assert_eq!(adapter.calls("get_session_and_user"), 1);
+//! assert!(logs.text().contains("ADAPTER_CONNECTION_ERROR"));
+//! # }
+//! ```
+
+mod browser;
+mod faulty;
+mod logs;
+
+pub use self::browser::{BROWSER_ACCEPT, Browser, Resp, is_removal};
+pub use self::faulty::{FaultyAdapter, OPERATIONS};
+pub use self::logs::LogCapture;
