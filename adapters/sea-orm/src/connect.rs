@@ -2,6 +2,7 @@
 //! settings, and what the server can do.
 
 use keyway_core::AdapterError;
+use keyway_core::redact::redact_url;
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
 };
@@ -48,57 +49,6 @@ pub(crate) struct Server {
     pub(crate) version: String,
     /// `DELETE ... RETURNING` works (PostgreSQL, SQLite 3.35+, MariaDB 10.5+).
     pub(crate) delete_returning: bool,
-}
-
-/// The URL's password (and password-like query parameters) replaced by
-/// `***`, for error messages and logs.
-pub fn redact_url(url: &str) -> String {
-    let Some(i) = url.find("://") else {
-        return redact_query(url);
-    };
-    let (head, rest) = url.split_at(i + 3);
-    let mut out = String::from(head);
-    // The last `@` ends the userinfo even if the password holds `/`, `?` or
-    // `#` unencoded; when in doubt, more is hidden rather than less.
-    let rest = match rest.rfind('@') {
-        Some(at) => {
-            match rest[..at].split_once(':') {
-                Some((user, _)) => {
-                    out.push_str(user);
-                    out.push_str(":***@");
-                }
-                None => {
-                    out.push_str(&rest[..at]);
-                    out.push('@');
-                }
-            }
-            &rest[at + 1..]
-        }
-        None => rest,
-    };
-    out.push_str(&redact_query(rest));
-    out
-}
-
-fn redact_query(s: &str) -> String {
-    let Some((base, query)) = s.split_once('?') else {
-        return s.to_owned();
-    };
-    let params: Vec<String> = query
-        .split('&')
-        .map(|pair| match pair.split_once('=') {
-            Some((k, _)) if is_secret_param(k) => format!("{k}=***"),
-            _ => pair.to_owned(),
-        })
-        .collect();
-    format!("{base}?{}", params.join("&"))
-}
-
-fn is_secret_param(key: &str) -> bool {
-    let key = key.to_ascii_lowercase();
-    ["pass", "pwd", "secret", "key", "token"]
-        .iter()
-        .any(|w| key.contains(w))
 }
 
 /// The driver families a URL can name.
@@ -302,23 +252,6 @@ fn leading_version(v: &str) -> (u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn redacts_passwords_only() {
-        assert_eq!(
-            redact_url("postgres://alice:s3cret@db:5432/app"),
-            "postgres://alice:***@db:5432/app"
-        );
-        assert_eq!(
-            redact_url("mysql://root@127.0.0.1/test"),
-            "mysql://root@127.0.0.1/test"
-        );
-        assert_eq!(redact_url("sqlite::memory:"), "sqlite::memory:");
-        assert_eq!(
-            redact_url("postgres://u:pa/ss@word@h/db?password=x&sslmode=require"),
-            "postgres://u:***@h/db?password=***&sslmode=require"
-        );
-    }
 
     #[test]
     fn reads_leading_versions() {

@@ -56,9 +56,11 @@ use sea_orm::{
     TransactionTrait,
 };
 
-pub use connect::{Backend, redact_url};
+pub use connect::Backend;
 #[cfg(feature = "testkit")]
 pub use inspect::SqlInspector;
+/// Hides a connection URL's password, as this crate's errors do.
+pub use keyway_core::redact::redact_url;
 pub use options::{MAX_TABLE_NAME_LEN, SeaOrmOptions, TableNames};
 
 use connect::Server;

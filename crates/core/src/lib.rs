@@ -47,6 +47,7 @@ pub mod oauth;
 pub mod pages;
 pub mod provider;
 pub mod random;
+pub mod redact;
 pub mod redirect;
 mod request;
 mod required;

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 pub use keyway_core::adapter::*;
 
-use crate::redact::redact_url;
+use keyway_core::redact::redact_url;
 
 /// Options for [`connect_with`]. Options that do not apply to the chosen
 /// adapter (all of them for `memory:`) are ignored.

@@ -29,7 +29,6 @@
 pub use keyway_core::*;
 
 pub mod adapter;
-mod redact;
 
 /// The in-memory adapter crate (feature `memory`).
 #[cfg(feature = "memory")]
