@@ -5,6 +5,7 @@ use http::StatusCode;
 
 use crate::adapter::{AdapterError, AdapterErrorKind};
 use crate::codes::{ErrorPageCode, LogCode, SignInPageCode};
+use crate::provider::BoxError;
 use crate::request::{Action, RequestContext};
 use crate::response::Outcome;
 use crate::wire::CsrfFailure;
@@ -78,6 +79,14 @@ pub(crate) fn log_error(code: LogCode, cause: &str) {
         docs = %code.docs_url(),
         "[keyway][error][{code}] {cause}"
     );
+}
+
+/// Reports an event handler that failed. Events cannot change the outcome
+/// (see [`Events`](crate::Events)), so the failure is logged and ignored.
+pub(crate) fn log_event_failure(event: &'static str, result: Result<(), BoxError>) {
+    if let Err(e) = result {
+        tracing::error!(event, cause = %describe(&*e), "[keyway][error] event handler failed");
+    }
 }
 
 /// `{page}{?|&}{query}`.

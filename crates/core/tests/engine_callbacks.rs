@@ -15,6 +15,7 @@ use keyway_core::provider::BoxError;
 use keyway_core::redirect::Origin;
 use keyway_core::{Callbacks, Events, SessionData, SignInDecision};
 use keyway_memory::MemoryAdapter;
+use keyway_testkit::support::LogCapture;
 
 struct Decide(SignInDecision);
 
@@ -243,5 +244,32 @@ async fn events_fire_in_order_and_failures_are_ignored() {
             "sign_in alice@example.com new=false",
             "sign_out jwt sub=Some(String(\"1\"))"
         ]
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_failing_event_is_logged_with_its_name_and_cause() {
+    let logs = LogCapture::start();
+    let mut b = Browser::new(
+        builder()
+            .events(Recorder::default())
+            .build()
+            .expect("config"),
+    );
+    b.sign_in("wonderland").await;
+    let r = b.get("/api/auth/session").await;
+    assert_eq!(r.json()["user"]["email"], "alice@example.com");
+    let text = logs.text();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("event handler failed"))
+        .collect();
+    assert_eq!(lines.len(), 1, "only the session event failed:\n{text}");
+    assert!(
+        lines[0].contains("ERROR")
+            && lines[0].contains("event=\"session\"")
+            && lines[0].contains("the audit log is full"),
+        "{}",
+        lines[0]
     );
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::finish::{ask_sign_in, complete};
+use super::finish::{ask_sign_in, complete, create_user, link_account};
 use crate::adapter::Adapter;
 use crate::callbacks::SignInParams;
 use crate::codes::LogCode;
@@ -111,24 +111,11 @@ async fn persist(
         None => {
             let mut new_user = user.clone();
             new_user.id = random::uuid();
-            let created = adapter
-                .create_user(new_user)
-                .await
-                .map_err(|e| Failure::adapter(LogCode::CreateUserError, &e))?;
-            if let Err(e) = ctx.auth.events.create_user(&created).await {
-                tracing::error!(event = "create_user", cause = %describe(&*e), "[keyway][error] event handler failed");
-            }
-            (created, true)
+            (create_user(ctx, adapter, new_user, None).await?, true)
         }
     };
     let mut link = account.clone();
     link.user_id.clone_from(&stored.id);
-    let linked = adapter
-        .link_account(link)
-        .await
-        .map_err(|e| Failure::adapter(LogCode::LinkAccountError, &e))?;
-    if let Err(e) = ctx.auth.events.link_account(&stored, &linked).await {
-        tracing::error!(event = "link_account", cause = %describe(&*e), "[keyway][error] event handler failed");
-    }
+    link_account(ctx, adapter, &stored, link).await?;
     Ok((stored, created))
 }

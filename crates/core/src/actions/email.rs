@@ -9,13 +9,13 @@ use chrono::Duration;
 use http::Method;
 use sha2::{Digest, Sha256};
 
-use super::finish::{ask_sign_in, complete};
+use super::finish::{ask_sign_in, complete, create_user};
 use crate::adapter::Adapter;
 use crate::callbacks::SignInParams;
 use crate::codes::{LogCode, SignInPageCode};
 use crate::config::SessionStrategy;
 use crate::cookies::SetCookie;
-use crate::failure::{Failure, describe, with_query};
+use crate::failure::{Failure, describe, log_event_failure, with_query};
 use crate::model::{Account, AccountType, User, UserUpdate, VerificationToken};
 use crate::provider::{EmailProvider, VerificationRequest};
 use crate::random;
@@ -288,26 +288,14 @@ async fn signed_in_by_email(
                 .update_user(update)
                 .await
                 .map_err(|e| Failure::adapter(LogCode::CallbackEmailError, &e))?;
-            if let Err(e) = ctx.auth.events.update_user(&updated).await {
-                tracing::error!(event = "update_user", cause = %describe(&*e), "[keyway][error] event handler failed");
-            }
+            log_event_failure("update_user", ctx.auth.events.update_user(&updated).await);
             (updated, false)
         }
         None => {
             let mut new_user = candidate;
             new_user.email_verified = Some(ctx.now);
-            let created = adapter
-                .create_user(new_user)
-                .await
-                .map_err(|e| Failure::SignInPage {
-                    page: SignInPageCode::EmailCreateAccount,
-                    code: LogCode::CreateUserError,
-                    cause: describe(&e),
-                })?;
-            if let Err(e) = ctx.auth.events.create_user(&created).await {
-                tracing::error!(event = "create_user", cause = %describe(&*e), "[keyway][error] event handler failed");
-            }
-            (created, true)
+            let page = Some(SignInPageCode::EmailCreateAccount);
+            (create_user(ctx, adapter, new_user, page).await?, true)
         }
     };
 

@@ -1,10 +1,13 @@
-//! The steps every sign-in shares: asking the `sign_in` callback, making the
-//! session, firing the event, and choosing where to go next.
+//! The steps every sign-in shares: asking the `sign_in` callback, storing a
+//! new user or account (and firing their events), making the session,
+//! firing the `sign_in` event, and choosing where to go next.
 
+use crate::adapter::Adapter;
 use crate::auth::accepted_target;
 use crate::callbacks::{SignInDecision, SignInParams};
+use crate::codes::{LogCode, SignInPageCode};
 use crate::events::SignInEvent;
-use crate::failure::{Failure, describe, with_query};
+use crate::failure::{Failure, describe, log_event_failure, with_query};
 use crate::model::{Account, User};
 use crate::request::RequestContext;
 use crate::response::Outcome;
@@ -34,6 +37,47 @@ pub(super) async fn ask_sign_in(
     }
 }
 
+/// Stores a new user and fires the `create_user` event. A failure is logged
+/// as CREATE_USER_ERROR and shown on the sign-in page as `page` (the
+/// provider family's own code), or, without one, as any adapter failure
+/// (Configuration, or ADAPTER_CONNECTION_ERROR when the database is
+/// unreachable).
+pub(super) async fn create_user(
+    ctx: &RequestContext<'_>,
+    adapter: &dyn Adapter,
+    user: User,
+    page: Option<SignInPageCode>,
+) -> Result<User, Failure> {
+    let created = adapter.create_user(user).await.map_err(|e| match page {
+        Some(page) => Failure::SignInPage {
+            page,
+            code: LogCode::CreateUserError,
+            cause: describe(&e),
+        },
+        None => Failure::adapter(LogCode::CreateUserError, &e),
+    })?;
+    log_event_failure("create_user", ctx.auth.events.create_user(&created).await);
+    Ok(created)
+}
+
+/// Links `account` to `user` and fires the `link_account` event.
+pub(super) async fn link_account(
+    ctx: &RequestContext<'_>,
+    adapter: &dyn Adapter,
+    user: &User,
+    account: Account,
+) -> Result<Account, Failure> {
+    let linked = adapter
+        .link_account(account)
+        .await
+        .map_err(|e| Failure::adapter(LogCode::LinkAccountError, &e))?;
+    log_event_failure(
+        "link_account",
+        ctx.auth.events.link_account(user, &linked).await,
+    );
+    Ok(linked)
+}
+
 /// Makes the session for `user`, fires the `sign_in` event and redirects to
 /// the callback URL (or to `pages.new_user` for a new user when allowed).
 pub(super) async fn complete(
@@ -54,9 +98,7 @@ pub(super) async fn complete(
         account,
         is_new_user,
     };
-    if let Err(e) = ctx.auth.events.sign_in(&event).await {
-        tracing::error!(event = "sign_in", cause = %describe(&*e), "[keyway][error] event handler failed");
-    }
+    log_event_failure("sign_in", ctx.auth.events.sign_in(&event).await);
     let target = match (&ctx.auth.pages.new_user, is_new_user && new_user_page) {
         (Some(page), true) => {
             let enc: String =

@@ -12,7 +12,7 @@ use http::Method;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::finish::{ask_sign_in, complete};
+use super::finish::{ask_sign_in, complete, create_user, link_account};
 use crate::adapter::Adapter;
 use crate::auth::CookieJar;
 use crate::callbacks::SignInParams;
@@ -72,6 +72,24 @@ fn redirect_uri(ctx: &RequestContext<'_>, provider: &dyn OAuthProvider) -> Strin
     ctx.action_url(&format!("callback/{}", provider.id()))
 }
 
+/// The browser is sent to the provider's authorization URL, so it must be
+/// an absolute `http` or `https` URL. The log says why it is not, without
+/// the URL itself (it carries the state, PKCE challenge and nonce).
+fn check_authorization_url(url: &str) -> Result<(), Failure> {
+    let problem = match url::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => return Ok(()),
+        Ok(u) => format!("its scheme is {:?}", u.scheme()),
+        Err(e) => e.to_string(),
+    };
+    Err(Failure::SignInPage {
+        page: SignInPageCode::OAuthSignin,
+        code: LogCode::SigninOauthError,
+        cause: format!(
+            "the provider's authorization URL is not an absolute http(s) URL: {problem}"
+        ),
+    })
+}
+
 pub(super) async fn sign_in(
     ctx: &RequestContext<'_>,
     provider: &dyn OAuthProvider,
@@ -98,6 +116,7 @@ pub(super) async fn sign_in(
             code: e.code,
             cause: describe(&e),
         })?;
+    check_authorization_url(&url)?;
 
     let mut cookies = Vec::new();
     for (cookie, value) in check_cookies(ctx.jar)
@@ -340,29 +359,12 @@ async fn with_adapter(
             None => {
                 let mut new_user = profile_user;
                 new_user.id = random::uuid();
-                let created =
-                    adapter
-                        .create_user(new_user)
-                        .await
-                        .map_err(|e| Failure::SignInPage {
-                            page: SignInPageCode::OAuthCreateAccount,
-                            code: LogCode::CreateUserError,
-                            cause: describe(&e),
-                        })?;
-                if let Err(e) = ctx.auth.events.create_user(&created).await {
-                    tracing::error!(event = "create_user", cause = %describe(&*e), "[keyway][error] event handler failed");
-                }
-                (created, true)
+                let page = Some(SignInPageCode::OAuthCreateAccount);
+                (create_user(ctx, adapter, new_user, page).await?, true)
             }
         }
     };
     account.user_id.clone_from(&user.id);
-    let linked = adapter
-        .link_account(account)
-        .await
-        .map_err(|e| Failure::adapter(LogCode::LinkAccountError, &e))?;
-    if let Err(e) = ctx.auth.events.link_account(&user, &linked).await {
-        tracing::error!(event = "link_account", cause = %describe(&*e), "[keyway][error] event handler failed");
-    }
+    let linked = link_account(ctx, adapter, &user, account).await?;
     complete(ctx, &user, Some(&linked), is_new_user, true).await
 }

@@ -10,7 +10,7 @@ use crate::callbacks::{JwtTrigger, SessionParams};
 use crate::codes::LogCode;
 use crate::cookies::{SetCookie, clear_chunked, read_chunked, write_chunked};
 use crate::events::SignOutEvent;
-use crate::failure::{Failure, describe, log_error};
+use crate::failure::{Failure, describe, log_error, log_event_failure};
 use crate::model::{Session, SessionToken, SessionUpdate};
 use crate::request::RequestContext;
 
@@ -119,9 +119,7 @@ pub(super) async fn read(ctx: &RequestContext<'_>, update: Option<&Value>) -> Se
             return SessionRead::default();
         }
     };
-    if let Err(e) = auth.events.session(&data).await {
-        tracing::error!(event = "session", cause = %describe(&*e), "[keyway][error] event handler failed");
-    }
+    log_event_failure("session", auth.events.session(&data).await);
     SessionRead {
         data: Some(data),
         cookies: cookie(ctx, &session.session_token),
@@ -172,9 +170,7 @@ pub(super) async fn revoke(ctx: &RequestContext<'_>) -> Revoked {
     let event = SignOutEvent::Database {
         session: deleted.as_ref(),
     };
-    if let Err(e) = ctx.auth.events.sign_out(&event).await {
-        tracing::error!(event = "sign_out", cause = %describe(&*e), "[keyway][error] event handler failed");
-    }
+    log_event_failure("sign_out", ctx.auth.events.sign_out(&event).await);
     Revoked {
         cookies: clear(ctx),
     }

@@ -9,7 +9,7 @@ use crate::callbacks::{JwtParams, JwtTrigger, SessionParams};
 use crate::codes::LogCode;
 use crate::cookies::{SetCookie, clear_chunked, read_chunked, write_chunked};
 use crate::events::SignOutEvent;
-use crate::failure::{Failure, describe, log_error};
+use crate::failure::{Failure, describe, log_error, log_event_failure};
 use crate::jwt::Claims;
 use crate::request::RequestContext;
 
@@ -132,9 +132,7 @@ pub(super) async fn read(ctx: &RequestContext<'_>, update: Option<&Value>) -> Se
             return SessionRead::default();
         }
     };
-    if let Err(e) = auth.events.session(&data).await {
-        tracing::error!(event = "session", cause = %describe(&*e), "[keyway][error] event handler failed");
-    }
+    log_event_failure("session", auth.events.session(&data).await);
     SessionRead {
         data: Some(data),
         cookies,
@@ -189,9 +187,7 @@ pub(super) async fn revoke(ctx: &RequestContext<'_>) -> Revoked {
     let event = SignOutEvent::Jwt {
         token: token.as_ref(),
     };
-    if let Err(e) = ctx.auth.events.sign_out(&event).await {
-        tracing::error!(event = "sign_out", cause = %describe(&*e), "[keyway][error] event handler failed");
-    }
+    log_event_failure("sign_out", ctx.auth.events.sign_out(&event).await);
     Revoked {
         cookies: clear(ctx),
     }
