@@ -16,6 +16,7 @@
 //!   operations, and [`LogCapture`](support::LogCapture).
 
 pub mod binding;
+mod case;
 pub mod conformance;
 pub mod support;
 

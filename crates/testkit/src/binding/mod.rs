@@ -69,7 +69,6 @@ mod extractors;
 mod limits;
 mod report;
 
-use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -82,6 +81,7 @@ use keyway_core::Auth;
 pub use self::auth::{database_auth, standard_auth, standard_builder};
 use self::report::CaseOutcome;
 pub use self::report::Report;
+use crate::case::run_isolated;
 
 /// What `/whoami` answers when nobody is signed in.
 pub const ANONYMOUS: &str = "anonymous";
@@ -203,23 +203,7 @@ where
     let mut outcomes = Vec::new();
     for case in cases() {
         let started = Instant::now();
-        let task = tokio::spawn((case.run)(ctx.clone()));
-        let abort = task.abort_handle();
-        let failure = match tokio::time::timeout(CASE_TIME_LIMIT, task).await {
-            Ok(Ok(Ok(()))) => None,
-            Ok(Ok(Err(why))) => Some(why),
-            Ok(Err(join)) if join.is_panic() => {
-                Some(format!("panicked: {}", panic_message(join.into_panic())))
-            }
-            Ok(Err(join)) => Some(format!("task failed: {join}")),
-            Err(_) => {
-                abort.abort();
-                Some(format!(
-                    "did not finish within {} s",
-                    CASE_TIME_LIMIT.as_secs()
-                ))
-            }
-        };
+        let failure = run_isolated((case.run)(ctx.clone()), CASE_TIME_LIMIT).await;
         let outcome = CaseOutcome {
             name: case.name,
             failure,
@@ -231,14 +215,4 @@ where
     let report = Report::new(name, outcomes);
     println!("{report}");
     report
-}
-
-fn panic_message(payload: Box<dyn Any + Send>) -> String {
-    match payload.downcast::<String>() {
-        Ok(s) => *s,
-        Err(payload) => match payload.downcast::<&'static str>() {
-            Ok(s) => (*s).to_owned(),
-            Err(_) => "(a non-string panic payload)".to_owned(),
-        },
-    }
 }

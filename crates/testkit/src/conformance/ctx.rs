@@ -6,7 +6,7 @@ use std::sync::Arc;
 use keyway_core::{Account, Adapter, Session, User};
 
 use super::Inspector;
-use super::check::{call, same_account, same_session, same_user};
+use super::check::{Outcome, call, same_account, same_session, same_user, some};
 use super::fixtures;
 
 /// The adapter under test and the inspector that reads its database.
@@ -73,5 +73,25 @@ impl Ctx {
         let stored = self.inspector.session(&session.session_token).await;
         same_session("create_session stored", &session, stored.as_ref())?;
         Ok(session)
+    }
+
+    /// Reads `session` back with `get_session_and_user` and checks both the
+    /// session and its user.
+    pub(crate) async fn check_session_and_user(&self, session: &Session, user: &User) -> Outcome {
+        let (got_session, got_user) = some(
+            "get_session_and_user",
+            call(
+                "get_session_and_user",
+                self.adapter
+                    .get_session_and_user(&session.session_token)
+                    .await,
+            )?,
+        )?;
+        same_session(
+            "get_session_and_user (session)",
+            session,
+            Some(&got_session),
+        )?;
+        same_user("get_session_and_user (user)", user, Some(&got_user))
     }
 }

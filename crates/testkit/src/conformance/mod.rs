@@ -36,7 +36,6 @@ mod stress;
 mod tokens;
 mod users;
 
-use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -48,6 +47,7 @@ use self::check::Outcome;
 use self::ctx::Ctx;
 use self::report::CaseOutcome;
 pub use self::report::Report;
+use crate::case::run_isolated;
 
 /// Reads what an adapter **really** stored, bypassing the adapter.
 ///
@@ -192,23 +192,7 @@ pub async fn run(adapter: Arc<dyn Adapter>, inspector: Arc<dyn Inspector>) -> Re
     let mut outcomes = Vec::new();
     for case in cases() {
         let started = Instant::now();
-        let task = tokio::spawn((case.run)(ctx.clone()));
-        let abort = task.abort_handle();
-        let failure = match tokio::time::timeout(case.timeout, task).await {
-            Ok(Ok(Ok(()))) => None,
-            Ok(Ok(Err(why))) => Some(why),
-            Ok(Err(join)) if join.is_panic() => {
-                Some(format!("panicked: {}", panic_message(join.into_panic())))
-            }
-            Ok(Err(join)) => Some(format!("task failed: {join}")),
-            Err(_) => {
-                abort.abort();
-                Some(format!(
-                    "did not finish within {} s",
-                    case.timeout.as_secs()
-                ))
-            }
-        };
+        let failure = run_isolated((case.run)(ctx.clone()), case.timeout).await;
         let outcome = CaseOutcome {
             name: case.name,
             failure,
@@ -220,14 +204,4 @@ pub async fn run(adapter: Arc<dyn Adapter>, inspector: Arc<dyn Inspector>) -> Re
     let report = Report::new(outcomes);
     println!("{report}");
     report
-}
-
-fn panic_message(payload: Box<dyn Any + Send>) -> String {
-    match payload.downcast::<String>() {
-        Ok(s) => *s,
-        Err(payload) => match payload.downcast::<&'static str>() {
-            Ok(s) => (*s).to_owned(),
-            Err(_) => "(a non-string panic payload)".to_owned(),
-        },
-    }
 }

@@ -4,7 +4,7 @@
 use chrono::TimeDelta;
 use keyway_core::{Session, SessionToken, SessionUpdate, random};
 
-use super::check::{Outcome, call, conflict, ensure, none, same_session, same_user, some};
+use super::check::{Outcome, call, conflict, ensure, none, same_session, same_user};
 use super::ctx::Ctx;
 use super::fixtures::{self, now};
 
@@ -26,19 +26,7 @@ pub(crate) async fn get_session_and_user(ctx: Ctx) -> Outcome {
     )?;
     let user = ctx.new_user().await?;
     let session = ctx.new_session(&user).await?;
-    let (got_session, got_user) = some(
-        "get_session_and_user",
-        call(
-            "get_session_and_user",
-            a.get_session_and_user(&session.session_token).await,
-        )?,
-    )?;
-    same_session(
-        "get_session_and_user (session)",
-        &session,
-        Some(&got_session),
-    )?;
-    same_user("get_session_and_user (user)", &user, Some(&got_user))
+    ctx.check_session_and_user(&session, &user).await
 }
 
 /// §6.4 #8, plus: the owner stays, and an unknown token is `None` and

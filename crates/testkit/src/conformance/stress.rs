@@ -2,7 +2,7 @@
 
 use keyway_core::User;
 
-use super::check::{Outcome, call, same_account, same_session, same_user, some};
+use super::check::{Outcome, call, same_account, same_user, some};
 use super::ctx::Ctx;
 use super::fixtures;
 
@@ -73,18 +73,6 @@ async fn write_and_read(ctx: &Ctx) -> Result<User, String> {
     same_user("get_user_by_account", &user, got.as_ref())?;
     let got = call("get_account", a.get_account(p, i).await)?;
     same_account("get_account", &account, got.as_ref())?;
-    let (got_session, got_user) = some(
-        "get_session_and_user",
-        call(
-            "get_session_and_user",
-            a.get_session_and_user(&session.session_token).await,
-        )?,
-    )?;
-    same_session(
-        "get_session_and_user (session)",
-        &session,
-        Some(&got_session),
-    )?;
-    same_user("get_session_and_user (user)", &user, Some(&got_user))?;
+    ctx.check_session_and_user(&session, &user).await?;
     Ok(user)
 }
