@@ -6,7 +6,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use common::{Browser, ORIGIN, SignIn, builder};
+use common::{Browser, ORIGIN, SignIn, assert_redirected, builder};
 use keyway_core::callbacks::{JwtParams, JwtTrigger, SessionParams, SignInParams};
 use keyway_core::events::{SignInEvent, SignOutEvent};
 use keyway_core::jwt::Claims;
@@ -34,10 +34,7 @@ async fn deny_is_access_denied() {
         .expect("config");
     let mut b = Browser::new(auth);
     let r = b.sign_in("wonderland").await;
-    assert_eq!(
-        r.location(),
-        Some(format!("{ORIGIN}/api/auth/error?error=AccessDenied").as_str())
-    );
+    assert_redirected(&r, "/api/auth/error?error=AccessDenied");
     assert!(b.cookie("authjs.session-token").is_none());
     let page = b.get("/api/auth/error?error=AccessDenied").await;
     assert_eq!(page.status, 403);

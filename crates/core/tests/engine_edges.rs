@@ -6,7 +6,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use common::{Browser, ORIGIN, SECRET, SignIn, builder, configured};
+use common::{Browser, ORIGIN, SECRET, SignIn, assert_redirected, builder, configured};
 use keyway_core::config::{CookieKey, CookieOverride};
 use keyway_core::provider::{BoxError, VerificationRequest};
 use keyway_core::{Auth, EmailProvider, LogCode, Pages, Provider, SessionStrategy, WireMode};
@@ -180,25 +180,16 @@ async fn unknown_or_unusable_providers_go_to_the_configuration_page() {
     let r = b
         .post_form("/api/auth/signin/nope", &[("csrfToken", csrf.as_str())])
         .await;
-    assert_eq!(
-        r.location(),
-        Some(format!("{ORIGIN}/api/auth/error?error=Configuration").as_str())
-    );
+    assert_redirected(&r, "/api/auth/error?error=Configuration");
     let r = b.get("/api/auth/callback/credentials").await;
-    assert_eq!(
-        r.location(),
-        Some(format!("{ORIGIN}/api/auth/error?error=Configuration").as_str())
-    );
+    assert_redirected(&r, "/api/auth/error?error=Configuration");
     let r = b
         .post_form(
             "/api/auth/signin/credentials",
             &[("csrfToken", csrf.as_str())],
         )
         .await;
-    assert_eq!(
-        r.location(),
-        Some(format!("{ORIGIN}/api/auth/signin").as_str())
-    );
+    assert_redirected(&r, "/api/auth/signin");
 }
 
 // ---------- hosts ----------
@@ -213,7 +204,7 @@ async fn spoofed_host_changes_nothing_with_a_configured_url() {
     b.extra_headers
         .push(("X-Forwarded-Proto".into(), "https".into()));
     let r = b.sign_in("wonderland").await;
-    assert_eq!(r.location(), Some(format!("{ORIGIN}/dashboard").as_str()));
+    assert_redirected(&r, "/dashboard");
     assert!(
         r.set_cookie("authjs.session-token").is_some(),
         "no __Secure- prefix from a header"
@@ -355,10 +346,7 @@ async fn failing_authorize_is_logged_with_its_cause() {
             &[("csrfToken", csrf.as_str()), ("username", "broken")],
         )
         .await;
-    assert_eq!(
-        r.location(),
-        Some(format!("{ORIGIN}/api/auth/error?error=Configuration").as_str())
-    );
+    assert_redirected(&r, "/api/auth/error?error=Configuration");
     let text = logs.text();
     assert!(
         text.contains("CALLBACK_CREDENTIALS_HANDLER_ERROR"),
@@ -464,10 +452,7 @@ async fn email_link_signs_in_once() {
             ],
         )
         .await;
-    assert_eq!(
-        r.location(),
-        Some(format!("{ORIGIN}/api/auth/verify-request?provider=email&type=email").as_str())
-    );
+    assert_redirected(&r, "/api/auth/verify-request?provider=email&type=email");
     let (to, link) = mailbox.sent.lock().expect("lock")[0].clone();
     assert_eq!(to, "bob@example.com");
     assert!(link.starts_with(&format!("{ORIGIN}/api/auth/callback/email?callbackUrl=")));
@@ -486,17 +471,14 @@ async fn email_link_signs_in_once() {
     );
 
     let r = b.get(&path_of(&link)).await;
-    assert_eq!(r.location(), Some(format!("{ORIGIN}/inbox").as_str()));
+    assert_redirected(&r, "/inbox");
     let s = b.get("/api/auth/session").await;
     assert_eq!(s.json()["user"]["email"], "bob@example.com");
     assert_eq!(memory.user_count(), 1);
 
     let mut other = Browser::new(b.app.clone());
     let r = other.get(&path_of(&link)).await;
-    assert_eq!(
-        r.location(),
-        Some(format!("{ORIGIN}/api/auth/error?error=Verification").as_str())
-    );
+    assert_redirected(&r, "/api/auth/error?error=Verification");
     let page = other.get("/api/auth/error?error=Verification").await;
     assert_eq!(page.status, 403);
 }
@@ -517,10 +499,7 @@ async fn failed_send_leaves_no_usable_token() {
             &[("csrfToken", csrf.as_str()), ("email", "c@example.com")],
         )
         .await;
-    assert_eq!(
-        r.location(),
-        Some(format!("{ORIGIN}/api/auth/signin?error=EmailSignin").as_str())
-    );
+    assert_redirected(&r, "/api/auth/signin?error=EmailSignin");
     assert_eq!(memory.verification_token_count(), 0);
     assert!(logs.text().contains("SEND_VERIFICATION_EMAIL_ERROR"));
     let r = b
@@ -529,10 +508,7 @@ async fn failed_send_leaves_no_usable_token() {
             &[("csrfToken", csrf.as_str()), ("email", "not-an-email")],
         )
         .await;
-    assert_eq!(
-        r.location(),
-        Some(format!("{ORIGIN}/api/auth/signin?error=EmailSignin").as_str())
-    );
+    assert_redirected(&r, "/api/auth/signin?error=EmailSignin");
     assert!(logs.text().contains("SIGNIN_EMAIL_ERROR"));
 }
 
@@ -564,20 +540,14 @@ async fn pages_follow_accept_language_and_custom_pages() {
     let r = b
         .get("/api/auth/signin?callbackUrl=%2Fdash&error=SessionRequired")
         .await;
-    assert_eq!(
-        r.location(),
-        Some(format!("{ORIGIN}/login?callbackUrl=http%3A%2F%2F127.0.0.1%3A3000%2Fdash&error=SessionRequired").as_str())
+    assert_redirected(
+        &r,
+        "/login?callbackUrl=http%3A%2F%2F127.0.0.1%3A3000%2Fdash&error=SessionRequired",
     );
     let r = b.get("/api/auth/error?error=AccessDenied").await;
-    assert_eq!(
-        r.location(),
-        Some(format!("{ORIGIN}/oops?error=AccessDenied").as_str())
-    );
+    assert_redirected(&r, "/oops?error=AccessDenied");
     let r = b.sign_in("nope").await;
-    assert_eq!(
-        r.location(),
-        Some(format!("{ORIGIN}/login?error=CredentialsSignin&code=credentials").as_str())
-    );
+    assert_redirected(&r, "/login?error=CredentialsSignin&code=credentials");
 }
 
 // ---------- signed-only JWS sessions ----------

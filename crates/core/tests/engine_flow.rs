@@ -5,7 +5,7 @@
 mod common;
 
 use async_trait::async_trait;
-use common::{Browser, ORIGIN, SignIn, builder, configured, prefix};
+use common::{Browser, ORIGIN, SignIn, assert_redirected, builder, configured, prefix};
 use keyway_core::callbacks::{JwtParams, SessionParams};
 use keyway_core::jwt::Claims;
 use keyway_core::{Callbacks, SessionData, SessionStrategy, WireMode};
@@ -72,7 +72,7 @@ async fn journey(strategy: SessionStrategy, mode: WireMode) {
     // Sign in.
     let res = browser.sign_in("wonderland").await;
     assert_eq!(res.status, 302, "{mode:?} {strategy:?}");
-    assert_eq!(res.location(), Some(format!("{ORIGIN}/dashboard").as_str()));
+    assert_redirected(&res, "/dashboard");
     let set = res.set_cookie(&session_cookie).expect("session cookie set");
     assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax") && set.contains("Expires="));
     let token = browser.cookie(&session_cookie).expect("stored").to_owned();
@@ -133,7 +133,7 @@ async fn journey(strategy: SessionStrategy, mode: WireMode) {
         )
         .await;
     assert_eq!(res.status, 302);
-    assert_eq!(res.location(), Some(format!("{ORIGIN}/bye").as_str()));
+    assert_redirected(&res, "/bye");
     let cleared = res.set_cookie(&session_cookie).expect("cleared");
     assert!(cleared.contains("Max-Age=0"), "{cleared}");
     if let Some(mem) = &memory {

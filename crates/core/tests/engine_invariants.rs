@@ -8,7 +8,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use base64::Engine as _;
 use chrono::{Duration, Utc};
-use common::{Browser, ORIGIN, SECRET, SignIn, builder, configured};
+use common::{Browser, ORIGIN, SECRET, SignIn, assert_redirected, builder, configured};
 use keyway_core::callbacks::JwtParams;
 use keyway_core::jwt::Claims;
 use keyway_core::model::*;
@@ -49,24 +49,15 @@ async fn inv1_csrf_cookie_and_checks() {
         }
         let r = b.post_form("/api/auth/callback/credentials", &fields).await;
         assert_eq!(r.status, 302);
-        assert_eq!(
-            r.location(),
-            Some(format!("{ORIGIN}/api/auth/signin?error=Default").as_str())
-        );
+        assert_redirected(&r, "/api/auth/signin?error=Default");
         assert!(r.set_cookies().is_empty(), "no cookies on error answers");
         assert!(b.cookie("authjs.session-token").is_none());
     }
     // Sign-out and sign-in POSTs.
     let r = b.post_form("/api/auth/signout", &[]).await;
-    assert_eq!(
-        r.location(),
-        Some(format!("{ORIGIN}/api/auth/signin?error=Default").as_str())
-    );
+    assert_redirected(&r, "/api/auth/signin?error=Default");
     let r = b.post_form("/api/auth/signin/credentials", &[]).await;
-    assert_eq!(
-        r.location(),
-        Some(format!("{ORIGIN}/api/auth/signin?error=Default").as_str())
-    );
+    assert_redirected(&r, "/api/auth/signin?error=Default");
     // Session update.
     let r = b
         .post_json("/api/auth/session", serde_json::json!({ "data": {} }))
@@ -76,10 +67,7 @@ async fn inv1_csrf_cookie_and_checks() {
     let r = b
         .post_form(&format!("/api/auth/signout?csrfToken={token}"), &[])
         .await;
-    assert_eq!(
-        r.location(),
-        Some(format!("{ORIGIN}/api/auth/signin?error=Default").as_str())
-    );
+    assert_redirected(&r, "/api/auth/signin?error=Default");
 }
 
 #[tokio::test]
@@ -88,15 +76,9 @@ async fn inv1_csrf_failures_in_v4_mode() {
     let mut b = Browser::new(auth);
     b.csrf().await;
     let r = b.post_form("/api/auth/signout", &[]).await;
-    assert_eq!(
-        r.location(),
-        Some(format!("{ORIGIN}/api/auth/signout?csrf=true").as_str())
-    );
+    assert_redirected(&r, "/api/auth/signout?csrf=true");
     let r = b.post_form("/api/auth/callback/credentials", &[]).await;
-    assert_eq!(
-        r.location(),
-        Some(format!("{ORIGIN}/api/auth/signin?csrf=true").as_str())
-    );
+    assert_redirected(&r, "/api/auth/signin?csrf=true");
     let r = b
         .post_json("/api/auth/session", serde_json::json!({}))
         .await;
@@ -364,9 +346,9 @@ async fn inv8_credentials_refusals() {
     let mut b = Browser::new(auth);
     let r = b.sign_in("wrong").await;
     assert_eq!(r.status, 302);
-    assert_eq!(
-        r.location(),
-        Some(format!("{ORIGIN}/api/auth/signin?error=CredentialsSignin&code=credentials").as_str())
+    assert_redirected(
+        &r,
+        "/api/auth/signin?error=CredentialsSignin&code=credentials",
     );
     assert!(r.set_cookies().is_empty());
     let csrf = b.csrf().await;
@@ -376,20 +358,14 @@ async fn inv8_credentials_refusals() {
             &[("csrfToken", csrf.as_str()), ("username", "locked")],
         )
         .await;
-    assert_eq!(
-        r.location(),
-        Some(format!("{ORIGIN}/api/auth/signin?error=CredentialsSignin&code=locked").as_str())
-    );
+    assert_redirected(&r, "/api/auth/signin?error=CredentialsSignin&code=locked");
     let r = b
         .post_form(
             "/api/auth/callback/credentials",
             &[("csrfToken", csrf.as_str()), ("username", "broken")],
         )
         .await;
-    assert_eq!(
-        r.location(),
-        Some(format!("{ORIGIN}/api/auth/error?error=Configuration").as_str())
-    );
+    assert_redirected(&r, "/api/auth/error?error=Configuration");
 
     // v4: through the error route, 401 in JSON mode.
     let (auth, _) = configured(SessionStrategy::Jwt, WireMode::NextAuthV4);
@@ -412,10 +388,7 @@ async fn inv8_credentials_refusals() {
         format!("{ORIGIN}/api/auth/error?error=CredentialsSignin&provider=credentials")
     );
     let r = b.get("/api/auth/error?error=CredentialsSignin").await;
-    assert_eq!(
-        r.location(),
-        Some(format!("{ORIGIN}/api/auth/signin?error=CredentialsSignin").as_str())
-    );
+    assert_redirected(&r, "/api/auth/signin?error=CredentialsSignin");
 }
 
 // 10. Redirect callback default: relative → origin + path; same origin kept;

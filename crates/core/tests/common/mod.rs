@@ -84,3 +84,10 @@ pub fn prefix(mode: WireMode) -> &'static str {
         WireMode::NextAuthV4 => "next-auth",
     }
 }
+
+/// Asserts that `r` redirects to `path` on the test site.
+#[track_caller]
+pub fn assert_redirected(r: &Resp, path: &str) {
+    let expected = format!("{ORIGIN}{path}");
+    assert_eq!(r.location(), Some(expected.as_str()), "redirect target");
+}
