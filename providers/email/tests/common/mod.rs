@@ -84,6 +84,15 @@ impl Sink {
             .collect()
     }
 
+    /// Waits for the first message to `to` and returns its one-time code.
+    pub async fn first_code(&self, to: &str) -> String {
+        self.wait_for(to, 1)
+            .await
+            .remove(0)
+            .code()
+            .expect("the message carries a code")
+    }
+
     /// Waits (up to 10 s) until `n` messages to `to` arrived; returns them.
     pub async fn wait_for(&self, to: &str, n: usize) -> Vec<Mail> {
         let start = Instant::now();
