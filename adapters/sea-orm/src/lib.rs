@@ -45,6 +45,8 @@ mod rows;
 mod schema;
 mod sessions;
 mod take;
+#[cfg(feature = "testkit")]
+pub mod testing;
 mod tokens;
 mod users;
 

@@ -61,22 +61,8 @@ impl Drop for TestDatabase {
                 drop_sql,
                 ..
             } => {
-                let (url, sql) = (admin_url.clone(), drop_sql.clone());
-                // Drop may run inside a runtime: clean up on a thread of its own.
-                let done = std::thread::spawn(move || {
-                    let rt = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                        .expect("runtime");
-                    rt.block_on(async {
-                        let db = Database::connect(admin(&url)).await?;
-                        db.execute_unprepared(&sql).await?;
-                        db.close().await
-                    })
-                })
-                .join();
-                if !matches!(done, Ok(Ok(()))) {
-                    eprintln!("warning: could not remove a test database ({drop_sql}): {done:?}");
+                if let Err(e) = keyway_sea_orm::testing::execute_blocking(admin_url, drop_sql) {
+                    eprintln!("warning: could not remove a test database ({drop_sql}): {e}");
                 }
             }
         }

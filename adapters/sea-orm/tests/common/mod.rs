@@ -12,10 +12,8 @@
 #![allow(dead_code, unreachable_pub)]
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use keyway_sea_orm::{SeaOrmAdapter, SeaOrmOptions};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database};
 
 /// A fresh random name, `keyway_<12 hex digits>`.
 pub fn unique_name() -> String {
@@ -63,21 +61,8 @@ impl Drop for TestDb {
                 let _ = std::fs::remove_dir_all(dir);
             }
             Some(Cleanup::Sql { admin_url, sql }) => {
-                // Drop may run inside a runtime: clean up on a thread of our own.
-                let done = std::thread::spawn(move || {
-                    let rt = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                        .expect("runtime");
-                    rt.block_on(async {
-                        let db = Database::connect(admin(&admin_url)).await?;
-                        db.execute_unprepared(&sql).await?;
-                        db.close().await
-                    })
-                })
-                .join();
-                if !matches!(done, Ok(Ok(()))) {
-                    eprintln!("warning: could not clean up a test database: {done:?}");
+                if let Err(e) = keyway_sea_orm::testing::execute_blocking(&admin_url, &sql) {
+                    eprintln!("warning: could not clean up a test database: {e}");
                 }
             }
             None => {}
@@ -85,13 +70,16 @@ impl Drop for TestDb {
     }
 }
 
-fn admin(url: &str) -> ConnectOptions {
-    let mut o = ConnectOptions::new(url.to_owned());
-    o.sqlx_logging(false)
-        .max_connections(1)
-        .connect_timeout(Duration::from_secs(3))
-        .acquire_timeout(Duration::from_secs(3));
-    o
+/// Creates a schema or database with `sql`: `None` when done, `Some(None)`
+/// (after a notice) when the server is unreachable and not required.
+async fn create(url: &str, sql: &str, what: &str) -> Option<Option<TestDb>> {
+    match keyway_sea_orm::testing::execute(url, sql).await {
+        Ok(()) => None,
+        Err(e) if e.kind() == keyway_core::AdapterErrorKind::Connection => {
+            Some(unreachable(what, url, &e))
+        }
+        Err(e) => panic!("{what}: {sql}: {e}"),
+    }
 }
 
 /// A SQLite database file in a fresh temp dir.
@@ -134,15 +122,10 @@ fn unreachable(what: &str, url: &str, err: &dyn std::fmt::Display) -> Option<Tes
 pub async fn postgres() -> Option<TestDb> {
     let url = std::env::var("KEYWAY_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
-    let db = match Database::connect(admin(&url)).await {
-        Ok(db) => db,
-        Err(e) => return unreachable("PostgreSQL", &url, &e),
-    };
     let schema = unique_name();
-    db.execute_unprepared(&format!("CREATE SCHEMA \"{schema}\""))
-        .await
-        .expect("create schema");
-    db.close().await.expect("close");
+    if let Some(skip) = create(&url, &format!("CREATE SCHEMA \"{schema}\""), "PostgreSQL").await {
+        return skip;
+    }
     Some(TestDb {
         label: format!("postgres schema {schema}"),
         url: url.clone(),
@@ -162,15 +145,11 @@ pub async fn postgres() -> Option<TestDb> {
 pub async fn mysql() -> Option<TestDb> {
     let admin_url = std::env::var("KEYWAY_TEST_MYSQL_URL")
         .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".to_owned());
-    let db = match Database::connect(admin(&admin_url)).await {
-        Ok(db) => db,
-        Err(e) => return unreachable("MariaDB/MySQL", &admin_url, &e),
-    };
     let name = unique_name();
-    db.execute_unprepared(&format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
-        .await
-        .expect("create database");
-    db.close().await.expect("close");
+    let sql = format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4");
+    if let Some(skip) = create(&admin_url, &sql, "MariaDB/MySQL").await {
+        return skip;
+    }
     let mut url = url::Url::parse(&admin_url).expect("mysql url");
     url.set_path(&format!("/{name}"));
     Some(TestDb {
