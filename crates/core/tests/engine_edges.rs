@@ -339,13 +339,7 @@ async fn failing_authorize_is_logged_with_its_cause() {
     let logs = LogCapture::start();
     let (auth, _) = configured(SessionStrategy::Jwt, WireMode::AuthJs);
     let mut b = Browser::new(auth);
-    let csrf = b.csrf().await;
-    let r = b
-        .post_form(
-            "/api/auth/callback/credentials",
-            &[("csrfToken", csrf.as_str()), ("username", "broken")],
-        )
-        .await;
+    let r = b.post_credentials(&[("username", "broken")]).await;
     assert_redirected(&r, "/api/auth/error?error=Configuration");
     let text = logs.text();
     assert!(

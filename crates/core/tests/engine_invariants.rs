@@ -351,36 +351,16 @@ async fn inv8_credentials_refusals() {
         "/api/auth/signin?error=CredentialsSignin&code=credentials",
     );
     assert!(r.set_cookies().is_empty());
-    let csrf = b.csrf().await;
-    let r = b
-        .post_form(
-            "/api/auth/callback/credentials",
-            &[("csrfToken", csrf.as_str()), ("username", "locked")],
-        )
-        .await;
+    let r = b.post_credentials(&[("username", "locked")]).await;
     assert_redirected(&r, "/api/auth/signin?error=CredentialsSignin&code=locked");
-    let r = b
-        .post_form(
-            "/api/auth/callback/credentials",
-            &[("csrfToken", csrf.as_str()), ("username", "broken")],
-        )
-        .await;
+    let r = b.post_credentials(&[("username", "broken")]).await;
     assert_redirected(&r, "/api/auth/error?error=Configuration");
 
     // v4: through the error route, 401 in JSON mode.
     let (auth, _) = configured(SessionStrategy::Jwt, WireMode::NextAuthV4);
     let mut b = Browser::new(auth);
-    let csrf = b.csrf().await;
     let r = b
-        .post_form(
-            "/api/auth/callback/credentials",
-            &[
-                ("csrfToken", csrf.as_str()),
-                ("username", "alice"),
-                ("password", "x"),
-                ("json", "true"),
-            ],
-        )
+        .post_credentials(&[("username", "alice"), ("password", "x"), ("json", "true")])
         .await;
     assert_eq!(r.status, 401);
     assert_eq!(
@@ -477,17 +457,12 @@ async fn inv11_redirect_as_json_in_every_mode() {
 
         // Body switch.
         let mut b = Browser::new(auth);
-        let csrf = b.csrf().await;
         let r = b
-            .post_form(
-                "/api/auth/callback/credentials",
-                &[
-                    ("csrfToken", csrf.as_str()),
-                    ("username", "alice"),
-                    ("password", "wonderland"),
-                    ("json", "true"),
-                ],
-            )
+            .post_credentials(&[
+                ("username", "alice"),
+                ("password", "wonderland"),
+                ("json", "true"),
+            ])
             .await;
         assert_eq!(r.status, 200);
         assert_eq!(r.json()["url"], ORIGIN);

@@ -59,21 +59,25 @@ pub fn configured(strategy: SessionStrategy, mode: WireMode) -> (Auth, Option<Me
 pub trait SignIn {
     /// Signs in as alice with `password`; returns the callback response.
     async fn sign_in(&mut self, password: &str) -> Resp;
+    /// Posts `fields` and a valid CSRF token to the credentials callback.
+    async fn post_credentials(&mut self, fields: &[(&str, &str)]) -> Resp;
 }
 
 impl SignIn for Browser {
     async fn sign_in(&mut self, password: &str) -> Resp {
-        let token = self.csrf().await;
-        self.post_form(
-            "/api/auth/callback/credentials",
-            &[
-                ("csrfToken", token.as_str()),
-                ("username", "alice"),
-                ("password", password),
-                ("callbackUrl", "/dashboard"),
-            ],
-        )
+        self.post_credentials(&[
+            ("username", "alice"),
+            ("password", password),
+            ("callbackUrl", "/dashboard"),
+        ])
         .await
+    }
+
+    async fn post_credentials(&mut self, fields: &[(&str, &str)]) -> Resp {
+        let token = self.csrf().await;
+        let mut all = vec![("csrfToken", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_form("/api/auth/callback/credentials", &all).await
     }
 }
 
