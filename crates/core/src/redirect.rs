@@ -86,6 +86,24 @@ pub fn same_origin(url: &str, origin: &Origin) -> Option<String> {
     if url == origin.as_str() {
         return Some(url.to_owned());
     }
+    // The next most common answers, a plain path on the site (`/dashboard`)
+    // or the origin followed by one (what the callback-url cookie holds
+    // after a sign-in), come out of the parser byte for byte: answer them
+    // without parsing. Anything else takes the full road below.
+    if let Some(path) = url.strip_prefix(origin.as_str()).or(Some(url))
+        && is_plain_path(path)
+    {
+        return Some(if path.len() == url.len() {
+            format!("{}{path}", origin.as_str())
+        } else {
+            url.to_owned()
+        });
+    }
+    same_origin_parsed(url, origin)
+}
+
+/// [`same_origin`] without its shortcuts: decides on parsed URLs.
+fn same_origin_parsed(url: &str, origin: &Origin) -> Option<String> {
     if !is_clean(url) {
         return None;
     }
@@ -114,6 +132,37 @@ pub fn same_origin(url: &str, origin: &Origin) -> Option<String> {
 /// [`same_origin`]`(url, origin)`, or the origin itself.
 pub fn default_redirect(url: &str, origin: &Origin) -> String {
     same_origin(url, origin).unwrap_or_else(|| origin.as_str().to_owned())
+}
+
+/// A path the URL parser keeps exactly as written: `/`, then segments of
+/// ASCII letters, digits, `-`, `_`, `~` and `.`, none of them `.` or `..`
+/// and none empty (so no `//`), at most [`MAX_URL_LEN`] bytes. No query,
+/// fragment, percent-escape or anything else the parser might rewrite.
+fn is_plain_path(path: &str) -> bool {
+    let Some(rest) = path.strip_prefix('/') else {
+        return false;
+    };
+    if path.len() > MAX_URL_LEN {
+        return false;
+    }
+    let mut segments = rest.split('/').peekable();
+    while let Some(segment) = segments.next() {
+        // A trailing slash leaves one empty last segment, which the parser
+        // keeps; an empty segment anywhere else is `//`.
+        let plain = if segment.is_empty() {
+            segments.peek().is_none()
+        } else {
+            segment != "."
+                && segment != ".."
+                && segment
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_~.".contains(&b))
+        };
+        if !plain {
+            return false;
+        }
+    }
+    true
 }
 
 /// Not empty, not too long, and free of anything a browser would strip or
@@ -278,6 +327,44 @@ mod tests {
             same_origin("https://example.com?x=1", &s).as_deref(),
             Some("https://example.com/?x=1")
         );
+    }
+
+    #[test]
+    fn shortcut_paths_match_the_parser() {
+        let o = origin("http://127.0.0.1:3000");
+        for path in [
+            "/",
+            "/a",
+            "/a/",
+            "/a/b.c",
+            "/.well-known/x",
+            "/a..b",
+            "/~u/-_",
+            "/a//b",
+            "/a/./b",
+            "/a/../b",
+            "/..",
+            "/.",
+            "/a/.",
+            "/%2e",
+            "/a?b",
+            "/a#b",
+            "/A%20B",
+            "//evil.com",
+            "/a:b",
+        ] {
+            for input in [path.to_owned(), format!("{}{path}", o.as_str())] {
+                assert_eq!(
+                    same_origin(&input, &o),
+                    same_origin_parsed(&input, &o),
+                    "{input}"
+                );
+            }
+        }
+        assert!(is_plain_path("/a/b/"));
+        assert!(!is_plain_path("/a//b"));
+        assert!(!is_plain_path("/a/../b"));
+        assert!(!is_plain_path("a"));
     }
 
     #[test]
@@ -458,6 +545,8 @@ mod tests {
             if let Some(kept) = same_origin(&input, &o) {
                 prop_assert_eq!(same_origin(&kept, &o), Some(kept.clone()));
             }
+            // The shortcuts answer exactly what the parser would.
+            prop_assert_eq!(same_origin(&input, &o), same_origin_parsed(&input, &o), "{:?}", input);
         }
     }
 }
