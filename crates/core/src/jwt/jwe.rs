@@ -146,23 +146,31 @@ impl Jwe {
         ) else {
             return Err(JwtError::Malformed("a compact JWE has five segments"));
         };
-        let header_json = b64(header_b64)?;
-        let header: Header<'_> = serde_json::from_slice(&header_json)
-            .map_err(|_| JwtError::Malformed("protected header is not a valid JSON object"))?;
-        if header.alg != "dir" {
-            return Err(JwtError::UnsupportedHeader("`alg` must be `dir`"));
-        }
-        let enc = Enc::from_name(&header.enc)
-            .filter(|enc| self.flavour.encs().contains(enc))
-            .ok_or(JwtError::UnsupportedHeader("`enc` is not accepted"))?;
-        if header.zip.is_some() {
-            return Err(JwtError::UnsupportedHeader("compression is not supported"));
-        }
-        if header.crit.is_some() {
-            return Err(JwtError::UnsupportedHeader(
-                "no critical extension is supported",
-            ));
-        }
+        let header_json;
+        let (enc, kid) = if header_b64 == self.header_b64 {
+            // The header this codec writes (nearly every token it reads):
+            // its fields are known, no need to decode and parse them again.
+            (self.flavour.encs()[0], self.writer_kid())
+        } else {
+            header_json = b64(header_b64)?;
+            let header: Header<'_> = serde_json::from_slice(&header_json)
+                .map_err(|_| JwtError::Malformed("protected header is not a valid JSON object"))?;
+            if header.alg != "dir" {
+                return Err(JwtError::UnsupportedHeader("`alg` must be `dir`"));
+            }
+            let enc = Enc::from_name(&header.enc)
+                .filter(|enc| self.flavour.encs().contains(enc))
+                .ok_or(JwtError::UnsupportedHeader("`enc` is not accepted"))?;
+            if header.zip.is_some() {
+                return Err(JwtError::UnsupportedHeader("compression is not supported"));
+            }
+            if header.crit.is_some() {
+                return Err(JwtError::UnsupportedHeader(
+                    "no critical extension is supported",
+                ));
+            }
+            (enc, header.kid)
+        };
         if !encrypted_key.is_empty() {
             return Err(JwtError::Malformed(
                 "direct encryption has no encrypted key",
@@ -171,7 +179,7 @@ impl Jwe {
         let (iv, ciphertext, tag) = (b64(iv)?, b64(ciphertext)?, b64(tag)?);
         let aad = header_b64.as_bytes();
         let mut candidates = self.secrets.iter().filter_map(|keys| keys.for_enc(enc));
-        match (self.flavour, header.kid) {
+        match (self.flavour, kid) {
             // v5 names the key: only the secret whose thumbprint matches.
             (Flavour::AuthJs, Some(kid)) => candidates
                 .find(|key| key.kid == kid)
@@ -182,6 +190,16 @@ impl Jwe {
             _ => candidates
                 .find_map(|key| key.cipher.open(&iv, aad, &ciphertext, &tag).ok())
                 .ok_or(JwtError::Decryption),
+        }
+    }
+}
+
+impl Jwe {
+    /// The `kid` of the header this codec writes, if it writes one.
+    fn writer_kid(&self) -> Option<std::borrow::Cow<'_, str>> {
+        match self.flavour {
+            Flavour::AuthJs => Some(std::borrow::Cow::Borrowed(self.writer.kid.as_str())),
+            Flavour::NextAuthV4 => None,
         }
     }
 }
