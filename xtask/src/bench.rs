@@ -158,6 +158,13 @@ const SCENARIOS: &[Scenario] = &[
         signed_in: true,
     },
     Scenario {
+        key: "floor-jwt",
+        label: "floor: token decode + re-encode only",
+        mode: Mode::Jwt,
+        path: "/floor/jwt",
+        signed_in: true,
+    },
+    Scenario {
         key: "session-sqlite",
         label: "GET /api/auth/session, SQLite session",
         mode: Mode::Sqlite,

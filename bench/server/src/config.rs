@@ -7,7 +7,7 @@ use keyway::{Auth, SessionData, SessionStrategy, SessionUser, User};
 use keyway_credentials::{Rejection, constant_time_eq, credentials};
 
 /// The secret every mode signs with (a benchmark, not a deployment).
-const SECRET: &str = "keyway-bench-secret-keyway-bench-secret-0123456789";
+pub(crate) const SECRET: &str = "keyway-bench-secret-keyway-bench-secret-0123456789";
 /// The PostgreSQL mode's database unless `--url` names another.
 const DEFAULT_URL_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
 /// The schema the PostgreSQL mode works in, away from the tests' tables.

@@ -11,12 +11,15 @@
 //! `postgres://postgres@127.0.0.1:5432/test`, schema `keyway_bench`). Next to
 //! them, `GET /ceiling` is a bare axum handler answering a JSON body exactly
 //! as long as the signed-in user's session JSON: the framework's own ceiling.
+//! `GET /floor/jwt` is the token floor (see `floor.rs`): only the session
+//! token's decode and re-encode, the least a JWT session read must do.
 //!
 //! Once listening it prints `listening on http://<addr>` on stdout. Worker
 //! threads: one per core, or `KEYWAY_BENCH_WORKERS`; database pool size:
 //! the adapter's default, or `KEYWAY_BENCH_DB_CONNECTIONS`.
 
 mod config;
+mod floor;
 
 use std::process::ExitCode;
 
@@ -56,12 +59,20 @@ fn main() -> ExitCode {
 async fn serve(args: Args) -> Result<(), String> {
     let auth = config::auth(&args).await?;
     let ceiling = Bytes::from(config::ceiling_body()?);
+    let floor = floor::Floor::new(config::SECRET, ceiling.clone())?;
     let app = Router::new()
         .route(
             "/ceiling",
             get(move || {
                 let body = ceiling.clone();
                 async move { ([(header::CONTENT_TYPE, "application/json")], body) }
+            }),
+        )
+        .route(
+            "/floor/jwt",
+            get(move |headers: http::HeaderMap| {
+                let floor = floor.clone();
+                async move { floor.answer(&headers) }
             }),
         )
         .merge(keyway_axum::routes(auth));

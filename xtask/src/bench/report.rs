@@ -156,6 +156,20 @@ impl Report {
             };
             out.push(line);
         }
+        // The token floor bounds the JWT row: say how high, next to it.
+        let floor = self
+            .rows
+            .iter()
+            .filter(|r| r.key == "floor-jwt")
+            .filter_map(|r| self.ratio(r))
+            .reduce(f64::max);
+        if let Some(best) = floor {
+            out.push(format!(
+                "  (floor-jwt, the token's decode + re-encode alone, reaches at best {:.0}% of the \
+                 ceiling here: session-jwt cannot go higher on this machine)",
+                best * 100.0
+            ));
+        }
         let peak = self
             .rows
             .iter()
@@ -322,6 +336,22 @@ mod tests {
         assert!(targets.contains("worst 50%"), "{targets}");
         assert!(targets.contains("met: session-sqlite"), "{targets}");
         assert!(targets.contains("MISSED: server peak RSS"), "{targets}");
+        assert!(!targets.contains("floor-jwt"), "{targets}");
+    }
+
+    #[test]
+    fn the_token_floor_is_reported_next_to_the_targets() {
+        let r = report(vec![
+            row("ceiling", 16, 1000.0, 8000),
+            row("floor-jwt", 16, 550.0, 8000),
+            row("session-jwt", 16, 400.0, 8000),
+        ]);
+        let targets = r.targets().join("\n");
+        assert!(targets.contains("MISSED: session-jwt"), "{targets}");
+        assert!(
+            targets.contains("floor-jwt") && targets.contains("at best 55%"),
+            "{targets}"
+        );
     }
 
     #[test]

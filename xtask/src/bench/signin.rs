@@ -62,7 +62,7 @@ pub(super) fn check(addr: SocketAddr, scenario: &Scenario, cookie: Option<&str>)
     let what = format!("GET {} ({})", scenario.path, scenario.key);
     expect_status(&answer, 200, &what)?;
     let ok = match scenario.key {
-        "ceiling" | "session-jwt" | "session-sqlite" | "session-postgres" => {
+        "ceiling" | "session-jwt" | "floor-jwt" | "session-sqlite" | "session-postgres" => {
             answer.body.contains("\"email\":\"bench@example.com\"")
         }
         "session-none" => answer.body == "null",
@@ -71,7 +71,7 @@ pub(super) fn check(addr: SocketAddr, scenario: &Scenario, cookie: Option<&str>)
     if !ok {
         return Err(format!("{what}: unexpected body {}", answer.body));
     }
-    if scenario.key == "session-jwt"
+    if matches!(scenario.key, "session-jwt" | "floor-jwt")
         && !answer
             .set_cookies()
             .iter()
