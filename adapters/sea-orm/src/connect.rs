@@ -49,7 +49,14 @@ pub(crate) struct Server {
     pub(crate) version: String,
     /// `DELETE ... RETURNING` works (PostgreSQL, SQLite 3.35+, MariaDB 10.5+).
     pub(crate) delete_returning: bool,
+    /// `UPDATE ... RETURNING` works (PostgreSQL, SQLite 3.35+; not MySQL or
+    /// MariaDB).
+    pub(crate) update_returning: bool,
 }
+
+/// How long a SQLite connection waits for another one's lock before failing.
+#[cfg(feature = "sqlite")]
+pub(crate) const SQLITE_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The driver families a URL can name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,9 +200,7 @@ fn configure_sqlite(opts: &mut ConnectOptions, url: &str) {
         use sea_orm::sqlx::sqlite::SqliteJournalMode;
         // Cascading deletes need foreign keys, which SQLite enforces only
         // when asked to, on each connection.
-        let o = o
-            .foreign_keys(true)
-            .busy_timeout(std::time::Duration::from_secs(5));
+        let o = o.foreign_keys(true).busy_timeout(SQLITE_BUSY_TIMEOUT);
         if in_memory {
             o
         } else {
@@ -225,18 +230,22 @@ async fn detect(db: &DatabaseConnection) -> Result<Server, AdapterError> {
         None => String::new(),
     };
     let (major, minor) = leading_version(&version);
-    let (backend, delete_returning) = match backend {
-        DbBackend::Sqlite => (Backend::Sqlite, (major, minor) >= (3, 35)),
-        DbBackend::Postgres => (Backend::Postgres, true),
-        _ if version.to_ascii_lowercase().contains("mariadb") => {
-            (Backend::MariaDb, (major, minor) >= (10, 5))
+    let (backend, delete_returning, update_returning) = match backend {
+        DbBackend::Sqlite => {
+            let returning = (major, minor) >= (3, 35);
+            (Backend::Sqlite, returning, returning)
         }
-        _ => (Backend::MySql, false),
+        DbBackend::Postgres => (Backend::Postgres, true, true),
+        _ if version.to_ascii_lowercase().contains("mariadb") => {
+            (Backend::MariaDb, (major, minor) >= (10, 5), false)
+        }
+        _ => (Backend::MySql, false, false),
     };
     Ok(Server {
         backend,
         version,
         delete_returning,
+        update_returning,
     })
 }
 

@@ -38,6 +38,7 @@ mod accounts;
 mod adapter;
 mod connect;
 mod error;
+mod hot_sql;
 #[cfg(feature = "testkit")]
 mod inspect;
 mod options;
@@ -67,6 +68,7 @@ pub use options::{MAX_TABLE_NAME_LEN, SeaOrmOptions, TableNames};
 
 use connect::Server;
 use error::ResultExt;
+use hot_sql::HotSql;
 
 /// keyway's [`Adapter`](keyway_core::Adapter) on a SeaORM connection pool.
 ///
@@ -78,6 +80,7 @@ pub struct SeaOrmAdapter {
     server: Server,
     tables: TableNames,
     schema: Option<String>,
+    sql: HotSql,
 }
 
 impl SeaOrmAdapter {
@@ -93,6 +96,7 @@ impl SeaOrmAdapter {
         let tables = options.tables.resolve(options.table_prefix.as_deref())?;
         let (db, server) = connect::open(url, &options).await?;
         let adapter = Self {
+            sql: HotSql::new(db.get_database_backend(), &tables),
             db,
             server,
             tables,

@@ -313,6 +313,7 @@ mod tests {
             backend,
             version: version.to_owned(),
             delete_returning: true,
+            update_returning: true,
         };
         let t = TableNames::default().resolve(Some("kw_")).unwrap();
         let d = Ddl {

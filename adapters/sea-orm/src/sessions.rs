@@ -3,12 +3,12 @@
 use keyway_core::{
     AdapterError, AdapterResult, Session, SessionToken, SessionUpdate, User, random,
 };
-use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
+use sea_orm::{ConnectionTrait, Statement};
 
 use crate::SeaOrmAdapter;
 use crate::error::ResultExt;
-use crate::rows::{self, SESSION_COLUMNS, USER_COLUMNS, table};
+use crate::rows::{self, SESSION_COLUMNS, table};
 
 fn by_token(token: &SessionToken) -> Condition {
     Condition::all().add(Expr::col("session_token").eq(token.as_str()))
@@ -53,21 +53,12 @@ impl SeaOrmAdapter {
         token: &SessionToken,
     ) -> AdapterResult<Option<(Session, User)>> {
         const OP: &str = "get_session_and_user";
-        let sessions = table(&self.tables.sessions);
-        let users = table(&self.tables.users);
-        // The column names of the two tables do not overlap, so the row can
-        // be read by plain names. The inner join drops a session whose user
-        // is gone.
-        let mut s = Query::select();
-        s.columns(SESSION_COLUMNS.map(|c| (sessions.clone(), c)))
-            .columns(USER_COLUMNS.map(|c| (users.clone(), c)))
-            .from(sessions.clone())
-            .inner_join(
-                users.clone(),
-                Expr::col((users, "id")).equals((sessions.clone(), "user_id")),
-            )
-            .and_where(Expr::col((sessions, "session_token")).eq(token.as_str()));
-        match self.db.query_one(&s).await.op(OP)? {
+        let stmt = Statement::from_sql_and_values(
+            self.db.get_database_backend(),
+            &*self.sql.session_and_user,
+            [token.as_str().into()],
+        );
+        match self.db.query_one_raw(stmt).await.op(OP)? {
             Some(row) => Ok(Some((rows::session(&row, OP)?, rows::user(&row, OP)?))),
             None => Ok(None),
         }
@@ -85,14 +76,26 @@ impl SeaOrmAdapter {
         if let Some(user_id) = &update.user_id {
             values.push(("user_id", Expr::val(user_id.as_str())));
         }
-        let txn = self.begin_write(OP).await?;
-        if !values.is_empty() {
-            let mut u = Query::update();
-            u.table(table(&self.tables.sessions))
-                .values(values)
-                .cond_where(by_token(&update.session_token));
-            txn.execute(&u).await.op(OP)?;
+        if values.is_empty() {
+            return self
+                .session_where(&self.db, OP, &update.session_token)
+                .await;
         }
+        let mut u = Query::update();
+        u.table(table(&self.tables.sessions))
+            .values(values)
+            .cond_where(by_token(&update.session_token));
+        if self.server.update_returning {
+            // One statement, atomic by itself: no transaction to hold open
+            // across round trips.
+            u.returning(Query::returning().columns(SESSION_COLUMNS));
+            return match self.db.query_one(&u).await.op(OP)? {
+                Some(row) => Ok(Some(rows::session(&row, OP)?)),
+                None => Ok(None),
+            };
+        }
+        let txn = self.begin_write(OP).await?;
+        txn.execute(&u).await.op(OP)?;
         let session = self.session_where(&txn, OP, &update.session_token).await?;
         txn.commit().await.op(OP)?;
         Ok(session)
