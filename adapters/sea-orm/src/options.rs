@@ -23,6 +23,8 @@ pub struct SeaOrmOptions {
     pub tables: TableNames,
     /// Largest number of pooled connections. SQLite in-memory databases always
     /// use one connection (each connection would be a separate database).
+    /// A SQLite file also gets read-only connections of its own for session
+    /// reads (half the cores, one to four), never more than this number.
     pub max_connections: Option<u32>,
     /// How long to wait for a connection (opening one or taking one from the
     /// pool) before failing with a connection error. The driver's default is

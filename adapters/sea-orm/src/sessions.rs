@@ -9,6 +9,8 @@ use sea_orm::{ConnectionTrait, Statement};
 use crate::SeaOrmAdapter;
 use crate::error::ResultExt;
 use crate::rows::{self, SESSION_COLUMNS, table};
+#[cfg(feature = "sqlite")]
+use crate::sqlite_reader;
 
 fn by_token(token: &SessionToken) -> Condition {
     Condition::all().add(Expr::col("session_token").eq(token.as_str()))
@@ -53,6 +55,25 @@ impl SeaOrmAdapter {
         token: &SessionToken,
     ) -> AdapterResult<Option<(Session, User)>> {
         const OP: &str = "get_session_and_user";
+        #[cfg(feature = "sqlite")]
+        if let Some(reader) = &self.sqlite_reader {
+            let sql = self.sql.session_and_user.clone();
+            let token = token.as_str().to_owned();
+            return reader
+                .run(OP, move |conn| {
+                    let fail = |e| sqlite_reader::sqlite_error(OP, e);
+                    let mut stmt = conn.prepare_cached(&sql).map_err(fail)?;
+                    let mut rows = stmt.query([&token]).map_err(fail)?;
+                    match rows.next().map_err(fail)? {
+                        Some(row) => Ok(Some((
+                            sqlite_reader::session(row, OP)?,
+                            sqlite_reader::user(row, SESSION_COLUMNS.len(), OP)?,
+                        ))),
+                        None => Ok(None),
+                    }
+                })
+                .await;
+        }
         let stmt = Statement::from_sql_and_values(
             self.db.get_database_backend(),
             &*self.sql.session_and_user,
