@@ -158,6 +158,13 @@ const SCENARIOS: &[Scenario] = &[
         signed_in: true,
     },
     Scenario {
+        key: "ceiling-bytes",
+        label: "ceiling, session's bytes (cookies in and out)",
+        mode: Mode::Jwt,
+        path: "/ceiling/same-bytes",
+        signed_in: true,
+    },
+    Scenario {
         key: "floor-jwt",
         label: "floor: token decode + re-encode only",
         mode: Mode::Jwt,

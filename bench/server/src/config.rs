@@ -146,6 +146,17 @@ fn database(args: &Args) -> Result<(String, ConnectOptions), String> {
     Ok((url, options))
 }
 
+/// The claims of the bench user's session token (as the engine writes
+/// them after a credentials sign-in, before `iat`/`exp`/`jti`).
+pub(crate) fn sample_claims() -> [(&'static str, &'static str); 4] {
+    [
+        ("name", USER_NAME),
+        ("email", USER_EMAIL),
+        ("picture", USER_IMAGE),
+        ("sub", USER_ID),
+    ]
+}
+
 /// The session JSON of the bench user (what `GET /api/auth/session` answers
 /// once signed in), for the ceiling route to answer as many bytes.
 pub(crate) fn ceiling_body() -> Result<String, String> {

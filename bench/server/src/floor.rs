@@ -7,6 +7,12 @@
 //!
 //! Its ratio to the ceiling bounds what the real session route can reach on
 //! the machine the benchmark runs on.
+//!
+//! [`Floor::same_bytes`] is the other side of that bound: a bare handler
+//! answering, with nothing computed, the headers a session read answers (a
+//! `Set-Cookie` of a real token's length, the no-cache headers) and the same
+//! JSON, loaded with the same cookies as the session rows. What it loses
+//! against the ceiling is the cost of the bytes alone.
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -24,14 +30,57 @@ const MAX_AGE_SECS: i64 = 30 * 24 * 60 * 60;
 pub(crate) struct Floor {
     codec: JwtCodec,
     body: Bytes,
+    /// A `Set-Cookie` value as long as a rolled session cookie.
+    sample_cookie: HeaderValue,
 }
 
 impl Floor {
     /// A floor reading the tokens the engine configured with `secret` writes.
-    pub(crate) fn new(secret: &str, body: Bytes) -> Result<Self, String> {
+    /// `sample_claims` are those of a signed-in user's token (for the
+    /// length of [`same_bytes`](Self::same_bytes)' cookie).
+    pub(crate) fn new(
+        secret: &str,
+        body: Bytes,
+        sample_claims: &[(&str, &str)],
+    ) -> Result<Self, String> {
         let codec = JwtCodec::new(TokenFormat::AuthJs, &[secret], COOKIE)
             .map_err(|e| format!("cannot derive the token keys: {e}"))?;
-        Ok(Self { codec, body })
+        let mut claims = keyway::jwt::Claims::new();
+        for (name, value) in sample_claims {
+            claims.insert((*name).to_owned(), (*value).into());
+        }
+        let now = chrono::Utc::now();
+        let token = codec
+            .encode(claims, MAX_AGE_SECS, now)
+            .map_err(|e| format!("cannot encode a sample token: {e}"))?;
+        let sample_cookie = HeaderValue::try_from(set_cookie(&token, now))
+            .map_err(|e| format!("cannot build a sample cookie: {e}"))?;
+        Ok(Self {
+            codec,
+            body,
+            sample_cookie,
+        })
+    }
+
+    /// The session route's headers and body, all fixed: no work at all.
+    pub(crate) fn same_bytes(&self) -> Response {
+        (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                ),
+                (
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("private, no-cache, no-store"),
+                ),
+                (header::EXPIRES, HeaderValue::from_static("0")),
+                (header::PRAGMA, HeaderValue::from_static("no-cache")),
+                (header::SET_COOKIE, self.sample_cookie.clone()),
+            ],
+            self.body.clone(),
+        )
+            .into_response()
     }
 
     /// Decodes the request's session token and answers a re-encoded one;
@@ -50,10 +99,7 @@ impl Floor {
         let Ok(encoded) = self.codec.encode(claims, MAX_AGE_SECS, now) else {
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         };
-        let expires =
-            (now + chrono::Duration::seconds(MAX_AGE_SECS)).format("%a, %d %b %Y %H:%M:%S GMT");
-        let cookie =
-            format!("{COOKIE}={encoded}; Path=/; Expires={expires}; HttpOnly; SameSite=Lax");
+        let cookie = set_cookie(&encoded, now);
         let Ok(cookie) = HeaderValue::try_from(cookie) else {
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         };
@@ -69,4 +115,11 @@ impl Floor {
         )
             .into_response()
     }
+}
+
+/// The session cookie carrying `token`, as the engine writes it.
+fn set_cookie(token: &str, now: chrono::DateTime<chrono::Utc>) -> String {
+    let expires =
+        (now + chrono::Duration::seconds(MAX_AGE_SECS)).format("%a, %d %b %Y %H:%M:%S GMT");
+    format!("{COOKIE}={token}; Path=/; Expires={expires}; HttpOnly; SameSite=Lax")
 }

@@ -11,7 +11,8 @@
 //! `postgres://postgres@127.0.0.1:5432/test`, schema `keyway_bench`). Next to
 //! them, `GET /ceiling` is a bare axum handler answering a JSON body exactly
 //! as long as the signed-in user's session JSON: the framework's own ceiling.
-//! `GET /floor/jwt` is the token floor (see `floor.rs`): only the session
+//! `GET /ceiling/same-bytes` answers the session route's headers and body,
+//! all fixed, and `GET /floor/jwt` is the token floor (see `floor.rs`): only the session
 //! token's decode and re-encode, the least a JWT session read must do.
 //!
 //! Once listening it prints `listening on http://<addr>` on stdout. Worker
@@ -59,13 +60,21 @@ fn main() -> ExitCode {
 async fn serve(args: Args) -> Result<(), String> {
     let auth = config::auth(&args).await?;
     let ceiling = Bytes::from(config::ceiling_body()?);
-    let floor = floor::Floor::new(config::SECRET, ceiling.clone())?;
+    let floor = floor::Floor::new(config::SECRET, ceiling.clone(), &config::sample_claims())?;
+    let same_bytes = floor.clone();
     let app = Router::new()
         .route(
             "/ceiling",
             get(move || {
                 let body = ceiling.clone();
                 async move { ([(header::CONTENT_TYPE, "application/json")], body) }
+            }),
+        )
+        .route(
+            "/ceiling/same-bytes",
+            get(move || {
+                let floor = same_bytes.clone();
+                async move { floor.same_bytes() }
             }),
         )
         .route(

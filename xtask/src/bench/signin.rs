@@ -62,16 +62,15 @@ pub(super) fn check(addr: SocketAddr, scenario: &Scenario, cookie: Option<&str>)
     let what = format!("GET {} ({})", scenario.path, scenario.key);
     expect_status(&answer, 200, &what)?;
     let ok = match scenario.key {
-        "ceiling" | "session-jwt" | "floor-jwt" | "session-sqlite" | "session-postgres" => {
-            answer.body.contains("\"email\":\"bench@example.com\"")
-        }
+        "ceiling" | "ceiling-bytes" | "session-jwt" | "floor-jwt" | "session-sqlite"
+        | "session-postgres" => answer.body.contains("\"email\":\"bench@example.com\""),
         "session-none" => answer.body == "null",
         _ => answer.body.contains("\"csrfToken\":\""),
     };
     if !ok {
         return Err(format!("{what}: unexpected body {}", answer.body));
     }
-    if matches!(scenario.key, "session-jwt" | "floor-jwt")
+    if matches!(scenario.key, "session-jwt" | "floor-jwt" | "ceiling-bytes")
         && !answer
             .set_cookies()
             .iter()
