@@ -3,21 +3,7 @@
 use axum::response::Html;
 use keyway_axum::{OptionalSession, RequireSession};
 
-/// Escapes text for HTML content and attribute values.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use keyway::pages::escape_html as escape;
 
 fn page(title: &str, body: &str) -> Html<String> {
     Html(format!(
@@ -83,6 +69,6 @@ mod tests {
             "&lt;b&gt;x&lt;/b&gt; (a&amp;b@example.com)"
         );
         assert_eq!(who(None, Some("a@example.com")), "a@example.com");
-        assert_eq!(escape("\"'"), "&quot;&#39;");
+        assert_eq!(escape("\"'"), "&quot;&#x27;");
     }
 }

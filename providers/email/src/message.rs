@@ -25,21 +25,9 @@ pub struct Content {
     pub html: String,
 }
 
-/// Escapes text for HTML element content and quoted attribute values.
-pub fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Escapes text for HTML element content and quoted attribute values
+/// (keyway-core's escaping, the same as the built-in pages use).
+pub use keyway_core::pages::escape_html;
 
 /// The host, HTML-escaped, with a zero-width space before every dot so mail
 /// clients do not auto-link it.
@@ -217,6 +205,6 @@ mod tests {
 
     #[test]
     fn escape_html_covers_the_five_characters() {
-        assert_eq!(escape_html("&<>\"'a"), "&amp;&lt;&gt;&quot;&#39;a");
+        assert_eq!(escape_html("&<>\"'a"), "&amp;&lt;&gt;&quot;&#x27;a");
     }
 }

@@ -8,7 +8,22 @@
 use std::fmt::Write as _;
 
 /// Escapes `s` for use as HTML text or as a double- or single-quoted
-/// attribute value (`&`, `<`, `>`, `"` and `'`).
+/// attribute value: `&`, `<`, `>`, `"` and `'` become `&amp;`, `&lt;`,
+/// `&gt;`, `&quot;` and `&#x27;`; everything else is kept.
+///
+/// ```
+/// assert_eq!(
+///     keyway_core::pages::escape_html(r#"<a title='x'>"&"</a>"#),
+///     "&lt;a title=&#x27;x&#x27;&gt;&quot;&amp;&quot;&lt;/a&gt;"
+/// );
+/// ```
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    escape_into(&mut out, s);
+    out
+}
+
+/// [`escape_html`] appending to `out`.
 fn escape_into(out: &mut String, s: &str) {
     for c in s.chars() {
         match c {

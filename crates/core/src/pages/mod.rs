@@ -34,6 +34,7 @@ mod theme;
 mod verify_request;
 
 pub use error::{ErrorPage, render_error};
+pub use html::escape_html;
 pub use i18n::Locale;
 pub use signin::{CredentialField, ProviderEntry, SignInPage, render_sign_in};
 pub use signout::{SignOutPage, render_sign_out};
