@@ -32,6 +32,30 @@ pub async fn execute(url: &str, sql: &str) -> Result<(), AdapterError> {
         .map_err(|e| db_error("testing::execute", e))
 }
 
+/// Runs `sql`, a query answering one integer in its first column (a
+/// `COUNT(*)`), on a fresh single connection to `url`, and returns it.
+pub async fn query_count(url: &str, sql: &str) -> Result<i64, AdapterError> {
+    const OP: &str = "testing::query_count";
+    let db = Database::connect(admin(url))
+        .await
+        .map_err(|e| db_error(OP, e))?;
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            sql.to_owned(),
+        ))
+        .await
+        .map_err(|e| db_error(OP, e))?;
+    let n = match row {
+        Some(row) => row
+            .try_get_by_index::<i64>(0)
+            .map_err(|e| db_error(OP, e))?,
+        None => return Err(AdapterError::other("the query answered no row").with_operation(OP)),
+    };
+    db.close().await.map_err(|e| db_error(OP, e))?;
+    Ok(n)
+}
+
 /// [`execute`] from synchronous code that may itself run inside a tokio
 /// runtime (a `Drop` impl cleaning up after a test): it runs on a thread and
 /// runtime of its own.

@@ -18,11 +18,9 @@
 mod support;
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use http::StatusCode;
 use keyway::SessionToken;
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Statement};
 use support::binary::{Client, Demo};
 
 /// The session cookie on an http site.
@@ -80,41 +78,29 @@ impl TestDatabase {
         else {
             return None;
         };
-        let db = Database::connect(admin(admin_url)).await.unwrap();
         let sql = format!(
             "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '{namespace}'"
         );
-        let row = db
-            .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
-            .await
-            .unwrap()
-            .unwrap();
-        let n: i64 = row.try_get_by(0).unwrap();
-        db.close().await.unwrap();
-        Some(n)
+        Some(
+            keyway_sea_orm::testing::query_count(admin_url, &sql)
+                .await
+                .unwrap(),
+        )
     }
 }
 
-fn admin(url: &str) -> ConnectOptions {
-    let mut o = ConnectOptions::new(url.to_owned());
-    o.sqlx_logging(false)
-        .max_connections(1)
-        .connect_timeout(Duration::from_secs(3))
-        .acquire_timeout(Duration::from_secs(3));
-    o
-}
-
-/// The server at `admin_url`, or `None` after a notice (a failure when
-/// services are required).
-async fn server(test: &str, what: &str, admin_url: &str) -> Option<DatabaseConnection> {
-    match Database::connect(admin(admin_url)).await {
-        Ok(db) => Some(db),
-        Err(e) => support::unavailable(
+/// Runs `create_sql` on the server at `admin_url`; `None` after a notice
+/// when the server is unreachable (a failure when services are required).
+async fn create(test: &str, what: &str, admin_url: &str, create_sql: &str) -> Option<()> {
+    match keyway_sea_orm::testing::execute(admin_url, create_sql).await {
+        Ok(()) => Some(()),
+        Err(e) if e.kind() == keyway::AdapterErrorKind::Connection => support::unavailable(
             test,
             &format!(
                 "{what} at {admin_url} is unreachable ({e}); `cargo xtask services` starts it"
             ),
         ),
+        Err(e) => panic!("{what}: {create_sql}: {e}"),
     }
 }
 
@@ -130,12 +116,9 @@ fn sqlite() -> TestDatabase {
 async fn postgres(test: &str) -> Option<TestDatabase> {
     let admin_url = std::env::var("KEYWAY_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
-    let db = server(test, "PostgreSQL", &admin_url).await?;
     let schema = unique_name();
-    db.execute_unprepared(&format!("CREATE SCHEMA \"{schema}\""))
-        .await
-        .unwrap();
-    db.close().await.unwrap();
+    let create_sql = format!("CREATE SCHEMA \"{schema}\"");
+    create(test, "PostgreSQL", &admin_url, &create_sql).await?;
     let mut url = url::Url::parse(&admin_url).unwrap();
     // Every connection of the demo's pool works in the schema.
     url.query_pairs_mut()
@@ -153,12 +136,9 @@ async fn postgres(test: &str) -> Option<TestDatabase> {
 async fn mariadb(test: &str) -> Option<TestDatabase> {
     let admin_url = std::env::var("KEYWAY_TEST_MYSQL_URL")
         .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".to_owned());
-    let db = server(test, "MariaDB", &admin_url).await?;
     let name = unique_name();
-    db.execute_unprepared(&format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
-        .await
-        .unwrap();
-    db.close().await.unwrap();
+    let create_sql = format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4");
+    create(test, "MariaDB", &admin_url, &create_sql).await?;
     let mut url = url::Url::parse(&admin_url).unwrap();
     url.set_path(&format!("/{name}"));
     Some(TestDatabase {
