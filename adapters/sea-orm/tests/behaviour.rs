@@ -17,15 +17,7 @@ fn user() -> User {
     User::new(id.clone(), format!("{id}@example.test"))
 }
 
-fn chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = format!("{e} / {e:?}");
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        out.push_str(&format!(" / {s} / {s:?}"));
-        cur = s.source();
-    }
-    out
-}
+use keyway_testkit::support::error_text as chain;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn running_the_migrations_again_is_harmless() {

@@ -5,15 +5,7 @@ use std::time::Duration;
 use keyway::adapter::{self, ConnectError, ConnectOptions};
 use keyway::{AdapterErrorKind, User};
 
-fn chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = format!("{e} / {e:?}");
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        out.push_str(&format!(" / {s} / {s:?}"));
-        cur = s.source();
-    }
-    out
-}
+use keyway_testkit::support::error_text as chain;
 
 fn quick() -> ConnectOptions {
     ConnectOptions {

@@ -7,7 +7,9 @@
 //!   with a chosen [`AdapterErrorKind`](keyway_core::AdapterErrorKind), and
 //!   counts the calls of each operation;
 //! - [`LogCapture`]: captures what `tracing` logs on the current thread, as
-//!   text.
+//!   text;
+//! - [`error_text`]: everything an error and its sources show, to check that
+//!   none of it leaks a secret.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -43,3 +45,21 @@ mod logs;
 pub use self::browser::{BROWSER_ACCEPT, Browser, Resp, is_removal};
 pub use self::faulty::{FaultyAdapter, OPERATIONS};
 pub use self::logs::LogCapture;
+
+/// The `Display` and `Debug` text of `error` and of every error in its
+/// `source()` chain, joined with `" / "`: what a log line or a panic message
+/// could show of it.
+///
+/// ```
+/// let e = std::io::Error::other("outer");
+/// assert!(keyway_testkit::support::error_text(&e).starts_with("outer / "));
+/// ```
+pub fn error_text(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = format!("{error} / {error:?}");
+    let mut source = error.source();
+    while let Some(e) = source {
+        out.push_str(&format!(" / {e} / {e:?}"));
+        source = e.source();
+    }
+    out
+}
