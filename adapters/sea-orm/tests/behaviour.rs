@@ -11,13 +11,12 @@ use keyway_core::{
     VerificationToken,
 };
 use keyway_sea_orm::{Backend, SeaOrmAdapter, SeaOrmOptions, TableNames};
+use keyway_testkit::support::error_text as chain;
 
 fn user() -> User {
     let id = uuid::Uuid::new_v4().to_string();
     User::new(id.clone(), format!("{id}@example.test"))
 }
-
-use keyway_testkit::support::error_text as chain;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn running_the_migrations_again_is_harmless() {

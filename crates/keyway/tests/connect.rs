@@ -4,7 +4,6 @@ use std::time::Duration;
 
 use keyway::adapter::{self, ConnectError, ConnectOptions};
 use keyway::{AdapterErrorKind, User};
-
 use keyway_testkit::support::error_text as chain;
 
 fn quick() -> ConnectOptions {
