@@ -133,12 +133,8 @@ async fn jwt_callback_returning_none_ends_the_session() {
     let auth = builder().callbacks(Roles).build().expect("config");
     let mut b = Browser::new(auth);
     b.sign_in("wonderland").await;
-    let csrf = b.csrf().await;
     let r = b
-        .post_json(
-            "/api/auth/session",
-            serde_json::json!({ "csrfToken": csrf, "data": { "revoke": true } }),
-        )
+        .update_session(serde_json::json!({ "revoke": true }))
         .await;
     assert_eq!(r.body, "null");
     assert!(

@@ -104,12 +104,8 @@ async fn journey(strategy: SessionStrategy, mode: WireMode) {
     assert!(res.set_cookie(&session_cookie).is_some(), "rolled");
 
     // Update.
-    let csrf = browser.csrf().await;
     let res = browser
-        .post_json(
-            "/api/auth/session",
-            serde_json::json!({ "csrfToken": csrf, "data": { "name": "Alice Updated" } }),
-        )
+        .update_session(serde_json::json!({ "name": "Alice Updated" }))
         .await;
     assert_eq!(res.status, 200);
     assert_eq!(

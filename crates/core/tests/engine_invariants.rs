@@ -199,13 +199,7 @@ async fn inv5_chunking_through_the_engine() {
     let auth = builder().callbacks(Bulky).build().expect("config");
     let mut b = Browser::new(auth);
     b.sign_in("wonderland").await;
-    let csrf = b.csrf().await;
-    let r = b
-        .post_json(
-            "/api/auth/session",
-            serde_json::json!({ "csrfToken": csrf, "data": { "size": 6000 } }),
-        )
-        .await;
+    let r = b.update_session(serde_json::json!({ "size": 6000 })).await;
     assert_eq!(r.status, 200);
     let names: Vec<String> = r
         .set_cookies()
@@ -227,13 +221,7 @@ async fn inv5_chunking_through_the_engine() {
     let r = b.get("/api/auth/session").await;
     assert_eq!(r.json()["user"]["email"], "alice@example.com");
     // Shrink: plain cookie back, chunks deleted.
-    let csrf = b.csrf().await;
-    let r = b
-        .post_json(
-            "/api/auth/session",
-            serde_json::json!({ "csrfToken": csrf, "data": {} }),
-        )
-        .await;
+    let r = b.update_session(serde_json::json!({})).await;
     let cookies = r.set_cookies();
     assert!(
         cookies

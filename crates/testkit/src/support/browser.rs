@@ -232,6 +232,18 @@ impl<A: BindingUnderTest> Browser<A> {
         .await
     }
 
+    /// What `next-auth/react`'s `update(data)` sends: a fresh CSRF token
+    /// from `GET /api/auth/csrf`, then `POST /api/auth/session` with
+    /// `{"csrfToken": …, "data": data}`.
+    pub async fn update_session(&mut self, data: serde_json::Value) -> Resp {
+        let csrf = self.csrf().await;
+        self.post_json(
+            "/api/auth/session",
+            serde_json::json!({ "csrfToken": csrf, "data": data }),
+        )
+        .await
+    }
+
     /// The CSRF token from `GET /api/auth/csrf` (which also sets its cookie);
     /// panics when the answer has none.
     pub async fn csrf(&mut self) -> String {
