@@ -7,7 +7,6 @@
 
 use std::path::PathBuf;
 use std::process::Stdio;
-use std::time::Duration;
 
 use axum::body::Body;
 use axum_demo::{Settings, build};
@@ -15,8 +14,11 @@ use bytes::Bytes;
 use http::{Request, Response, StatusCode, header};
 use http_body_util::BodyExt;
 use keyway::SessionStrategy;
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tower::ServiceExt;
+
+mod support;
+
+use support::binary::{Client as HttpClient, Demo};
 
 const BROWSER_ACCEPT: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
 
@@ -200,94 +202,10 @@ async fn the_default_database_is_an_sqlite_file_in_the_data_dir() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// Reads the child's stdout until the line that says it is serving.
-async fn banner_of(child: &mut tokio::process::Child) -> String {
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let mut banner = String::new();
-    let read = async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            banner.push_str(&line);
-            banner.push('\n');
-            if line.starts_with("Press Ctrl-C") {
-                return;
-            }
-        }
-    };
-    if tokio::time::timeout(Duration::from_secs(60), read)
-        .await
-        .is_err()
-    {
-        panic!("the demo printed no banner within 60 s; so far:\n{banner}");
-    }
-    banner
-}
-
-async fn http_get(port: u16, path: &str) -> (StatusCode, String) {
-    let stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .unwrap();
-    let (mut sender, conn) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .unwrap();
-    tokio::spawn(conn);
-    let request = Request::get(path)
-        .header(header::HOST, format!("127.0.0.1:{port}"))
-        .header(header::ACCEPT, BROWSER_ACCEPT)
-        .body(http_body_util::Empty::<Bytes>::new())
-        .unwrap();
-    let response = sender.send_request(request).await.unwrap();
-    let status = response.status();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8(body.to_vec()).unwrap())
-}
-
-fn start_binary(port: u16, dir: &std::path::Path, env: &[(&str, &str)]) -> tokio::process::Child {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_axum-demo"));
-    for var in [
-        "AUTH_SECRET",
-        "NEXTAUTH_SECRET",
-        "AUTH_SECRET_1",
-        "AUTH_SECRET_2",
-        "AUTH_SECRET_3",
-        "AUTH_URL",
-        "NEXTAUTH_URL",
-        "AUTH_TRUST_HOST",
-        "DATABASE_URL",
-        "SESSION_STRATEGY",
-        "DEMO_USERNAME",
-        "DEMO_PASSWORD",
-        "AUTH_OIDC_ISSUER",
-        "AUTH_OIDC_ID",
-        "AUTH_OIDC_SECRET",
-        "EMAIL_SERVER",
-        "EMAIL_FROM",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env("PORT", port.to_string())
-        .env("DEMO_DATA_DIR", dir)
-        .env("RUST_LOG", "warn")
-        .envs(env.iter().copied())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .kill_on_drop(true);
-    cmd.spawn().unwrap()
-}
-
 #[tokio::test]
 async fn the_binary_serves_and_says_how_to_sign_in() {
-    let dir = temp_dir("bin");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let site = format!("http://127.0.0.1:{port}");
-
-    let mut child = start_binary(port, &dir, &[]);
-    let banner = banner_of(&mut child).await;
+    let demo = Demo::start(&[]).await;
+    let site = demo.site();
     for expected in [
         format!("keyway axum demo on {site}"),
         format!("{site}/protected"),
@@ -298,50 +216,44 @@ async fn the_binary_serves_and_says_how_to_sign_in() {
         "OpenID       off (set AUTH_OIDC_ISSUER, AUTH_OIDC_ID and AUTH_OIDC_SECRET".to_owned(),
         format!(
             "made a development secret in {}",
-            dir.join("dev-secret").display()
+            demo.data_dir().join("dev-secret").display()
         ),
     ] {
         assert!(
-            banner.contains(&expected),
-            "{expected:?} missing from:\n{banner}"
+            demo.banner.contains(&expected),
+            "{expected:?} missing from:\n{}",
+            demo.banner
         );
     }
-    let (status, body) = http_get(port, "/").await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(body.contains("Not signed in."), "{body}");
-    let (status, _) = http_get(port, "/protected").await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    child.kill().await.unwrap();
+    let mut client = HttpClient::new(demo.port);
+    let reply = client.get("/").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.body.contains("Not signed in."), "{}", reply.body);
+    let reply = client.get("/protected").await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    let dir = demo.stop_keeping_data().await;
 
     // The second start reuses the kept secret.
-    let mut child = start_binary(port, &dir, &[]);
-    let banner = banner_of(&mut child).await;
-    assert!(banner.contains("using a development secret"), "{banner}");
-    child.kill().await.unwrap();
-    std::fs::remove_dir_all(&dir).unwrap();
+    let demo = Demo::start_in(dir, &[]).await;
+    assert!(
+        demo.banner.contains("using a development secret"),
+        "{}",
+        demo.banner
+    );
+    demo.stop().await;
 }
 
 #[tokio::test]
 async fn the_binary_says_which_sign_in_methods_it_offers() {
-    let dir = temp_dir("methods");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let site = format!("http://127.0.0.1:{port}");
-    let mut child = start_binary(
-        port,
-        &dir,
-        &[
-            ("AUTH_OIDC_ISSUER", "http://127.0.0.1:4700"),
-            ("AUTH_OIDC_ID", "keyway-basic"),
-            ("AUTH_OIDC_SECRET", "keyway-basic-secret"),
-            ("EMAIL_SERVER", "smtp://demo:hunter2@127.0.0.1:2525"),
-            ("EMAIL_FROM", "Demo <demo@example.com>"),
-        ],
-    );
-    let banner = banner_of(&mut child).await;
+    let demo = Demo::start(&[
+        ("AUTH_OIDC_ISSUER", "http://127.0.0.1:4700"),
+        ("AUTH_OIDC_ID", "keyway-basic"),
+        ("AUTH_OIDC_SECRET", "keyway-basic-secret"),
+        ("EMAIL_SERVER", "smtp://demo:hunter2@127.0.0.1:2525"),
+        ("EMAIL_FROM", "Demo <demo@example.com>"),
+    ])
+    .await;
+    let (site, banner) = (demo.site(), &demo.banner);
     for expected in [
         format!(
             "OpenID       OpenID Connect at http://127.0.0.1:4700 (client \"keyway-basic\"; \
@@ -360,9 +272,9 @@ async fn the_binary_says_which_sign_in_methods_it_offers() {
         assert!(!banner.contains(secret), "{secret} printed:\n{banner}");
     }
     // The providers keyway serves: the demo user, email, OpenID Connect.
-    let (status, body) = http_get(port, "/api/auth/providers").await;
-    assert_eq!(status, StatusCode::OK);
-    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let reply = HttpClient::new(demo.port).get("/api/auth/providers").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let json: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
     let types: Vec<&str> = json
         .as_object()
         .unwrap()
@@ -371,38 +283,40 @@ async fn the_binary_says_which_sign_in_methods_it_offers() {
         .collect();
     assert_eq!(types, ["credentials", "email", "oidc"], "{json}");
     assert_eq!(json["oidc"]["name"], "OpenID Connect");
-    child.kill().await.unwrap();
-    std::fs::remove_dir_all(&dir).unwrap();
+    demo.stop().await;
+}
+
+/// Runs the demo binary with `configure` applied; it must exit unsuccessfully.
+/// Returns its stderr.
+async fn refused(configure: impl FnOnce(&mut tokio::process::Command)) -> String {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_axum-demo"));
+    command
+        .env("DEMO_DATA_DIR", temp_dir("bad"))
+        .stdin(Stdio::null());
+    configure(&mut command);
+    let output = command.output().await.unwrap();
+    assert!(!output.status.success());
+    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 #[tokio::test]
 async fn bad_settings_stop_the_binary_with_a_message() {
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_axum-demo"))
-        .env("SESSION_STRATEGY", "cookies")
-        .env("DEMO_DATA_DIR", temp_dir("bad"))
-        .stdin(Stdio::null())
-        .output()
-        .await
-        .unwrap();
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = refused(|c| {
+        c.env("SESSION_STRATEGY", "cookies");
+    })
+    .await;
     assert!(
         stderr.contains("SESSION_STRATEGY is \"cookies\": set it to jwt or database"),
         "{stderr}"
     );
 
     // Half an OpenID Connect configuration is refused, not ignored.
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_axum-demo"))
-        .env_remove("AUTH_OIDC_ID")
-        .env_remove("AUTH_OIDC_SECRET")
-        .env("AUTH_OIDC_ISSUER", "http://127.0.0.1:4700")
-        .env("DEMO_DATA_DIR", temp_dir("bad"))
-        .stdin(Stdio::null())
-        .output()
-        .await
-        .unwrap();
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = refused(|c| {
+        c.env_remove("AUTH_OIDC_ID")
+            .env_remove("AUTH_OIDC_SECRET")
+            .env("AUTH_OIDC_ISSUER", "http://127.0.0.1:4700");
+    })
+    .await;
     assert!(
         stderr.contains("but AUTH_OIDC_ID and AUTH_OIDC_SECRET are not set"),
         "{stderr}"

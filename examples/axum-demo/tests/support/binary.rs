@@ -28,6 +28,12 @@ impl Demo {
     /// `RUST_LOG`) as its whole environment; waits for its banner.
     pub async fn start(env: &[(&str, &str)]) -> Demo {
         let dir = std::env::temp_dir().join(format!("axum-demo-data-{}", keyway::random::hex(6)));
+        Demo::start_in(dir, env).await
+    }
+
+    /// [`Demo::start`] with `dir` as `DEMO_DATA_DIR` (kept from an earlier
+    /// start, say).
+    pub async fn start_in(dir: PathBuf, env: &[(&str, &str)]) -> Demo {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -93,6 +99,17 @@ impl Demo {
             None
         };
         tokio::time::timeout(timeout, read).await.ok().flatten()
+    }
+
+    /// Its data directory.
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
+    /// Stops the demo and keeps its data directory, which it returns.
+    pub async fn stop_keeping_data(mut self) -> PathBuf {
+        self.child.kill().await.unwrap();
+        std::mem::take(&mut self.dir)
     }
 
     /// Stops the demo and removes its data directory.
