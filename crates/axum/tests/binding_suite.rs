@@ -6,7 +6,7 @@
 mod common;
 
 use axum::Router;
-use common::{Oneshot, OverTcp, app, app_with};
+use common::{Oneshot, app, app_with, over_tcp};
 use keyway_testkit::binding;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -28,7 +28,7 @@ async fn nest_service() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn over_tcp() {
-    let report = binding::run("axum, TCP", |auth| OverTcp::serve(app(auth))).await;
+async fn tcp() {
+    let report = binding::run("axum, TCP", |auth| over_tcp(app(auth))).await;
     report.assert_all_passed();
 }

@@ -1,5 +1,6 @@
 //! The binding suite's app on axum, and two ways to send it requests: in
-//! process (`tower::ServiceExt::oneshot`) and over a real TCP socket.
+//! process (`tower::ServiceExt::oneshot`) and over a real TCP socket
+//! (keyway-testkit's [`OverTcp`]).
 #![allow(dead_code)]
 
 use axum::Router;
@@ -7,11 +8,10 @@ use axum::body::Body;
 use axum::routing::get;
 use bytes::Bytes;
 use http::{Request, Response};
-use http_body_util::{BodyExt, Full};
-use hyper_util::rt::TokioIo;
+use http_body_util::BodyExt;
 use keyway_axum::{CurrentUser, OptionalSession, RequireSession, SessionLayer};
 use keyway_core::Auth;
-use keyway_testkit::binding::{ANONYMOUS, BindingUnderTest, PUBLIC};
+use keyway_testkit::binding::{ANONYMOUS, BindingUnderTest, OverTcp, PUBLIC};
 use tower::ServiceExt;
 
 /// The routes the suite expects, around `auth_routes`.
@@ -61,44 +61,15 @@ impl BindingUnderTest for Oneshot {
     }
 }
 
-/// Serves the router on 127.0.0.1 and sends each request over a new HTTP/1.1
-/// connection.
-pub struct OverTcp {
-    addr: std::net::SocketAddr,
-    server: tokio::task::JoinHandle<()>,
-}
-
-impl OverTcp {
-    /// Must be called inside a tokio runtime.
-    pub fn serve(router: Router) -> Self {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let addr = listener.local_addr().unwrap();
-        let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-        let server = tokio::spawn(async move {
-            axum::serve(listener, router).await.unwrap();
-        });
-        Self { addr, server }
-    }
-}
-
-impl Drop for OverTcp {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
-}
-
-#[async_trait::async_trait]
-impl BindingUnderTest for OverTcp {
-    async fn send(&self, request: Request<Bytes>) -> Response<Bytes> {
-        let stream = tokio::net::TcpStream::connect(self.addr).await.unwrap();
-        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .unwrap();
-        tokio::spawn(conn);
-        let response = sender.send_request(request.map(Full::new)).await.unwrap();
-        let (parts, body) = response.into_parts();
-        let body = body.collect().await.unwrap().to_bytes();
-        Response::from_parts(parts, body)
-    }
+/// Serves the router on 127.0.0.1 with `axum::serve`; the suite reaches it
+/// over real HTTP/1.1 connections. Must be called inside a tokio runtime.
+pub fn over_tcp(router: Router) -> OverTcp {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, router).await.unwrap();
+    });
+    OverTcp::new(addr, move || server.abort())
 }

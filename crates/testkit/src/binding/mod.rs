@@ -68,6 +68,7 @@ mod client;
 mod extractors;
 mod limits;
 mod report;
+mod tcp;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -81,6 +82,7 @@ use keyway_core::Auth;
 pub use self::auth::{database_auth, standard_auth, standard_builder};
 use self::report::CaseOutcome;
 pub use self::report::Report;
+pub use self::tcp::OverTcp;
 use crate::case::run_isolated;
 
 /// What `/whoami` answers when nobody is signed in.
