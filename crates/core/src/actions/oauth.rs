@@ -24,6 +24,7 @@ use crate::model::{Account, AccountType, User};
 use crate::oauth::{AuthorizationRequest, CallbackRequest, Check, OAuthProvider, TokenSet};
 use crate::provider::ProviderType;
 use crate::random;
+use crate::redact::remote_text;
 use crate::request::RequestContext;
 use crate::response::Outcome;
 
@@ -221,12 +222,17 @@ pub(super) async fn callback(
     if let Some(error) = params.get("error") {
         return Err(Failure::SignInRefused {
             page: SignInPageCode::Callback,
+            // Both are the provider's (or anyone's) words: escaped and
+            // bounded before they reach the log.
             reason: format!(
-                "the provider answered error={error:?} ({})",
-                params
-                    .get("error_description")
-                    .map(String::as_str)
-                    .unwrap_or("")
+                "the provider answered error=\"{}\" ({})",
+                remote_text(error),
+                remote_text(
+                    params
+                        .get("error_description")
+                        .map(String::as_str)
+                        .unwrap_or("")
+                )
             ),
         });
     }
@@ -247,7 +253,15 @@ pub(super) async fn callback(
             "the profile has no id",
         ));
     }
-    let email = profile.email.as_ref().map(|e| e.trim().to_lowercase());
+    // An address the provider did not verify may be anyone's: it is neither
+    // stored nor matched against existing users.
+    let email = profile
+        .email
+        .as_ref()
+        .filter(|_| profile.email_verified)
+        .map(|e| e.trim().to_lowercase())
+        .filter(|e| !e.is_empty());
+    let email_verified = email.is_some().then_some(ctx.now);
     let kind = match provider.kind() {
         ProviderType::Oidc => AccountType::Oidc,
         _ => AccountType::Oauth,
@@ -258,7 +272,7 @@ pub(super) async fn callback(
         id: profile.id.clone(),
         name: profile.name.clone(),
         email,
-        email_verified: None,
+        email_verified,
         image: profile.image.clone(),
     };
 
@@ -299,6 +313,30 @@ fn not_linked(reason: &str) -> Failure {
     }
 }
 
+/// Linking a new account to the signed-in user changes who can sign in as
+/// them for good, so it needs a recent sign-in: at most
+/// `link_max_session_age` seconds old (a stolen long-lived cookie is not
+/// enough).
+fn check_fresh_for_linking(
+    ctx: &RequestContext<'_>,
+    signed_in_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<(), Failure> {
+    let max_age = ctx.auth.link_max_session_age;
+    let age = signed_in_at.map(|t| (ctx.now - t).num_seconds());
+    match age {
+        Some(age) if max_age > 0 && age <= max_age => Ok(()),
+        Some(age) => Err(not_linked(&format!(
+            "not linking an account to the signed-in user: they signed in {age} s ago, \
+             longer than link_max_session_age ({max_age} s); they sign in again, then link"
+        ))),
+        None => Err(not_linked(
+            "not linking an account to the signed-in user: the session does not record \
+             when they signed in (made by another server, or its token reshaped by the jwt \
+             callback); they sign in again, then link",
+        )),
+    }
+}
+
 /// The account-linking table of authjs-behaviour.md §9.5.
 async fn with_adapter(
     ctx: &RequestContext<'_>,
@@ -307,7 +345,10 @@ async fn with_adapter(
     profile_user: User,
     mut account: Account,
 ) -> Result<Outcome, Failure> {
-    let current = crate::session::current_user_id(ctx).await;
+    // Who is signed in, read in full (the `jwt` / `session` callbacks run,
+    // so a session the application revoked counts as none).
+    let session = crate::session::read(ctx).await;
+    let current = session.data.as_ref().and(session.user_id.clone());
     let by_account = adapter
         .get_user_by_account(&account.provider, &account.provider_account_id)
         .await
@@ -339,6 +380,7 @@ async fn with_adapter(
     }
 
     let (user, is_new_user) = if let Some(current) = current {
+        check_fresh_for_linking(ctx, session.signed_in_at)?;
         let user = adapter
             .get_user(&current)
             .await
