@@ -40,6 +40,10 @@ pub(crate) struct CookieJar {
     pub nonce_codec: JwtCodec,
     /// Options of the OAuth check cookies.
     pub check_options: CookieOptions,
+    /// The link-intent cookie ([`Auth::link_intent`]): its name and codec
+    /// (salt = the name).
+    pub link_intent: String,
+    pub link_intent_codec: JwtCodec,
 }
 
 /// The engine's configuration, shared by every request.
@@ -163,7 +167,15 @@ fn cookie_jar(
     let state_codec = check(&names.state)?;
     let pkce_codec = check(&names.pkce_code_verifier)?;
     let nonce_codec = check(&names.nonce)?;
+    let link_intent = format!(
+        "{}{}.link-intent",
+        if secure { "__Secure-" } else { "" },
+        wire.cookie_prefix
+    );
+    let link_intent_codec = check(&link_intent)?;
     Ok(CookieJar {
+        link_intent,
+        link_intent_codec,
         check_options: CookieOptions::defaults(secure),
         names,
         session_options,
@@ -338,6 +350,38 @@ impl Auth {
                 .filter_map(|c| HeaderValue::from_str(&c.header_value()).ok())
                 .collect(),
         }
+    }
+
+    /// Lets the user signed in on `headers` link an account of the OAuth
+    /// provider `provider` within the next 10 minutes, however long ago
+    /// they signed in (linking otherwise needs a sign-in younger than
+    /// [`link_max_session_age`](crate::AuthBuilder::link_max_session_age)).
+    /// Call it from the application's own handler once it has checked the
+    /// user again (a password prompt, a second factor), add the returned
+    /// `Set-Cookie` values to its answer, then send the browser to
+    /// `POST {base path}/signin/{provider}`. The intent is bound to that
+    /// user and provider and used up by the callback.
+    ///
+    /// `None` when nobody is signed in (the session is read in full,
+    /// callbacks included) or `provider` is not an OAuth provider.
+    pub async fn link_intent(
+        &self,
+        headers: &HeaderMap,
+        provider: &str,
+    ) -> Option<Vec<HeaderValue>> {
+        let parts = match Request::builder().method(Method::GET).body(()) {
+            Ok(r) => {
+                let (mut parts, ()) = r.into_parts();
+                parts.headers = headers.clone();
+                parts
+            }
+            Err(_) => return None,
+        };
+        let ctx = self.context(&parts, Body::default()).await.ok()?;
+        let cookie = actions::link_intent(&ctx, provider).await?;
+        HeaderValue::from_str(&cookie.header_value())
+            .ok()
+            .map(|v| vec![v])
     }
 
     /// The URL of the sign-in page for a request, with `callback_url` (a path

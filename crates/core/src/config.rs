@@ -429,7 +429,9 @@ impl AuthBuilder {
     /// `session` callbacks run, so a session the application revoked links
     /// nothing); an older session is refused with `OAuthAccountNotLinked`,
     /// so a stolen long-lived cookie cannot attach an attacker's account to
-    /// its victim. `0` turns linking to a signed-in user off.
+    /// its victim, unless the application made a link intent for that user
+    /// and provider ([`Auth::link_intent`](crate::Auth::link_intent), after
+    /// checking the user again). `0` leaves link intents as the only way.
     pub fn link_max_session_age(mut self, secs: i64) -> Self {
         self.link_max_session_age = secs;
         self

@@ -603,6 +603,106 @@ async fn a_session_without_a_sign_in_time_links_nothing() {
     );
 }
 
+/// The `Cookie` header of a browser's jar, as an application handler sees it.
+fn cookie_headers(b: &Browser) -> http::HeaderMap {
+    let mut h = http::HeaderMap::new();
+    let cookies: Vec<String> = b.jar.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    h.insert(
+        http::header::COOKIE,
+        http::HeaderValue::from_str(&cookies.join("; ")).unwrap(),
+    );
+    h
+}
+
+/// Keeps the `Set-Cookie` values an application handler would send.
+fn keep_cookies(b: &mut Browser, values: &[http::HeaderValue]) {
+    for v in values {
+        let (name, value) = v
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .split_once('=')
+            .unwrap();
+        b.jar.insert(name.to_owned(), value.to_owned());
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_link_intent_lets_an_old_session_link_that_provider_once() {
+    for strategy in [SessionStrategy::Database, SessionStrategy::Jwt] {
+        let site = site_with(strategy, |b| b.link_max_session_age(1));
+        let mut b = Browser::new(site.auth.clone());
+        // Nobody signed in, or not an OAuth provider: no intent.
+        assert!(
+            site.auth
+                .link_intent(&cookie_headers(&b), "idp")
+                .await
+                .is_none()
+        );
+        email_sign_in(&site, &mut b, VICTIM).await;
+        let me = site.mem.get_user_by_email(VICTIM).await.unwrap().unwrap();
+        assert!(
+            site.auth
+                .link_intent(&cookie_headers(&b), "email")
+                .await
+                .is_none()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+
+        // The application checked the user again and made an intent.
+        let set = site
+            .auth
+            .link_intent(&cookie_headers(&b), "idp")
+            .await
+            .unwrap();
+        assert_eq!(set.len(), 1);
+        let header = set[0].to_str().unwrap();
+        assert!(
+            header.contains(".link-intent=") && header.contains("HttpOnly"),
+            "{header}"
+        );
+        keep_cookies(&mut b, &set);
+        site.idp.next("mine-2", None, false);
+        let r = oauth_sign_in(&site, &mut b).await;
+        assert_eq!(signin_error(&r), None, "{strategy:?} {}", r.summary());
+        let linked = user_of_account(&site.mem, "idp", "mine-2").await.unwrap();
+        assert_eq!(linked.id, me.id, "{strategy:?}");
+        assert!(
+            !b.jar.keys().any(|k| k.ends_with(".link-intent")),
+            "the intent is used up: {:?}",
+            b.jar.keys()
+        );
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_link_intent_is_bound_to_its_user() {
+    let site = site_with(SessionStrategy::Database, |b| b.link_max_session_age(1));
+    let mut victim = Browser::new(site.auth.clone());
+    email_sign_in(&site, &mut victim, VICTIM).await;
+    let mut other = Browser::new(site.auth.clone());
+    email_sign_in(&site, &mut other, "other@example.com").await;
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    // An intent made for another user's session does not let the victim's
+    // old session link.
+    let set = site
+        .auth
+        .link_intent(&cookie_headers(&other), "idp")
+        .await
+        .unwrap();
+    keep_cookies(&mut victim, &set);
+    site.idp.next("attacker-5", None, false);
+    let r = oauth_sign_in(&site, &mut victim).await;
+    assert_eq!(signin_error(&r).as_deref(), Some("OAuthAccountNotLinked"));
+    assert!(
+        user_of_account(&site.mem, "idp", "attacker-5")
+            .await
+            .is_none()
+    );
+}
+
 // ---------- 7. remote text in the log ----------
 
 #[tokio::test(flavor = "current_thread")]
