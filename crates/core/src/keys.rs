@@ -74,7 +74,7 @@ impl Purpose {
     }
 
     /// The length of this purpose's key, in bytes.
-    pub const fn len(self) -> usize {
+    pub const fn key_len(self) -> usize {
         match self {
             Self::SessionSigning | Self::CheckCookies => 64,
             Self::EmailCode | Self::RateLimit => 32,
@@ -100,7 +100,7 @@ impl Purpose {
 /// assert_ne!(signing[..32], cookies[..32]);
 /// ```
 pub fn derive(secret: &[u8], purpose: Purpose) -> Zeroizing<Vec<u8>> {
-    let mut okm = Zeroizing::new(vec![0u8; purpose.len()]);
+    let mut okm = Zeroizing::new(vec![0u8; purpose.key_len()]);
     // Lengths are at most 64 bytes, far below HKDF-SHA256's 8160: expand
     // cannot fail, and a zero key would only ever follow a bug.
     if Hkdf::<Sha256>::new(Some(SALT), secret)
@@ -186,7 +186,7 @@ mod tests {
         let secret = b"a-long-random-secret-value-0123456789";
         let keys: Vec<_> = Purpose::ALL.iter().map(|&p| derive(secret, p)).collect();
         for (i, a) in keys.iter().enumerate() {
-            assert_eq!(a.len(), Purpose::ALL[i].len());
+            assert_eq!(a.len(), Purpose::ALL[i].key_len());
             assert!(!a.windows(8).any(|w| secret.windows(8).any(|s| s == w)));
             for b in &keys[i + 1..] {
                 assert_ne!(a[..32], b[..32]);

@@ -295,4 +295,30 @@ mod tests {
         assert_eq!(provider.id(), "magic");
         assert_eq!(provider.kind().as_str(), "email");
     }
+
+    #[test]
+    fn codes_of_fewer_than_eight_digits_are_refused_at_build() {
+        let build = |digits: u8| {
+            keyway_core::Auth::builder()
+                .secret("a-long-random-secret-value-0123456789")
+                .url("https://example.com")
+                .adapter(std::sync::Arc::new(keyway_memory::MemoryAdapter::new()))
+                .provider(
+                    quiet()
+                        .one_time_code(OneTimeCode {
+                            digits,
+                            ..OneTimeCode::default()
+                        })
+                        .build(),
+                )
+                .build()
+        };
+        for digits in [0, 6, 7, 13] {
+            let e = build(digits).expect_err("refused");
+            assert!(e.to_string().contains("8 to 12 digits"), "{digits}: {e}");
+        }
+        for digits in [8, 12] {
+            assert!(build(digits).is_ok(), "{digits}");
+        }
+    }
 }
