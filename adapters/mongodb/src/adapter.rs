@@ -90,7 +90,8 @@ impl MongoAdapter {
                 }
                 Err(e) => {
                     let _ = session.abort_transaction().await;
-                    if e.contains_label(TRANSIENT_TRANSACTION_ERROR) && attempt < TRANSACTION_ATTEMPTS
+                    if e.contains_label(TRANSIENT_TRANSACTION_ERROR)
+                        && attempt < TRANSACTION_ATTEMPTS
                     {
                         attempt += 1;
                         continue;
@@ -122,10 +123,7 @@ impl MongoAdapter {
             .delete_many(owned.clone())
             .session(&mut *session)
             .await?;
-        i.accounts
-            .delete_many(owned)
-            .session(&mut *session)
-            .await?;
+        i.accounts.delete_many(owned).session(&mut *session).await?;
         i.users
             .delete_one(doc! { field::ID: id })
             .session(&mut *session)
@@ -182,7 +180,10 @@ impl Adapter for MongoAdapter {
     async fn create_user(&self, user: User) -> AdapterResult<User> {
         // Auth.js keeps an id that is an ObjectId's hex string and makes a
         // new ObjectId otherwise (the engine's ids are UUIDs).
-        let id = docs::object_id(&user.id).unwrap_or_else(ObjectId::new);
+        let id = match docs::object_id(&user.id) {
+            Some(id) => id,
+            None => ObjectId::new(),
+        };
         self.inner
             .users
             .insert_one(docs::user_document(id, &user))
@@ -331,7 +332,10 @@ impl Adapter for MongoAdapter {
             update.insert("$set", set);
         }
         if !unset.is_empty() {
-            let unset: Document = unset.into_iter().map(|f| (f.to_owned(), Bson::from(""))).collect();
+            let unset: Document = unset
+                .into_iter()
+                .map(|f| (f.to_owned(), Bson::from("")))
+                .collect();
             update.insert("$unset", unset);
         }
         let filter = doc! {
@@ -439,12 +443,7 @@ impl Adapter for MongoAdapter {
         // One findAndModify removes the document it returns: the server
         // hands it to exactly one of any number of concurrent callers.
         let filter = doc! { field::IDENTIFIER: identifier, field::TOKEN: token };
-        let removed = self
-            .inner
-            .tokens
-            .find_one_and_delete(filter)
-            .await
-            .op(OP)?;
+        let removed = self.inner.tokens.find_one_and_delete(filter).await.op(OP)?;
         removed
             .map(|d| self.token_from(&d))
             .transpose()

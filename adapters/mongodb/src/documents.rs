@@ -61,9 +61,8 @@ pub(crate) fn object_id(id: &str) -> Option<ObjectId> {
 /// A user id that is about to be stored in `userId`: it must be an
 /// ObjectId's hex string.
 pub(crate) fn user_object_id(id: &str) -> AdapterResult<ObjectId> {
-    object_id(id).ok_or_else(|| {
-        AdapterError::other("the user id is not a MongoDB ObjectId (24 hex digits)")
-    })
+    object_id(id)
+        .ok_or_else(|| AdapterError::other("the user id is not a MongoDB ObjectId (24 hex digits)"))
 }
 
 /// A timestamp as a BSON date (milliseconds since the epoch).
@@ -212,9 +211,7 @@ impl<'a> Reader<'a> {
             Some(Bson::Int32(n)) => Ok(Some(i64::from(*n))),
             Some(Bson::Int64(n)) => Ok(Some(*n)),
             #[allow(clippy::cast_possible_truncation)]
-            Some(Bson::Double(x))
-                if x.fract() == 0.0 && x.abs() < 9_007_199_254_740_992.0 =>
-            {
+            Some(Bson::Double(x)) if x.fract() == 0.0 && x.abs() < 9_007_199_254_740_992.0 => {
                 Ok(Some(*x as i64))
             }
             Some(_) => Err(self.bad(field)),
@@ -318,7 +315,10 @@ mod tests {
         let d = user_document(id, &user);
         assert_eq!(d.get(field::ID), Some(&Bson::ObjectId(id)));
         assert_eq!(d.get(field::NAME), Some(&Bson::Null));
-        assert!(matches!(d.get(field::EMAIL_VERIFIED), Some(Bson::DateTime(_))));
+        assert!(matches!(
+            d.get(field::EMAIL_VERIFIED),
+            Some(Bson::DateTime(_))
+        ));
         assert_eq!(self::user("users", &d).expect("read"), user);
     }
 

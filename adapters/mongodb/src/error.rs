@@ -61,7 +61,11 @@ fn server_error(err: &Error) -> Option<(i32, &str, &str)> {
         }
         ErrorKind::InsertMany(e) => {
             if let Some(w) = e.write_errors.as_ref().and_then(|w| w.first()) {
-                Some((w.code, w.code_name.as_deref().unwrap_or(""), w.message.as_str()))
+                Some((
+                    w.code,
+                    w.code_name.as_deref().unwrap_or(""),
+                    w.message.as_str(),
+                ))
             } else {
                 e.write_concern_error
                     .as_ref()
@@ -206,7 +210,10 @@ mod tests {
 
     #[test]
     fn other_server_errors_are_other_and_keep_only_their_code() {
-        let e = db_error("update_user", command_error(2, "bad value \"ada@example.com\""));
+        let e = db_error(
+            "update_user",
+            command_error(2, "bad value \"ada@example.com\""),
+        );
         assert_eq!(e.kind(), AdapterErrorKind::Other);
         let text = keyway_testkit::support::error_text(&e);
         assert!(!text.contains("ada@example.com"), "{text}");

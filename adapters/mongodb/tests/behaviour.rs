@@ -28,17 +28,30 @@ async fn ids_that_are_not_object_ids_name_nothing() {
     let a = db.adapter().await;
     for id in [NOT_AN_OBJECT_ID, "", "zzzzzzzzzzzzzzzzzzzzzzzz", "0123"] {
         assert_eq!(a.get_user(id).await.unwrap(), None, "get_user({id:?})");
-        assert_eq!(a.delete_user(id).await.unwrap(), None, "delete_user({id:?})");
+        assert_eq!(
+            a.delete_user(id).await.unwrap(),
+            None,
+            "delete_user({id:?})"
+        );
         let mut update = UserUpdate::new(id);
         update.name = Some(Some("x".to_owned()));
         let err = a.update_user(update).await.unwrap_err();
-        assert_eq!(err.kind(), AdapterErrorKind::NotFound, "update_user({id:?})");
+        assert_eq!(
+            err.kind(),
+            AdapterErrorKind::NotFound,
+            "update_user({id:?})"
+        );
     }
 
     // A session or an account cannot point at such an id: `userId` holds
     // ObjectIds. Nothing is written.
     let err = a
-        .link_account(Account::new(NOT_AN_OBJECT_ID, AccountType::Oauth, "github", "1"))
+        .link_account(Account::new(
+            NOT_AN_OBJECT_ID,
+            AccountType::Oauth,
+            "github",
+            "1",
+        ))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), AdapterErrorKind::Other);
@@ -177,7 +190,9 @@ async fn an_existing_index_with_other_options_is_kept() {
         .await
         .unwrap();
     let a = db.adapter().await;
-    a.create_user(User::new("", "kept@example.com")).await.unwrap();
+    a.create_user(User::new("", "kept@example.com"))
+        .await
+        .unwrap();
     let err = a
         .create_user(User::new("", "kept@example.com"))
         .await

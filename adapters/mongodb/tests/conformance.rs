@@ -6,8 +6,8 @@
 use std::sync::Arc;
 
 use keyway_core::Adapter;
-use keyway_mongodb::testing::TestDatabase;
 use keyway_mongodb::MongoAdapter;
+use keyway_mongodb::testing::TestDatabase;
 
 async fn run_suite(db: &TestDatabase, adapter: MongoAdapter) {
     eprintln!("conformance: {adapter:?}");

@@ -42,7 +42,13 @@ async fn a_cut_connection_fails_cleanly_and_recovers() {
     connection_cut(
         Arc::new(adapter),
         &proxy,
-        &["mongo", "secantus", "server selection", "kind:", "i/o error"],
+        &[
+            "mongo",
+            "secantus",
+            "server selection",
+            "kind:",
+            "i/o error",
+        ],
     )
     .await;
 }

@@ -62,7 +62,12 @@ async fn documents_have_authjs_names_and_bson_types() {
         })
         .await
         .unwrap();
-    assert_eq!(user.id.len(), 24, "the id is an ObjectId's hex: {}", user.id);
+    assert_eq!(
+        user.id.len(),
+        24,
+        "the id is an ObjectId's hex: {}",
+        user.id
+    );
     let mut account = Account::new(&user.id, AccountType::Oidc, "google", "1234");
     account.access_token = Some("at".to_owned());
     account.expires_at = Some(1_900_000_000);
@@ -103,7 +108,11 @@ async fn documents_have_authjs_names_and_bson_types() {
     assert_eq!(string(u, "email"), "ada@example.com");
     assert_eq!(string(u, "name"), "Ada");
     assert_eq!(date(u, "emailVerified").timestamp_millis(), millis(now));
-    assert_eq!(u.get("image"), Some(&Bson::Null), "unset is null, as Auth.js writes it");
+    assert_eq!(
+        u.get("image"),
+        Some(&Bson::Null),
+        "unset is null, as Auth.js writes it"
+    );
 
     let accounts = db.documents("accounts").await;
     assert_eq!(accounts.len(), 1);
@@ -142,7 +151,10 @@ async fn documents_have_authjs_names_and_bson_types() {
     object_id(s, "_id");
     assert_eq!(string(s, "sessionToken"), session.session_token.as_str());
     assert_eq!(object_id(s, "userId"), user_oid);
-    assert_eq!(date(s, "expires").timestamp_millis(), millis(session.expires));
+    assert_eq!(
+        date(s, "expires").timestamp_millis(),
+        millis(session.expires)
+    );
 
     let tokens = db.documents("verification_tokens").await;
     assert_eq!(tokens.len(), 1);
@@ -261,7 +273,10 @@ async fn documents_written_by_authjs_read_through_keyway() {
         .unwrap()
         .expect("the Auth.js session");
     assert_eq!(session.user_id, user_id.to_hex());
-    assert_eq!(session.expires.timestamp_millis(), expires.timestamp_millis());
+    assert_eq!(
+        session.expires.timestamp_millis(),
+        expires.timestamp_millis()
+    );
     assert_eq!(user, by_account);
 
     // Deleting the user through keyway removes Auth.js's rows too.
