@@ -112,6 +112,14 @@ impl SeaOrmAdapter {
     /// table or schema names, or a failed migration. Messages never show the
     /// URL's password.
     pub async fn connect(url: &str, options: SeaOrmOptions) -> Result<Self, AdapterError> {
+        // Boxed: sqlx's connect and the migrations nest futures so deeply
+        // that an app awaiting them in `main` fails to build in release
+        // ("queries overflow the depth limit"). The box keeps that depth
+        // here, whatever the caller nests around it.
+        Box::pin(Self::open(url, options)).await
+    }
+
+    async fn open(url: &str, options: SeaOrmOptions) -> Result<Self, AdapterError> {
         let tables = options.tables.resolve(options.table_prefix.as_deref())?;
         let (db, server) = connect::open(url, &options).await?;
         #[cfg(feature = "sqlite")]
@@ -139,7 +147,14 @@ impl SeaOrmAdapter {
     /// Creates keyway's tables if they are missing and applies any newer
     /// schema version. Safe to run again, and from several processes at once.
     pub async fn migrate(&self) -> Result<(), AdapterError> {
-        schema::migrate(&self.db, &self.server, &self.tables, self.schema.as_deref()).await
+        // Boxed for the same reason as `connect`.
+        Box::pin(schema::migrate(
+            &self.db,
+            &self.server,
+            &self.tables,
+            self.schema.as_deref(),
+        ))
+        .await
     }
 
     /// The kind of server connected to.
