@@ -10,7 +10,7 @@
 //! | `postgres:`, `postgresql:`  | PostgreSQL     | `sea-orm-postgres` | not yet       |                        |
 //! | `mysql:`, `mariadb:`        | MySQL/MariaDB  | `sea-orm-mysql`    | not yet       |                        |
 //! | `memory:`                   | in-process     |                    |               | keyway-memory, `memory`|
-//! | `mongodb:`, `mongodb+srv:`  | MongoDB        |                    |               | not available yet      |
+//! | `mongodb:`, `mongodb+srv:`  | MongoDB        |                    |               | keyway-mongodb, `mongodb` |
 //!
 //! When two compiled-in crates serve one scheme, the choice is explicit:
 //! [`ConnectOptions::adapter`], or the `KEYWAY_ADAPTER` environment variable
@@ -235,7 +235,7 @@ mod tests {
             "`sea-orm-postgres`",
             "`sea-orm-mysql`",
             "`memory`",
-            "not available yet",
+            "`mongodb`",
         ] {
             assert!(s.contains(needle), "{needle} missing from {s}");
         }
