@@ -62,7 +62,7 @@
 //!
 //! No driver type appears in this crate's API except the client taken by
 //! [`MongoAdapter::from_client`] (and, behind the `testkit` feature, in the
-//! [`testing`] helpers, whose point is the raw documents).
+//! `testing` helpers, whose point is the raw documents).
 
 mod adapter;
 mod connect;

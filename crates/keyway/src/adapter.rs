@@ -121,9 +121,11 @@ pub struct ConnectOptions {
     /// keyway-sea-orm and keyway-diesel serve SQL databases), it must be
     /// set. [`ConnectOptions::from_env`] sets it from `KEYWAY_ADAPTER`.
     pub adapter: Option<AdapterCrate>,
-    /// Create or upgrade the adapter's tables when connecting (default `true`).
+    /// Create or upgrade the adapter's tables (MongoDB: its indexes) when
+    /// connecting (default `true`).
     pub migrate: bool,
-    /// Put before every table name (SQL databases).
+    /// Put before every table name (SQL databases) or collection name
+    /// (MongoDB).
     pub table_prefix: Option<String>,
     /// Largest number of pooled connections.
     pub max_connections: Option<u32>,
