@@ -449,4 +449,13 @@ impl Adapter for MongoAdapter {
             .transpose()
             .map_err(|e| e.with_operation(OP))
     }
+
+    async fn hit(
+        &self,
+        key: &str,
+        now: chrono::DateTime<chrono::Utc>,
+        window: std::time::Duration,
+    ) -> AdapterResult<u64> {
+        self.hit_counter(key, now, window).await
+    }
 }

@@ -93,6 +93,7 @@ impl MongoAdapter {
                 accounts: db.collection(&names.accounts),
                 sessions: db.collection(&names.sessions),
                 tokens: db.collection(&names.verification_tokens),
+                rate_limits: db.collection(&names.rate_limits),
                 client,
                 database: db,
                 names,
@@ -127,6 +128,8 @@ impl MongoAdapter {
             // For finding a user's accounts and sessions when deleting them.
             Index::plain(&i.accounts, doc! { field::USER_ID: 1 }),
             Index::plain(&i.sessions, doc! { field::USER_ID: 1 }),
+            Index::plain(&i.rate_limits, doc! { field::WINDOW_END: 1 })
+                .expire_after(crate::counters::EXPIRED_KEPT),
         ];
         for index in indexes {
             index.create().await?;
@@ -155,6 +158,11 @@ impl<'a> Index<'a> {
         let mut index = Self::plain(collection, keys);
         index.options.unique = Some(true);
         index
+    }
+
+    fn expire_after(mut self, after: std::time::Duration) -> Self {
+        self.options.expire_after = Some(after);
+        self
     }
 
     fn partial(mut self, filter: Document) -> Self {

@@ -50,6 +50,8 @@ pub(crate) mod field {
     pub(crate) const EXPIRES: &str = "expires";
     pub(crate) const IDENTIFIER: &str = "identifier";
     pub(crate) const TOKEN: &str = "token";
+    pub(crate) const COUNT: &str = "count";
+    pub(crate) const WINDOW_END: &str = "windowEnd";
 }
 
 /// An id given to keyway as an ObjectId, or `None` if it is not the 24 hex

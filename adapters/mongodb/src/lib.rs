@@ -25,7 +25,9 @@
 //!   both). An app that has its own `mongodb::Client` hands it to
 //!   [`MongoAdapter::from_client`].
 //! * **Collections**: `users`, `accounts`, `sessions`,
-//!   `verification_tokens` ([`MongoOptions::collections`] renames them).
+//!   `verification_tokens`, and keyway's own `keyway_rate_limits` for
+//!   [`hit`](keyway_core::Adapter::hit) ([`MongoOptions::collections`]
+//!   renames them).
 //! * **Documents**, as Auth.js writes them:
 //!
 //!   | collection            | fields |
@@ -44,7 +46,10 @@
 //!   unique `users.email` (among users that have one), `accounts`
 //!   `(provider, providerAccountId)`, `sessions.sessionToken`,
 //!   `verification_tokens` `(identifier, token)`; plain `userId` on
-//!   accounts and sessions.
+//!   accounts and sessions; a TTL index on the counters' `windowEnd`.
+//! * **Rate-limit counters**: [`hit`](keyway_core::Adapter::hit) counts in
+//!   a live window with one `$inc`, and opens a window with one upsert that
+//!   only matches an ended one, so concurrent hits are all counted.
 //! * **Single use**: [`use_verification_token`](keyway_core::Adapter::use_verification_token)
 //!   is one `findAndModify` that removes the token, so of any number of
 //!   concurrent uses exactly one gets it.
@@ -66,6 +71,7 @@
 
 mod adapter;
 mod connect;
+mod counters;
 mod documents;
 mod error;
 #[cfg(feature = "testkit")]
@@ -101,6 +107,7 @@ struct Inner {
     accounts: Collection<Document>,
     sessions: Collection<Document>,
     tokens: Collection<Document>,
+    rate_limits: Collection<Document>,
     /// Whether `delete_user` runs in a transaction.
     transactions: bool,
 }
@@ -111,7 +118,7 @@ impl MongoAdapter {
         self.inner.database.name()
     }
 
-    /// The names of its four collections.
+    /// The names of its collections.
     pub fn collections(&self) -> &CollectionNames {
         &self.inner.names
     }

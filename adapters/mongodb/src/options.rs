@@ -7,9 +7,9 @@ use std::time::Duration;
 /// [`MongoOptions::database`] names one.
 pub const DEFAULT_DATABASE: &str = "keyway";
 
-/// The names of the four collections. The defaults are the ones Auth.js's
-/// MongoDB adapter uses, so a keyway service and an Auth.js app can share
-/// one database.
+/// The names of the collections. The defaults of the four Auth.js has are
+/// the ones its MongoDB adapter uses, so a keyway service and an Auth.js app
+/// can share one database.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CollectionNames {
     /// Users (default `users`).
@@ -20,6 +20,9 @@ pub struct CollectionNames {
     pub sessions: String,
     /// Email verification tokens (default `verification_tokens`).
     pub verification_tokens: String,
+    /// keyway's rate-limit counters (default `keyway_rate_limits`; Auth.js
+    /// has no such collection).
+    pub rate_limits: String,
 }
 
 impl Default for CollectionNames {
@@ -29,6 +32,7 @@ impl Default for CollectionNames {
             accounts: "accounts".to_owned(),
             sessions: "sessions".to_owned(),
             verification_tokens: "verification_tokens".to_owned(),
+            rate_limits: "keyway_rate_limits".to_owned(),
         }
     }
 }
@@ -43,6 +47,7 @@ impl CollectionNames {
             accounts: format!("{prefix}{}", d.accounts),
             sessions: format!("{prefix}{}", d.sessions),
             verification_tokens: format!("{prefix}{}", d.verification_tokens),
+            rate_limits: format!("{prefix}{}", d.rate_limits),
         }
     }
 }
@@ -72,8 +77,9 @@ pub struct MongoOptions {
     /// Create the unique indexes when connecting (default `true`): user
     /// `email`, account `(provider, providerAccountId)`, session
     /// `sessionToken`, verification token `(identifier, token)`, plus
-    /// `userId` on accounts and sessions for deleting a user. Indexes that
-    /// exist already are kept.
+    /// `userId` on accounts and sessions for deleting a user, and a TTL
+    /// index that removes rate-limit counters a minute after their window
+    /// ended. Indexes that exist already are kept.
     pub create_indexes: bool,
     /// Delete a user, their accounts and their sessions in one transaction
     /// when the deployment supports transactions (a replica set or a sharded

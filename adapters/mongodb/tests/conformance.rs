@@ -16,10 +16,17 @@ async fn run_suite(db: &TestDatabase, adapter: MongoAdapter) {
     keyway_testkit::conformance::run(adapter, inspector)
         .await
         .assert_all_passed();
-    // The suite wrote into the test database, under Auth.js's names.
+    // The suite wrote into the test database, under Auth.js's names (and
+    // keyway's own for the counters).
     assert_eq!(
         db.collection_names().await,
-        ["accounts", "sessions", "users", "verification_tokens"]
+        [
+            "accounts",
+            "keyway_rate_limits",
+            "sessions",
+            "users",
+            "verification_tokens"
+        ]
     );
 }
 

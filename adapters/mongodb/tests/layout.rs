@@ -91,9 +91,21 @@ async fn documents_have_authjs_names_and_bson_types() {
         .await
         .unwrap();
 
+    let count = adapter
+        .hit("email:0123abcd", now, std::time::Duration::from_secs(3600))
+        .await
+        .unwrap();
+    assert_eq!(count, 1);
+
     assert_eq!(
         db.collection_names().await,
-        ["accounts", "sessions", "users", "verification_tokens"]
+        [
+            "accounts",
+            "keyway_rate_limits",
+            "sessions",
+            "users",
+            "verification_tokens"
+        ]
     );
 
     let users = db.documents("users").await;
@@ -167,10 +179,21 @@ async fn documents_have_authjs_names_and_bson_types() {
     assert_eq!(string(t, "identifier"), token.identifier);
     assert_eq!(string(t, "token"), token.token);
     assert_eq!(date(t, "expires").timestamp_millis(), millis(token.expires));
+
+    let counters = db.documents("keyway_rate_limits").await;
+    assert_eq!(counters.len(), 1);
+    let c = &counters[0];
+    assert_eq!(keys(c), BTreeSet::from(["_id", "count", "windowEnd"]));
+    assert_eq!(string(c, "_id"), "email:0123abcd");
+    assert_eq!(c.get("count"), Some(&Bson::Int64(1)));
+    assert_eq!(
+        date(c, "windowEnd").timestamp_millis(),
+        millis(now) + 3_600_000
+    );
 }
 
 /// The unique indexes exist after connecting, on the keys Auth.js's
-/// documents use.
+/// documents use, and the counters expire.
 #[tokio::test]
 async fn unique_indexes_are_created_on_connect() {
     let Some(db) = TestDatabase::create().await else {
@@ -201,6 +224,25 @@ async fn unique_indexes_are_created_on_connect() {
             "no unique index on {keys} in `{collection}`: {specs:?}"
         );
     }
+    let specs = db
+        .database()
+        .run_command(doc! { "listIndexes": "keyway_rate_limits" })
+        .await
+        .unwrap();
+    let ttl = specs
+        .get_document("cursor")
+        .and_then(|c| c.get_array("firstBatch"))
+        .unwrap()
+        .iter()
+        .filter_map(Bson::as_document)
+        .find(|s| s.get_document("key").ok() == Some(&doc! { "windowEnd": 1 }))
+        .cloned()
+        .expect("an index on the counters' windowEnd");
+    let after = ttl.get("expireAfterSeconds").cloned();
+    assert!(
+        matches!(after, Some(Bson::Int32(60) | Bson::Int64(60))),
+        "{ttl:?}"
+    );
     // The users' email index holds only for users that have an email.
     let second = |email: Option<&str>| User {
         email: email.map(str::to_owned),
@@ -311,6 +353,7 @@ async fn collection_names_are_configurable() {
         db.collection_names().await,
         [
             "kw_accounts",
+            "kw_keyway_rate_limits",
             "kw_sessions",
             "kw_users",
             "kw_verification_tokens"
