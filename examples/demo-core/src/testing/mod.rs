@@ -114,8 +114,8 @@ macro_rules! http_tests {
     };
 }
 
-/// The same sign-in flow on SQLite, PostgreSQL and MariaDB, changing only
-/// `DATABASE_URL` ([`databases`]).
+/// The same sign-in flow on SQLite, PostgreSQL, MariaDB and MongoDB,
+/// changing only `DATABASE_URL` ([`databases`]).
 #[macro_export]
 macro_rules! database_tests {
     ($framework:expr, $path:expr) => {
@@ -123,6 +123,7 @@ macro_rules! database_tests {
             sign_in_flow_on_sqlite,
             sign_in_flow_on_postgresql,
             sign_in_flow_on_mariadb,
+            sign_in_flow_on_mongodb,
         );
     };
 }
