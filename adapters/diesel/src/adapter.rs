@@ -12,7 +12,10 @@ use crate::{DieselAdapter, with_conn};
 #[async_trait]
 impl Adapter for DieselAdapter {
     async fn create_user(&self, user: User) -> AdapterResult<User> {
-        with_conn!(self, "create_user", |c, q| q::create_user(c, &self.sql, user).await)
+        with_conn!(self, "create_user", |c, q| q::create_user(
+            c, &self.sql, user
+        )
+        .await)
     }
 
     async fn get_user(&self, id: &str) -> AdapterResult<Option<User>> {
@@ -36,11 +39,15 @@ impl Adapter for DieselAdapter {
     }
 
     async fn update_user(&self, update: UserUpdate) -> AdapterResult<User> {
-        with_conn!(self, "update_user", |c, q| q::update_user(c, &self.sql, update).await)
+        with_conn!(self, "update_user", |c, q| q::update_user(
+            c, &self.sql, update
+        )
+        .await)
     }
 
     async fn delete_user(&self, id: &str) -> AdapterResult<Option<User>> {
-        with_conn!(self, "delete_user", |c, q| q::delete_user(c, &self.sql, id).await)
+        with_conn!(self, "delete_user", |c, q| q::delete_user(c, &self.sql, id)
+            .await)
     }
 
     async fn link_account(&self, account: Account) -> AdapterResult<Account> {

@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
 use diesel_async::{AsyncConnection, SimpleAsyncConnection};
 use keyway_core::AdapterError;
 use keyway_core::redact::redact_url;
@@ -150,7 +152,10 @@ pub(crate) fn sqlite_target(url: &str) -> (String, bool) {
 
 /// Opens the pool for `url` and learns what the server is; the first
 /// connection is made here, so an unreachable server fails `connect`.
-pub(crate) async fn open(url: &str, options: &DieselOptions) -> Result<(Pools, Server), AdapterError> {
+pub(crate) async fn open(
+    url: &str,
+    options: &DieselOptions,
+) -> Result<(Pools, Server), AdapterError> {
     const OP: &str = "connect";
     let family = family_of(url)?;
     let timeout = options.connect_timeout.unwrap_or(Duration::from_secs(30));
@@ -269,7 +274,11 @@ where
         .create_timeout(Some(timeout))
         .runtime(deadpool::Runtime::Tokio1)
         .build()
-        .map_err(|e| AdapterError::other("could not build the pool").with_operation("connect").with_source(e))
+        .map_err(|e| {
+            AdapterError::other("could not build the pool")
+                .with_operation("connect")
+                .with_source(e)
+        })
 }
 
 #[derive(diesel::QueryableByName)]
@@ -284,8 +293,8 @@ where
     AsyncDieselConnectionManager<C>: deadpool::managed::Manager<Type = C>,
     diesel::query_builder::SqlQuery: diesel_async::methods::LoadQuery<'static, C, Version>,
 {
-    use diesel_async::RunQueryDsl;
     use crate::error::ResultExt;
+    use diesel_async::RunQueryDsl;
     let row: Version = diesel::sql_query(sql)
         .get_result(&mut *conn)
         .await
@@ -326,9 +335,18 @@ mod tests {
 
     #[test]
     fn sqlite_urls() {
-        assert_eq!(sqlite_target("sqlite::memory:"), (":memory:".to_owned(), true));
-        assert_eq!(sqlite_target("sqlite://:memory:"), (":memory:".to_owned(), true));
-        assert_eq!(sqlite_target("sqlite:///tmp/k.db"), ("/tmp/k.db".to_owned(), false));
+        assert_eq!(
+            sqlite_target("sqlite::memory:"),
+            (":memory:".to_owned(), true)
+        );
+        assert_eq!(
+            sqlite_target("sqlite://:memory:"),
+            (":memory:".to_owned(), true)
+        );
+        assert_eq!(
+            sqlite_target("sqlite:///tmp/k.db"),
+            ("/tmp/k.db".to_owned(), false)
+        );
         assert_eq!(sqlite_target("sqlite://k.db"), ("k.db".to_owned(), false));
         assert_eq!(
             sqlite_target("sqlite://k.db?mode=rwc"),

@@ -59,10 +59,14 @@ compile_error!("keyway-diesel needs at least one of the features `sqlite`, `post
 mod adapter;
 mod connect;
 mod error;
+#[cfg(feature = "testkit")]
+mod inspect;
 mod options;
 mod queries;
 mod schema;
 mod sql;
+#[cfg(feature = "testkit")]
+pub mod testing;
 mod time;
 
 use std::fmt;
@@ -71,6 +75,8 @@ use std::sync::Arc;
 use keyway_core::AdapterError;
 
 pub use connect::Backend;
+#[cfg(feature = "testkit")]
+pub use inspect::DieselInspector;
 pub use options::{DieselOptions, MAX_TABLE_NAME_LEN, TableNames};
 
 use connect::{Pools, Server};
@@ -98,7 +104,10 @@ macro_rules! with_conn {
             crate::connect::Pools::Sqlite(pool) => {
                 #[allow(unused_imports)]
                 use crate::queries::sqlite as $q;
-                let mut obj = pool.get().await.map_err(|e| crate::error::pool_error(op, e))?;
+                let mut obj = pool
+                    .get()
+                    .await
+                    .map_err(|e| crate::error::pool_error(op, e))?;
                 let $conn = &mut *obj;
                 // SQLite has no connection to lose, and an in-memory
                 // database lives in its one connection: it always stays.
@@ -108,7 +117,10 @@ macro_rules! with_conn {
             crate::connect::Pools::Postgres(pool) => {
                 #[allow(unused_imports)]
                 use crate::queries::postgres as $q;
-                let mut obj = pool.get().await.map_err(|e| crate::error::pool_error(op, e))?;
+                let mut obj = pool
+                    .get()
+                    .await
+                    .map_err(|e| crate::error::pool_error(op, e))?;
                 let $conn = &mut *obj;
                 let r = $body;
                 crate::drop_if_lost(obj, &r);
@@ -118,7 +130,10 @@ macro_rules! with_conn {
             crate::connect::Pools::MySql(pool) => {
                 #[allow(unused_imports)]
                 use crate::queries::mysql as $q;
-                let mut obj = pool.get().await.map_err(|e| crate::error::pool_error(op, e))?;
+                let mut obj = pool
+                    .get()
+                    .await
+                    .map_err(|e| crate::error::pool_error(op, e))?;
                 let $conn = &mut *obj;
                 let r = $body;
                 crate::drop_if_lost(obj, &r);
@@ -204,7 +219,10 @@ impl DieselAdapter {
             run.extend(head.iter().cloned());
             q::run_script(conn, &run, transactional, OP).await?;
             let applied = q::applied(conn, &select).await?;
-            for m in schema::MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
+            for m in schema::MIGRATIONS
+                .iter()
+                .filter(|m| !applied.contains(&m.version))
+            {
                 let mut statements = head.clone();
                 statements.extend((m.statements)(&x));
                 q::run_script(conn, &statements, transactional, OP).await?;
@@ -238,6 +256,12 @@ impl DieselAdapter {
     /// Closes the pool. Calls made afterwards fail with a connection error.
     pub fn close(&self) {
         self.pools.close();
+    }
+
+    /// A reader of the raw tables for `keyway_testkit`'s conformance suite.
+    #[cfg(feature = "testkit")]
+    pub fn inspector(&self) -> DieselInspector {
+        DieselInspector::new(self.clone())
     }
 
     /// Testing: fetch-and-delete with a locking read and a `DELETE` in a

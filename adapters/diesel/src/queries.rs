@@ -3,20 +3,45 @@
 //! [`Sql`](crate::sql::Sql), timestamps take the backend's stored form
 //! ([`DbTime`](crate::time::DbTime)).
 
+/// Starts a transaction (the database's default kind).
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+async fn begin<C>(conn: &mut C) -> diesel::QueryResult<()>
+where
+    C: diesel_async::AsyncConnection,
+{
+    use diesel_async::TransactionManager;
+    C::TransactionManager::begin_transaction(conn).await
+}
+
+/// Starts a SQLite transaction that takes the write lock at once
+/// (`BEGIN IMMEDIATE`, waiting out the busy timeout), so a read followed by
+/// a write cannot fail on a snapshot another writer made stale. The inner
+/// connection's transaction manager records it, so commit and rollback go
+/// through the wrapper as usual.
+#[cfg(feature = "sqlite")]
+async fn sqlite_begin_immediate(conn: &mut crate::connect::SqliteConn) -> diesel::QueryResult<()> {
+    conn.spawn_blocking(|c| {
+        diesel::connection::AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
+    })
+    .await
+}
+
 /// Expands to a module of the operations for one backend.
 macro_rules! queries {
-    ($feature:literal, $module:ident, $conn:ty, $ts_sql:ty, $ts:ty) => {
+    ($feature:literal, $module:ident, $conn:ty, $ts_sql:ty, $ts:ty, $begin_write:path) => {
         #[cfg(feature = $feature)]
         pub(crate) mod $module {
             use chrono::{DateTime, Utc};
-            use diesel::{OptionalExtension, QueryableByName};
             use diesel::sql_types::{BigInt, Nullable, Text};
+            use diesel::{OptionalExtension, QueryableByName};
             use diesel_async::{AsyncConnection, RunQueryDsl, TransactionManager};
             use keyway_core::{
                 Account, AccountType, AdapterError, AdapterResult, Session, SessionToken,
                 SessionUpdate, User, UserUpdate, VerificationToken, random,
             };
 
+            #[allow(unused_imports)]
+            use super::*;
             use crate::connect::Server;
             use crate::error::{ResultExt, bad_row};
             use crate::sql::{Sql, Take};
@@ -87,7 +112,8 @@ macro_rules! queries {
                     let kind = AccountType::parse(&self.kind).ok_or_else(|| {
                         bad_row(op, format!("unknown account type `{}`", self.kind))
                     })?;
-                    let mut a = Account::new(self.user_id, kind, self.provider, self.provider_account_id);
+                    let mut a =
+                        Account::new(self.user_id, kind, self.provider, self.provider_account_id);
                     a.access_token = self.access_token;
                     a.refresh_token = self.refresh_token;
                     a.expires_at = self.expires_at;
@@ -250,7 +276,9 @@ macro_rules! queries {
                 let user = if columns.is_empty() {
                     user_where(conn, &sql.user_by_id, &update.id, OP).await?
                 } else {
-                    let q = q.sql(sql.update_user(&columns)).bind::<Text, _>(update.id.clone());
+                    let q = q
+                        .sql(sql.update_user(&columns))
+                        .bind::<Text, _>(update.id.clone());
                     // The write first: on SQLite it takes the write lock at
                     // once (waiting out the busy timeout), so the read after
                     // it cannot fail on a stale snapshot.
@@ -390,9 +418,10 @@ macro_rules! queries {
                 R: diesel::QueryableByName<Db> + Send + 'static,
             {
                 let bind = |sql: &str| {
-                    key.iter().fold(diesel::sql_query(sql).into_boxed::<Db>(), |q, k| {
-                        q.bind::<Text, _>((*k).to_owned())
-                    })
+                    key.iter()
+                        .fold(diesel::sql_query(sql).into_boxed::<Db>(), |q, k| {
+                            q.bind::<Text, _>((*k).to_owned())
+                        })
                 };
                 if server.delete_returning {
                     // One statement: the database decides who gets the row.
@@ -404,7 +433,7 @@ macro_rules! queries {
                 }
                 // MySQL: lock the row, read it, delete it; only the caller
                 // whose DELETE removed the row returns it.
-                Tm::begin_transaction(conn).await.op(op)?;
+                $begin_write(conn).await.op(op)?;
                 let r = async {
                     let row = bind(&take.select_for_update)
                         .get_result::<R>(&mut *conn)
@@ -474,6 +503,39 @@ macro_rules! queries {
                 }
             }
 
+            pub(crate) async fn session_by_token(
+                conn: &mut Conn,
+                sql: &Sql,
+                token: &str,
+            ) -> AdapterResult<Option<Session>> {
+                session_where(conn, sql, token, "inspector").await
+            }
+
+            /// The verification token row, without deleting it.
+            pub(crate) async fn token_by_key(
+                conn: &mut Conn,
+                sql: &Sql,
+                identifier: &str,
+                token: &str,
+            ) -> AdapterResult<Option<VerificationToken>> {
+                const OP: &str = "inspector";
+                let row: Option<TokenRow> = diesel::sql_query(&sql.token_by_key)
+                    .bind::<Text, _>(identifier)
+                    .bind::<Text, _>(token)
+                    .get_result(conn)
+                    .await
+                    .optional()
+                    .op(OP)?;
+                match row {
+                    Some(r) => Ok(Some(VerificationToken {
+                        identifier: r.identifier,
+                        token: r.token,
+                        expires: time(r.expires, OP)?,
+                    })),
+                    None => Ok(None),
+                }
+            }
+
             async fn session_where(
                 conn: &mut Conn,
                 sql: &Sql,
@@ -516,8 +578,7 @@ macro_rules! queries {
                     .bind::<Text, _>(token.clone());
                 if returning {
                     // One statement, atomic by itself.
-                    let row: Option<SessionRow> =
-                        q.get_result(conn).await.optional().op(OP)?;
+                    let row: Option<SessionRow> = q.get_result(conn).await.optional().op(OP)?;
                     return row.map(|r| r.into_session(OP)).transpose();
                 }
                 Tm::begin_transaction(conn).await.op(OP)?;
@@ -591,7 +652,7 @@ macro_rules! queries {
                     }
                     return Ok(());
                 }
-                Tm::begin_transaction(conn).await.op(op)?;
+                $begin_write(conn).await.op(op)?;
                 let r = async {
                     for s in statements {
                         diesel::sql_query(s).execute(&mut *conn).await.op(op)?;
@@ -609,12 +670,8 @@ macro_rules! queries {
             }
 
             /// The schema versions recorded in the migrations table.
-            pub(crate) async fn applied(
-                conn: &mut Conn,
-                sql: &str,
-            ) -> AdapterResult<Vec<i64>> {
-                let rows: Vec<Version> =
-                    diesel::sql_query(sql).load(conn).await.op("migrate")?;
+            pub(crate) async fn applied(conn: &mut Conn, sql: &str) -> AdapterResult<Vec<i64>> {
+                let rows: Vec<Version> = diesel::sql_query(sql).load(conn).await.op("migrate")?;
                 Ok(rows.into_iter().map(|r| r.version).collect())
             }
 
@@ -647,19 +704,22 @@ queries!(
     sqlite,
     crate::connect::SqliteConn,
     diesel::sql_types::Text,
-    String
+    String,
+    sqlite_begin_immediate
 );
 queries!(
     "postgres",
     postgres,
     crate::connect::PgConn,
     diesel::sql_types::Timestamptz,
-    chrono::DateTime<chrono::Utc>
+    chrono::DateTime<chrono::Utc>,
+    begin
 );
 queries!(
     "mysql",
     mysql,
     crate::connect::MysqlConn,
     diesel::sql_types::Datetime,
-    chrono::NaiveDateTime
+    chrono::NaiveDateTime,
+    begin
 );

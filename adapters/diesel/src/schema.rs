@@ -291,7 +291,11 @@ mod tests {
         let v1 = v1_create_tables(&x);
         assert_eq!(v1.len(), 4, "no separate foreign key indexes");
         assert!(v1[0].ends_with("COLLATE=utf8mb4_nopad_bin"), "{}", v1[0]);
-        assert!(v1[2].contains("CONSTRAINT `kw_sessions_user_id_fkey` FOREIGN KEY"), "{}", v1[2]);
+        assert!(
+            v1[2].contains("CONSTRAINT `kw_sessions_user_id_fkey` FOREIGN KEY"),
+            "{}",
+            v1[2]
+        );
     }
 
     #[test]

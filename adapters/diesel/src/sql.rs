@@ -133,6 +133,7 @@ pub(crate) struct Sql {
     pub(crate) session_and_user: String,
     pub(crate) session_by_token: String,
     pub(crate) insert_token: String,
+    pub(crate) token_by_key: String,
     /// `(select, delete)` of each table fetch-and-delete works on, keyed
     /// the same way: accounts, sessions, tokens.
     pub(crate) take_account: Take,
@@ -252,6 +253,11 @@ impl Sql {
                 d.list(&TOKEN_COLUMNS),
                 d.placeholders(3)
             ),
+            token_by_key: format!(
+                "SELECT {} FROM {tokens} WHERE {}",
+                d.list(&TOKEN_COLUMNS),
+                d.assign(&["identifier", "token"], 1, " AND ")
+            ),
             take_account: take(
                 &accounts,
                 d.account_list(),
@@ -305,7 +311,10 @@ mod tests {
         );
         assert!(!sqlite.take_token.select_for_update.contains("FOR UPDATE"));
         let pg = Sql::new(Backend::Postgres, &t);
-        assert!(pg.update_account.ends_with(r#""provider" = $8 AND "provider_account_id" = $9"#));
+        assert!(
+            pg.update_account
+                .ends_with(r#""provider" = $8 AND "provider_account_id" = $9"#)
+        );
         assert_eq!(
             pg.update_user(&["name", "email"]),
             r#"UPDATE "kw_users" SET "name" = $1, "email" = $2 WHERE "id" = $3"#

@@ -8,6 +8,10 @@
 //!   counts the calls of each operation;
 //! - [`LogCapture`]: captures what `tracing` logs on the current thread, as
 //!   text;
+//! - [`scratch`]: throw-away SQLite, PostgreSQL and MariaDB databases for
+//!   the SQL adapter crates' tests;
+//! - [`TcpCut`]: a TCP proxy to a database server that a test can cut and
+//!   restore;
 //! - [`error_text`]: everything an error and its sources show, to check that
 //!   none of it leaks a secret.
 //!
@@ -41,10 +45,13 @@
 mod browser;
 mod faulty;
 mod logs;
+pub mod scratch;
+mod tcp_cut;
 
 pub use self::browser::{BROWSER_ACCEPT, Browser, Resp, is_removal};
 pub use self::faulty::{FaultyAdapter, OPERATIONS};
 pub use self::logs::LogCapture;
+pub use self::tcp_cut::TcpCut;
 
 /// The `Display` and `Debug` text of `error` and of every error in its
 /// `source()` chain, joined with `" / "`: what a log line or a panic message
