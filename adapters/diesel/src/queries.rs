@@ -503,6 +503,7 @@ macro_rules! queries {
                 }
             }
 
+            #[cfg(feature = "testkit")]
             pub(crate) async fn session_by_token(
                 conn: &mut Conn,
                 sql: &Sql,
@@ -512,6 +513,7 @@ macro_rules! queries {
             }
 
             /// The verification token row, without deleting it.
+            #[cfg(feature = "testkit")]
             pub(crate) async fn token_by_key(
                 conn: &mut Conn,
                 sql: &Sql,

@@ -133,6 +133,8 @@ pub(crate) struct Sql {
     pub(crate) session_and_user: String,
     pub(crate) session_by_token: String,
     pub(crate) insert_token: String,
+    /// The inspector's read of a verification token.
+    #[cfg_attr(not(feature = "testkit"), allow(dead_code))]
     pub(crate) token_by_key: String,
     /// `(select, delete)` of each table fetch-and-delete works on, keyed
     /// the same way: accounts, sessions, tokens.
