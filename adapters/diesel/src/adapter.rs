@@ -1,13 +1,20 @@
 //! The [`Adapter`] implementation: each method takes a pooled connection
 //! and runs its backend's query.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use keyway_core::{
     Account, Adapter, AdapterResult, Session, SessionToken, SessionUpdate, User, UserUpdate,
     VerificationToken,
 };
 
 use crate::{DieselAdapter, with_conn};
+
+/// Of every few hits, about one also deletes the counters whose window has
+/// ended (1 in `SWEEP_EVERY`, chosen at random).
+const SWEEP_EVERY: u8 = 128;
 
 #[async_trait]
 impl Adapter for DieselAdapter {
@@ -116,6 +123,26 @@ impl Adapter for DieselAdapter {
         with_conn!(self, "create_verification_token", |c, q| {
             q::create_verification_token(c, &self.sql, token).await
         })
+    }
+
+    async fn hit(&self, key: &str, now: DateTime<Utc>, window: Duration) -> AdapterResult<u64> {
+        let now_ms = now.timestamp_millis();
+        let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
+        let ends_ms = now_ms.saturating_add(window_ms);
+        let hits = with_conn!(self, "hit", |c, q| {
+            q::hit(c, &self.sql, &self.server, key, now_ms, ends_ms).await
+        })?;
+        // About one hit in SWEEP_EVERY also deletes ended counters; best
+        // effort, the hit already counted stands.
+        if keyway_core::random::bytes::<1>()[0].is_multiple_of(SWEEP_EVERY) {
+            let swept: AdapterResult<usize> = with_conn!(self, "hit", |c, q| {
+                q::sweep_counters(c, &self.sql, now_ms).await
+            });
+            if let Err(e) = swept {
+                tracing::warn!(error = %e, "keyway-diesel could not delete ended rate-limit counters");
+            }
+        }
+        Ok(hits)
     }
 
     async fn use_verification_token(

@@ -53,6 +53,9 @@ pub struct TableNames {
     pub sessions: String,
     /// Email verification tokens (default `verification_tokens`).
     pub verification_tokens: String,
+    /// Rate-limit counters of [`Adapter::hit`](keyway_core::Adapter::hit)
+    /// (default `keyway_rate_limits`).
+    pub rate_limits: String,
     /// The versions of keyway's schema applied so far (default
     /// `keyway_migrations`), shared with keyway-sea-orm.
     pub migrations: String,
@@ -65,6 +68,7 @@ impl Default for TableNames {
             accounts: "accounts".to_owned(),
             sessions: "sessions".to_owned(),
             verification_tokens: "verification_tokens".to_owned(),
+            rate_limits: "keyway_rate_limits".to_owned(),
             migrations: "keyway_migrations".to_owned(),
         }
     }
@@ -87,6 +91,7 @@ impl TableNames {
             accounts: full(&self.accounts)?,
             sessions: full(&self.sessions)?,
             verification_tokens: full(&self.verification_tokens)?,
+            rate_limits: full(&self.rate_limits)?,
             migrations: full(&self.migrations)?,
         };
         let mut all = [
@@ -94,6 +99,7 @@ impl TableNames {
             &resolved.accounts,
             &resolved.sessions,
             &resolved.verification_tokens,
+            &resolved.rate_limits,
             &resolved.migrations,
         ]
         .map(|n| n.to_ascii_lowercase());

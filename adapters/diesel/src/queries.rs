@@ -639,6 +639,89 @@ macro_rules! queries {
                 }
             }
 
+            #[derive(QueryableByName)]
+            struct Hits {
+                #[diesel(sql_type = BigInt)]
+                hits: i64,
+            }
+
+            fn count(row: Option<Hits>) -> AdapterResult<u64> {
+                let row = row.ok_or_else(|| {
+                    AdapterError::other("the counter upsert answered no row").with_operation("hit")
+                })?;
+                u64::try_from(row.hits)
+                    .map_err(|_| bad_row("hit", "a negative hit count".to_owned()))
+            }
+
+            /// One hit on `key`'s counter: one upsert answering the count
+            /// (PostgreSQL, SQLite), or the upsert then the count read under
+            /// the row lock the upsert took, in one transaction (MySQL,
+            /// MariaDB).
+            pub(crate) async fn hit(
+                conn: &mut Conn,
+                sql: &Sql,
+                server: &Server,
+                key: &str,
+                now_ms: i64,
+                ends_ms: i64,
+            ) -> AdapterResult<u64> {
+                const OP: &str = "hit";
+                let mysql = matches!(
+                    server.backend,
+                    crate::Backend::MySql | crate::Backend::MariaDb
+                );
+                if !mysql && server.delete_returning {
+                    let row: Option<Hits> = diesel::sql_query(&sql.hit_returning)
+                        .bind::<Text, _>(key)
+                        .bind::<BigInt, _>(ends_ms)
+                        .bind::<BigInt, _>(now_ms)
+                        .get_result(conn)
+                        .await
+                        .optional()
+                        .op(OP)?;
+                    return count(row);
+                }
+                $begin_write(conn).await.op(OP)?;
+                let r = async {
+                    let upsert = diesel::sql_query(&sql.hit)
+                        .bind::<Text, _>(key)
+                        .bind::<BigInt, _>(ends_ms)
+                        .bind::<BigInt, _>(now_ms);
+                    if mysql {
+                        upsert
+                            .bind::<BigInt, _>(now_ms)
+                            .bind::<BigInt, _>(ends_ms)
+                            .execute(&mut *conn)
+                            .await
+                            .op(OP)?;
+                    } else {
+                        upsert.execute(&mut *conn).await.op(OP)?;
+                    }
+                    let row: Option<Hits> = diesel::sql_query(&sql.hits_of)
+                        .bind::<Text, _>(key)
+                        .get_result(&mut *conn)
+                        .await
+                        .optional()
+                        .op(OP)?;
+                    count(row)
+                }
+                .await;
+                finish(conn, r, OP).await
+            }
+
+            /// Deletes the counters whose window ended at or before `now_ms`.
+            pub(crate) async fn sweep_counters(
+                conn: &mut Conn,
+                sql: &Sql,
+                now_ms: i64,
+            ) -> AdapterResult<usize> {
+                diesel::sql_query(&sql.sweep_counters)
+                    .bind::<BigInt, _>(now_ms)
+                    .execute(conn)
+                    .await
+                    .op("hit")
+            }
+
             /// Runs `statements` in order; in one transaction unless
             /// `transactional` is off (MySQL commits each DDL statement by
             /// itself).

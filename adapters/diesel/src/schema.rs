@@ -26,11 +26,18 @@ pub(crate) struct Migration {
 }
 
 /// Every migration, oldest first (keyway-sea-orm's versions and names).
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "create_users_accounts_sessions_verification_tokens",
-    statements: v1_create_tables,
-}];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "create_users_accounts_sessions_verification_tokens",
+        statements: v1_create_tables,
+    },
+    Migration {
+        version: 2,
+        name: "create_rate_limits",
+        statements: v2_create_rate_limits,
+    },
+];
 
 /// What the DDL needs to know.
 pub(crate) struct Ddl<'a> {
@@ -191,6 +198,19 @@ fn v1_create_tables(x: &Ddl<'_>) -> Vec<String> {
     out
 }
 
+/// The counters of `Adapter::hit`: a key, the hits in the current window,
+/// and the window's end in milliseconds since the Unix epoch.
+fn v2_create_rate_limits(x: &Ddl<'_>) -> Vec<String> {
+    vec![x.table(
+        &x.t.rate_limits,
+        &[
+            x.col("id", "varchar(255)", "NOT NULL PRIMARY KEY"),
+            x.col("hits", x.big_integer(), "NOT NULL"),
+            x.col("window_ends_ms", x.big_integer(), "NOT NULL"),
+        ],
+    )]
+}
+
 /// The migrations table.
 pub(crate) fn migrations_table(x: &Ddl<'_>) -> String {
     x.table(
@@ -276,6 +296,10 @@ mod tests {
         assert_eq!(
             v1[1],
             r#"CREATE TABLE IF NOT EXISTS "accounts" ( "id" varchar(255) NOT NULL PRIMARY KEY, "user_id" varchar(255) NOT NULL, "type" varchar(32) NOT NULL, "provider" varchar(255) NOT NULL, "provider_account_id" varchar(255) NOT NULL, "access_token" text NULL, "refresh_token" text NULL, "expires_at" integer NULL, "token_type" text NULL, "scope" text NULL, "id_token" text NULL, "session_state" text NULL, CONSTRAINT "accounts_provider_key" UNIQUE ("provider", "provider_account_id"), FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE ON UPDATE CASCADE )"#
+        );
+        assert_eq!(
+            v2_create_rate_limits(&x)[0],
+            r#"CREATE TABLE IF NOT EXISTS "keyway_rate_limits" ( "id" varchar(255) NOT NULL PRIMARY KEY, "hits" integer NOT NULL, "window_ends_ms" integer NOT NULL )"#
         );
         assert_eq!(
             migrations_table(&x),

@@ -138,6 +138,16 @@ pub(crate) struct Sql {
     pub(crate) token_by_key: String,
     /// `(select, delete)` of each table fetch-and-delete works on, keyed
     /// the same way: accounts, sessions, tokens.
+    /// The upsert of one hit, answering the count (PostgreSQL, SQLite);
+    /// binds: key, new window end, now.
+    pub(crate) hit_returning: String,
+    /// The upsert of one hit without the answer; binds: key, new window
+    /// end, now (MySQL: key, new window end, now, now, new window end).
+    pub(crate) hit: String,
+    /// A counter's hits; binds: key.
+    pub(crate) hits_of: String,
+    /// Deletes ended counters; binds: now.
+    pub(crate) sweep_counters: String,
     pub(crate) take_account: Take,
     pub(crate) take_session: Take,
     pub(crate) take_token: Take,
@@ -260,6 +270,24 @@ impl Sql {
                 d.list(&TOKEN_COLUMNS),
                 d.assign(&["identifier", "token"], 1, " AND ")
             ),
+            hit_returning: format!(
+                "{} RETURNING {}",
+                upsert(d, backend, &tables.rate_limits),
+                d.q("hits")
+            ),
+            hit: upsert(d, backend, &tables.rate_limits),
+            hits_of: format!(
+                "SELECT {} FROM {} WHERE {}",
+                d.q("hits"),
+                d.q(&tables.rate_limits),
+                d.assign(&["id"], 1, "")
+            ),
+            sweep_counters: format!(
+                "DELETE FROM {} WHERE {} <= {}",
+                d.q(&tables.rate_limits),
+                d.q("window_ends_ms"),
+                d.p(1)
+            ),
             take_account: take(
                 &accounts,
                 d.account_list(),
@@ -297,6 +325,32 @@ impl Sql {
         }
         sql
     }
+}
+
+/// The upsert of one hit: a fresh key or an ended window starts at 1,
+/// else the count goes up and the window end stays.
+fn upsert(d: Dialect, backend: Backend, table: &str) -> String {
+    let t = d.q(table);
+    let (id, hits, ends) = (d.q("id"), d.q("hits"), d.q("window_ends_ms"));
+    if matches!(backend, Backend::MySql | Backend::MariaDb) {
+        // Assignments run left to right: `hits` is computed while the
+        // window end still holds the stored value.
+        return format!(
+            "INSERT INTO {t} ({id}, {hits}, {ends}) VALUES (?, 1, ?) ON DUPLICATE KEY UPDATE \
+             {hits} = IF({ends} <= ?, 1, {hits} + 1), {ends} = IF({ends} <= ?, ?, {ends})"
+        );
+    }
+    // Numbered placeholders, each value bound once and used twice.
+    let [k, e, n] = match backend {
+        Backend::Postgres => ["$1", "$2", "$3"],
+        _ => ["?1", "?2", "?3"],
+    };
+    // In DO UPDATE, table.column is the stored row before this hit.
+    format!(
+        "INSERT INTO {t} ({id}, {hits}, {ends}) VALUES ({k}, 1, {e}) ON CONFLICT ({id}) DO UPDATE SET \
+         {hits} = CASE WHEN {t}.{ends} <= {n} THEN 1 ELSE {t}.{hits} + 1 END, \
+         {ends} = CASE WHEN {t}.{ends} <= {n} THEN {e} ELSE {t}.{ends} END"
+    )
 }
 
 #[cfg(test)]

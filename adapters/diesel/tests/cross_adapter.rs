@@ -1,6 +1,7 @@
 //! keyway-diesel and keyway-sea-orm on the same tables: what one crate
 //! writes (a user, an account, a session, a verification token) the other
-//! reads, updates and uses, in both directions, on SQLite, PostgreSQL and
+//! reads, updates and uses (and a rate-limit counter both hit), in both
+//! directions, on SQLite, PostgreSQL and
 //! MariaDB, with the default names and with a table prefix. Whichever crate
 //! migrates first, the other finds the schema up to date.
 
@@ -162,6 +163,13 @@ async fn swap(label: &str, writer: Arc<dyn Adapter>, reader: Arc<dyn Adapter>) {
         None,
         "{label}"
     );
+
+    // One rate-limit counter, hit through both crates.
+    let key = format!("cross:{id}");
+    let window = std::time::Duration::from_secs(60);
+    assert_eq!(writer.hit(&key, at(0), window).await.unwrap(), 1, "{label}");
+    assert_eq!(reader.hit(&key, at(0), window).await.unwrap(), 2, "{label}");
+    assert_eq!(writer.hit(&key, at(0), window).await.unwrap(), 3, "{label}");
 
     // Deleting through the other crate takes the writer's rows with it.
     assert!(reader.delete_user(&id).await.unwrap().is_some(), "{label}");
