@@ -111,7 +111,7 @@ impl BindingUnderTest for InProcess {
                 local.add_header(Header::new(name.as_str().to_owned(), value.to_owned()));
             }
         }
-        let local = local.body(body.to_vec());
+        let local = local.body(&body);
         let response = local.dispatch().await;
         let mut out = Response::builder().status(response.status().code);
         for header in response.headers().iter() {
