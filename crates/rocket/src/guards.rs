@@ -93,8 +93,17 @@ impl Deref for CurrentUser {
 /// A request that needs a signed-in user came without one: as a response,
 /// the engine's [`Auth::session_required`] answer (`303` to the sign-in page
 /// for a browser, `401` JSON for an API client).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SessionRequired(Answer);
+
+// rocket logs a failed guard's error with `Debug`: the status says it all.
+impl std::fmt::Debug for SessionRequired {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionRequired")
+            .field("status", &self.0.status().code)
+            .finish()
+    }
+}
 
 impl SessionRequired {
     /// The HTTP status of the answer (303 or 401).
