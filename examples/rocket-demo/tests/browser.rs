@@ -2,4 +2,4 @@
 //! email sign-in (keyway-demo-core's `testing::browser_journeys`).
 //! Screenshots in `test-output/rocket-demo-browser/<journey>/`.
 
-keyway_demo_core::browser_tests!("rocket", env!("CARGO_BIN_EXE_rocket-demo"));
+keyway_demo_core::browser_tests!("rocket", "rocket-demo");

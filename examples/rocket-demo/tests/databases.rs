@@ -1,4 +1,4 @@
 //! The same sign-in flow on SQLite, PostgreSQL and MariaDB, changing only
 //! `DATABASE_URL` (keyway-demo-core's `testing::databases`).
 
-keyway_demo_core::database_tests!("rocket", env!("CARGO_BIN_EXE_rocket-demo"));
+keyway_demo_core::database_tests!("rocket", "rocket-demo");
