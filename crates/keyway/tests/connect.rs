@@ -92,15 +92,43 @@ async fn text_without_a_scheme_is_not_a_url() {
     }
 }
 
+/// `mongodb:` and `mongodb+srv:` open keyway-mongodb (which fails to
+/// reach port 1) or name the `mongodb` feature; neither shows the password.
 #[tokio::test]
-async fn mongodb_is_known_but_not_available_and_hides_the_password() {
-    let e = adapter::connect("mongodb://app:hunter2@127.0.0.1/db")
-        .await
-        .err()
-        .unwrap();
-    assert!(matches!(e, ConnectError::Unavailable { .. }), "{e:?}");
-    assert!(e.to_string().contains("not available yet"), "{e}");
-    assert!(!chain(&e).contains("hunter2"), "{e}");
+async fn mongodb_urls_open_keyway_mongodb_and_hide_the_password() {
+    for scheme in ["mongodb", "mongodb+srv"] {
+        let url = format!("{scheme}://app:hunter2@127.0.0.1/db");
+        let resolved = adapter::resolve(&url, None);
+        if cfg!(feature = "mongodb") {
+            assert_eq!(resolved.unwrap(), AdapterCrate::MongoDb, "{url}");
+        } else {
+            let e = resolved.unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    ConnectError::FeatureDisabled {
+                        feature: "mongodb",
+                        ..
+                    }
+                ),
+                "{url}: {e:?}"
+            );
+        }
+    }
+    let url = "mongodb://app:hunter2@127.0.0.1:1/db?directConnection=true";
+    let e = adapter::connect_with(url, quick()).await.err().unwrap();
+    let text = chain(&e);
+    assert!(!text.contains("hunter2"), "password shown: {text}");
+    if cfg!(feature = "mongodb") {
+        match &e {
+            ConnectError::Adapter(inner) => {
+                assert_eq!(inner.kind(), AdapterErrorKind::Connection, "{e}")
+            }
+            other => panic!("{other:?}"),
+        }
+    } else {
+        assert!(e.to_string().contains("`mongodb`"), "{e}");
+    }
 }
 
 /// A server scheme either opens keyway-sea-orm (and fails to reach port 1)
