@@ -150,3 +150,67 @@ macro_rules! browser_tests {
         );
     };
 }
+
+/// The first ```` ```rust ```` block under the heading `## {heading}` of a
+/// README's text, without its fences.
+pub fn readme_snippet(readme: &str, heading: &str) -> String {
+    let title = format!("## {heading}");
+    let section = readme
+        .split_once(&format!("\n{title}\n"))
+        .unwrap_or_else(|| panic!("README has no {title:?}"))
+        .1;
+    let block = section
+        .split_once("```rust\n")
+        .unwrap_or_else(|| panic!("no rust block under {title:?}"))
+        .1;
+    let (code, _) = block
+        .split_once("```")
+        .unwrap_or_else(|| panic!("the rust block under {title:?} is not closed"));
+    code.to_owned()
+}
+
+/// The line that starts the README snippet in a test file.
+pub const SNIPPET_BEGINS: &str = "// README snippet begins";
+/// The line that ends it.
+pub const SNIPPET_ENDS: &str = "// README snippet ends";
+
+/// The lines between [`SNIPPET_BEGINS`] and [`SNIPPET_ENDS`] in a test
+/// file's `source`, without their common indentation: the snippet as the
+/// test compiles it, to compare with [`readme_snippet`].
+pub fn marked_snippet(source: &str) -> String {
+    let lines: Vec<&str> = source.lines().collect();
+    let begin = lines
+        .iter()
+        .position(|l| l.trim() == SNIPPET_BEGINS)
+        .expect("the test marks where the snippet begins");
+    let end = lines
+        .iter()
+        .position(|l| l.trim() == SNIPPET_ENDS)
+        .expect("the test marks where the snippet ends");
+    let body = &lines[begin + 1..end];
+    let indent = body
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    body.iter()
+        .map(|l| format!("{}\n", l.get(indent..).unwrap_or("")))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippets_are_read_from_the_readme_and_the_test_file() {
+        let readme = "# x\n\n## Use it\n\nText.\n\n```rust\nlet a = 1;\n\nlet b = a;\n```\n\n## Next\n\n```rust\nno\n```\n";
+        assert_eq!(
+            readme_snippet(readme, "Use it"),
+            "let a = 1;\n\nlet b = a;\n"
+        );
+        let source = "fn f() {\n    // README snippet begins\n    let a = 1;\n\n    let b = a;\n    // README snippet ends\n}\n";
+        assert_eq!(marked_snippet(source), "let a = 1;\n\nlet b = a;\n");
+    }
+}
