@@ -17,8 +17,8 @@
 //!   `postgres:`/`postgresql:`, `mysql:`/`mariadb:`.
 //! * **Features**: `sqlite`, `postgres`, `mysql` (all on by default) choose
 //!   which drivers are compiled.
-//! * **Tables**: `users`, `accounts`, `sessions`, `verification_tokens` and
-//!   `keyway_migrations`, created by [`SeaOrmAdapter::connect`] unless
+//! * **Tables**: `users`, `accounts`, `sessions`, `verification_tokens`,
+//!   `keyway_rate_limits` and `keyway_migrations`, created by [`SeaOrmAdapter::connect`] unless
 //!   [`SeaOrmOptions::migrate`] is off. Names and a prefix are configurable
 //!   ([`SeaOrmOptions::tables`], [`SeaOrmOptions::table_prefix`]).
 //! * **SQLite** connections enforce foreign keys (deleting a user cascades),
@@ -40,6 +40,12 @@
 //!   fetches and deletes in one statement (`DELETE ... RETURNING`) on
 //!   PostgreSQL, SQLite 3.35+ and MariaDB 10.5+, and in a transaction with
 //!   `SELECT ... FOR UPDATE` on MySQL.
+//! * **Rate limits**: [`Adapter::hit`](keyway_core::Adapter::hit) is one
+//!   upsert (`INSERT ... ON CONFLICT DO UPDATE ... RETURNING`) on PostgreSQL
+//!   and SQLite, and `INSERT ... ON DUPLICATE KEY UPDATE` read back in the
+//!   same transaction on MySQL/MariaDB. Counters whose window has ended are
+//!   deleted now and then by a later hit. Added by schema version 2: an
+//!   existing database gets the table at the next `connect`/`migrate`.
 //!
 //! No SeaORM or sqlx type appears in this crate's API, so its SeaORM version
 //! can change without breaking yours.
@@ -50,6 +56,7 @@ compile_error!("keyway-sea-orm needs at least one of the features `sqlite`, `pos
 mod accounts;
 mod adapter;
 mod connect;
+mod counters;
 mod error;
 mod hot_sql;
 #[cfg(feature = "testkit")]
@@ -112,6 +119,14 @@ impl SeaOrmAdapter {
     /// table or schema names, or a failed migration. Messages never show the
     /// URL's password.
     pub async fn connect(url: &str, options: SeaOrmOptions) -> Result<Self, AdapterError> {
+        // Boxed: sqlx's connect and the migrations nest futures so deeply
+        // that an app awaiting them in `main` fails to build in release
+        // ("queries overflow the depth limit"). The box keeps that depth
+        // here, whatever the caller nests around it.
+        Box::pin(Self::open(url, options)).await
+    }
+
+    async fn open(url: &str, options: SeaOrmOptions) -> Result<Self, AdapterError> {
         let tables = options.tables.resolve(options.table_prefix.as_deref())?;
         let (db, server) = connect::open(url, &options).await?;
         #[cfg(feature = "sqlite")]
@@ -139,7 +154,14 @@ impl SeaOrmAdapter {
     /// Creates keyway's tables if they are missing and applies any newer
     /// schema version. Safe to run again, and from several processes at once.
     pub async fn migrate(&self) -> Result<(), AdapterError> {
-        schema::migrate(&self.db, &self.server, &self.tables, self.schema.as_deref()).await
+        // Boxed for the same reason as `connect`.
+        Box::pin(schema::migrate(
+            &self.db,
+            &self.server,
+            &self.tables,
+            self.schema.as_deref(),
+        ))
+        .await
     }
 
     /// The kind of server connected to.
@@ -181,7 +203,8 @@ impl SeaOrmAdapter {
     /// Testing: fetch-and-delete with a locking read and a `DELETE` in a
     /// transaction (MySQL's way) even where the server has
     /// `DELETE ... RETURNING`, so that path can be tested on MariaDB and
-    /// SQLite.
+    /// SQLite; rate-limit hits likewise read their count back in a
+    /// transaction instead of `RETURNING`.
     #[cfg(feature = "testkit")]
     pub fn without_delete_returning(mut self) -> Self {
         self.server.delete_returning = false;

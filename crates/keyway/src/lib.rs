@@ -20,6 +20,11 @@
 //! | `sea-orm-sqlite`   | yes     | `sqlite:`                    | keyway-sea-orm, SQLite |
 //! | `sea-orm-postgres` | no      | `postgres:`, `postgresql:`   | keyway-sea-orm, PostgreSQL |
 //! | `sea-orm-mysql`    | no      | `mysql:`, `mariadb:`         | keyway-sea-orm, MySQL/MariaDB |
+//! | `mongodb`          | no      | `mongodb:`, `mongodb+srv:`   | keyway-mongodb, MongoDB (database from the URL's path, default `keyway`) |
+//!
+//! When two compiled-in adapter crates serve one scheme, the app chooses
+//! ([`adapter::ConnectOptions::adapter`], or `KEYWAY_ADAPTER` through
+//! [`adapter::ConnectOptions::from_env`]); see [`adapter`].
 //!
 //! Providers, one feature per family: `credentials` (default,
 //! [`credentials`](mod@credentials)), `oauth` (OAuth 2 / OpenID Connect and
@@ -42,6 +47,11 @@ pub use keyway_memory as memory;
     feature = "sea-orm-mysql"
 ))]
 pub use keyway_sea_orm as sea_orm;
+
+/// The MongoDB adapter crate (feature `mongodb`), for
+/// `keyway::mongodb::MongoAdapter::from_client` with the app's own client.
+#[cfg(feature = "mongodb")]
+pub use keyway_mongodb as mongodb;
 
 /// Credentials sign-in (feature `credentials`): `keyway::credentials::credentials(...)`.
 #[cfg(feature = "credentials")]

@@ -113,8 +113,8 @@ macro_rules! http_tests {
     };
 }
 
-/// The same sign-in flow on SQLite, PostgreSQL and MariaDB, changing only
-/// `DATABASE_URL` ([`databases`]).
+/// The same sign-in flow on SQLite, PostgreSQL, MariaDB and MongoDB,
+/// changing only `DATABASE_URL` ([`databases`]).
 #[macro_export]
 macro_rules! database_tests {
     ($framework:literal, $package:literal) => {
@@ -122,6 +122,7 @@ macro_rules! database_tests {
             sign_in_flow_on_sqlite,
             sign_in_flow_on_postgresql,
             sign_in_flow_on_mariadb,
+            sign_in_flow_on_mongodb,
         );
     };
 }
