@@ -1,5 +1,6 @@
 //! The same demo sign-in flow on SQLite, PostgreSQL and MariaDB, changing
-//! only `DATABASE_URL`: the demo binary is started as README says, a
+//! only `DATABASE_URL`, with each SQL adapter crate (`KEYWAY_ADAPTER` unset
+//! or `sea-orm`, then `diesel`): the demo binary is started as README says, a
 //! client signs in with the demo user's credentials, reaches the protected
 //! page and signs out, and the session is looked up in that database
 //! through keyway's adapter while it lives and after it ends.
@@ -17,6 +18,7 @@ use std::path::PathBuf;
 
 use http::StatusCode;
 use keyway::SessionToken;
+use keyway::adapter::{AdapterCrate, ConnectOptions};
 
 use super::DemoBinary;
 use super::binary::{Client, Demo};
@@ -150,11 +152,29 @@ async fn mariadb(test: &str) -> Option<TestDatabase> {
 }
 
 /// Credentials sign-in, the protected page, sign-out, on the database at
-/// `db.url`.
-async fn sign_in_flow(bin: DemoBinary, db: &TestDatabase) {
-    let demo = Demo::start(bin, &[("DATABASE_URL", db.url.as_str())]).await;
+/// `db.url`, through the adapter crate `adapter` (`KEYWAY_ADAPTER`); the
+/// session is then looked up through the other SQL crate, on the same
+/// tables.
+async fn sign_in_flow(bin: DemoBinary, db: &TestDatabase, adapter: AdapterCrate) {
+    let demo = Demo::start(
+        bin,
+        &[
+            ("DATABASE_URL", db.url.as_str()),
+            ("KEYWAY_ADAPTER", adapter.name()),
+        ],
+    )
+    .await;
     assert!(
         demo.banner.contains(&format!("database     {}", db.url)),
+        "{}",
+        demo.banner
+    );
+    assert!(
+        demo.banner.contains(&format!(
+            "adapter      {} (KEYWAY_ADAPTER={};",
+            adapter.crate_name(),
+            adapter.name()
+        )),
         "{}",
         demo.banner
     );
@@ -194,7 +214,17 @@ async fn sign_in_flow(bin: DemoBinary, db: &TestDatabase) {
 
     // The session lives in this database.
     let session = SessionToken::new(c.cookie(SESSION_COOKIE).expect("a session cookie"));
-    let adapter = keyway::adapter::connect(&db.url).await.unwrap();
+    let other = match adapter {
+        AdapterCrate::Diesel => AdapterCrate::SeaOrm,
+        _ => AdapterCrate::Diesel,
+    };
+    let options = ConnectOptions {
+        adapter: Some(other),
+        ..ConnectOptions::default()
+    };
+    let adapter = keyway::adapter::connect_with(&db.url, options)
+        .await
+        .unwrap();
     let (_, user) = adapter
         .get_session_and_user(&session)
         .await
@@ -231,19 +261,38 @@ async fn sign_in_flow(bin: DemoBinary, db: &TestDatabase) {
 
 pub async fn sign_in_flow_on_sqlite(bin: DemoBinary) {
     let db = sqlite(bin);
-    sign_in_flow(bin, &db).await;
+    sign_in_flow(bin, &db, AdapterCrate::SeaOrm).await;
 }
 
 pub async fn sign_in_flow_on_postgresql(bin: DemoBinary) {
     let Some(db) = postgres("sign_in_flow_on_postgresql").await else {
         return;
     };
-    sign_in_flow(bin, &db).await;
+    sign_in_flow(bin, &db, AdapterCrate::SeaOrm).await;
 }
 
 pub async fn sign_in_flow_on_mariadb(bin: DemoBinary) {
     let Some(db) = mariadb("sign_in_flow_on_mariadb").await else {
         return;
     };
-    sign_in_flow(bin, &db).await;
+    sign_in_flow(bin, &db, AdapterCrate::SeaOrm).await;
+}
+
+pub async fn sign_in_flow_on_sqlite_with_diesel(bin: DemoBinary) {
+    let db = sqlite(bin);
+    sign_in_flow(bin, &db, AdapterCrate::Diesel).await;
+}
+
+pub async fn sign_in_flow_on_postgresql_with_diesel(bin: DemoBinary) {
+    let Some(db) = postgres("sign_in_flow_on_postgresql_with_diesel").await else {
+        return;
+    };
+    sign_in_flow(bin, &db, AdapterCrate::Diesel).await;
+}
+
+pub async fn sign_in_flow_on_mariadb_with_diesel(bin: DemoBinary) {
+    let Some(db) = mariadb("sign_in_flow_on_mariadb_with_diesel").await else {
+        return;
+    };
+    sign_in_flow(bin, &db, AdapterCrate::Diesel).await;
 }
