@@ -6,9 +6,9 @@
 //!
 //! | scheme                      | database       | keyway-sea-orm     | keyway-diesel | other                  |
 //! |-----------------------------|----------------|--------------------|---------------|------------------------|
-//! | `sqlite:`                   | SQLite         | `sea-orm-sqlite`   | not yet       |                        |
-//! | `postgres:`, `postgresql:`  | PostgreSQL     | `sea-orm-postgres` | not yet       |                        |
-//! | `mysql:`, `mariadb:`        | MySQL/MariaDB  | `sea-orm-mysql`    | not yet       |                        |
+//! | `sqlite:`                   | SQLite         | `sea-orm-sqlite`   | `diesel-sqlite`   |                    |
+//! | `postgres:`, `postgresql:`  | PostgreSQL     | `sea-orm-postgres` | `diesel-postgres` |                    |
+//! | `mysql:`, `mariadb:`        | MySQL/MariaDB  | `sea-orm-mysql`    | `diesel-mysql`    |                    |
 //! | `memory:`                   | in-process     |                    |               | keyway-memory, `memory`|
 //! | `mongodb:`, `mongodb+srv:`  | MongoDB        |                    |               | keyway-mongodb, `mongodb` |
 //!

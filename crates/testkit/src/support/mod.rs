@@ -8,6 +8,8 @@
 //!   counts the calls of each operation;
 //! - [`LogCapture`]: captures what `tracing` logs on the current thread, as
 //!   text;
+//! - [`scratch`]: throw-away SQLite, PostgreSQL and MariaDB databases for
+//!   the SQL adapter crates' tests;
 //! - [`error_text`]: everything an error and its sources show, to check that
 //!   none of it leaks a secret;
 //! - [`TcpProxy`]: a TCP proxy to a database that a test can cut and
@@ -46,6 +48,7 @@ mod faulty;
 mod logs;
 mod outage;
 mod proxy;
+pub mod scratch;
 
 pub use self::browser::{BROWSER_ACCEPT, Browser, Resp, is_removal};
 pub use self::faulty::{FaultyAdapter, OPERATIONS};
