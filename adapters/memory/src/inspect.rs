@@ -59,6 +59,20 @@ impl MemoryAdapter {
     pub fn verification_token_count(&self) -> usize {
         self.read().verification_tokens.len()
     }
+
+    /// The stored counter `key` of [`Adapter::hit`](keyway_core::Adapter::hit):
+    /// its count and the end of its window, even if the window has ended.
+    pub fn stored_counter(&self, key: &str) -> Option<(u64, chrono::DateTime<chrono::Utc>)> {
+        self.read()
+            .counters
+            .get(key)
+            .map(|c| (c.count, c.window_ends))
+    }
+
+    /// How many counters are stored (ended windows not yet swept included).
+    pub fn counter_count(&self) -> usize {
+        self.read().counters.len()
+    }
 }
 
 #[cfg(test)]
@@ -162,6 +176,30 @@ mod tests {
             m.get_user_by_email("other@x.test").await.expect("lookup"),
             None
         );
+    }
+
+    #[tokio::test]
+    async fn ended_counters_are_swept_and_live_ones_never_evicted() {
+        let m = MemoryAdapter::new();
+        let minute = std::time::Duration::from_secs(60);
+        assert_eq!(m.hit("victim", at(0), minute).await.expect("hit"), 1);
+        assert_eq!(m.hit("victim", at(1), minute).await.expect("hit"), 2);
+        // Many short-lived keys: their windows end, the victim's does not.
+        let second = std::time::Duration::from_secs(1);
+        for i in 0..5_000 {
+            m.hit(&format!("k{i}"), at(2), second).await.expect("hit");
+        }
+        assert_eq!(m.hit("k-late", at(10), second).await.expect("hit"), 1);
+        for i in 0..5_000 {
+            m.hit(&format!("j{i}"), at(10), second).await.expect("hit");
+        }
+        assert!(
+            m.counter_count() < 10_000,
+            "ended windows are swept: {}",
+            m.counter_count()
+        );
+        assert_eq!(m.stored_counter("victim"), Some((2, at(60))));
+        assert_eq!(m.hit("victim", at(11), minute).await.expect("hit"), 3);
     }
 
     #[tokio::test]

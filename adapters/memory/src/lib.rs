@@ -54,6 +54,11 @@
 //!   the engine and another kept to look inside (see
 //!   [`MemoryAdapter::stored_user`] and its siblings).
 //!
+//! - **Counters**: [`hit`](Adapter::hit) counts in a map under the same
+//!   lock; counters whose window has ended are swept when their number has
+//!   doubled since the last sweep. A live counter is never evicted, however
+//!   many keys are hit.
+//!
 //! Nothing is ever persisted, and expired sessions and tokens are not swept:
 //! the engine deletes an expired session when it meets one, and a used or
 //! expired token is dropped when used.
@@ -63,8 +68,10 @@ mod store;
 
 use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Duration;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use keyway_core::{
     Account, Adapter, AdapterResult, Session, SessionToken, SessionUpdate, User, UserUpdate,
     VerificationToken,
@@ -108,6 +115,7 @@ impl fmt::Debug for MemoryAdapter {
             .field("accounts", &store.accounts.len())
             .field("sessions", &store.sessions.len())
             .field("verification_tokens", &store.verification_tokens.len())
+            .field("counters", &store.counters.len())
             .finish()
     }
 }
@@ -212,5 +220,9 @@ impl Adapter for MemoryAdapter {
         // One `remove` under the write lock: the fetch and the delete are a
         // single step, so concurrent callers cannot both see the token.
         Ok(self.write().use_verification_token(identifier, token))
+    }
+
+    async fn hit(&self, key: &str, now: DateTime<Utc>, window: Duration) -> AdapterResult<u64> {
+        Ok(self.write().hit(key, now, window))
     }
 }

@@ -6,7 +6,9 @@
 //! leaves the store exactly as it was.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
+use chrono::{DateTime, TimeDelta, Utc};
 use keyway_core::{
     Account, AdapterError, AdapterResult, Session, SessionToken, SessionUpdate, User, UserUpdate,
     VerificationToken,
@@ -31,7 +33,25 @@ pub(crate) struct Store {
     pub(crate) sessions: HashMap<SessionToken, Session>,
     /// Verification tokens by `(identifier, token)`.
     pub(crate) verification_tokens: HashMap<TokenKey, VerificationToken>,
+    /// Rate-limit counters by key.
+    pub(crate) counters: HashMap<String, Counter>,
+    /// How many counters were left after the last sweep of ended windows.
+    counters_after_sweep: usize,
 }
+
+/// One fixed-window counter of [`Adapter::hit`](keyway_core::Adapter::hit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Counter {
+    /// Hits in the current window.
+    pub(crate) count: u64,
+    /// When the current window ends.
+    pub(crate) window_ends: DateTime<Utc>,
+}
+
+/// Counters are swept of ended windows when their number has doubled since
+/// the last sweep (and is at least this), so memory follows the live
+/// counters without a sweep on every hit.
+const SWEEP_FLOOR: usize = 1024;
 
 fn account_key(provider: &str, provider_account_id: &str) -> AccountKey {
     (provider.to_owned(), provider_account_id.to_owned())
@@ -189,5 +209,41 @@ impl Store {
     ) -> Option<VerificationToken> {
         self.verification_tokens
             .remove(&(identifier.to_owned(), token.to_owned()))
+    }
+
+    pub(crate) fn hit(&mut self, key: &str, now: DateTime<Utc>, window: Duration) -> u64 {
+        let window = TimeDelta::from_std(window).unwrap_or(TimeDelta::MAX);
+        let window_ends = now
+            .checked_add_signed(window)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        let count = match self.counters.get_mut(key) {
+            Some(c) if c.window_ends > now => {
+                c.count = c.count.saturating_add(1);
+                c.count
+            }
+            Some(c) => {
+                *c = Counter {
+                    count: 1,
+                    window_ends,
+                };
+                1
+            }
+            None => {
+                self.counters.insert(
+                    key.to_owned(),
+                    Counter {
+                        count: 1,
+                        window_ends,
+                    },
+                );
+                1
+            }
+        };
+        if self.counters.len() >= SWEEP_FLOOR.max(2 * self.counters_after_sweep) {
+            // Only ended windows go: a live counter is never evicted.
+            self.counters.retain(|_, c| c.window_ends > now);
+            self.counters_after_sweep = self.counters.len();
+        }
+        count
     }
 }

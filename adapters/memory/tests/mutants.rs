@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use chrono::{DateTime, TimeDelta, Utc};
 use keyway_core::{
     Account, Adapter, AdapterErrorKind, AdapterResult, Session, SessionToken, SessionUpdate, User,
     UserUpdate, VerificationToken,
@@ -44,12 +45,20 @@ enum Bug {
     EmptyStringsBecomeNone,
     /// `get_account` panics.
     GetAccountPanics,
+    /// `hit` reads the count, yields, then writes it plus one: hits are lost.
+    HitNotAtomic,
+    /// `hit` moves the window's end on every hit (a sliding expiry).
+    HitExtendsWindow,
+    /// `hit` keys counters case-insensitively.
+    HitFoldsCase,
 }
 
 /// A `MemoryAdapter` with one [`Bug`].
 struct Mutant {
     inner: MemoryAdapter,
     bug: Bug,
+    /// The mutant's own counters for the `hit` bugs: `(count, window end)`.
+    counters: Mutex<HashMap<String, (u64, DateTime<Utc>)>>,
     /// Session tokens and account keys by user id, so that `delete_user` can
     /// put back what it should have deleted.
     sessions: Mutex<HashMap<String, Vec<SessionToken>>>,
@@ -246,6 +255,46 @@ impl Adapter for Mutant {
         }
         Ok(found)
     }
+
+    async fn hit(&self, key: &str, now: DateTime<Utc>, window: Duration) -> AdapterResult<u64> {
+        let window = TimeDelta::from_std(window).expect("a short window");
+        match self.bug {
+            Bug::HitNotAtomic => {
+                let current = self.counters.lock().expect("lock").get(key).copied();
+                tokio::task::yield_now().await;
+                let next = match current {
+                    Some((n, end)) if end > now => (n + 1, end),
+                    _ => (1, now + window),
+                };
+                self.counters
+                    .lock()
+                    .expect("lock")
+                    .insert(key.to_owned(), next);
+                Ok(next.0)
+            }
+            Bug::HitExtendsWindow => {
+                let mut counters = self.counters.lock().expect("lock");
+                let entry = counters.entry(key.to_owned()).or_insert((0, now));
+                *entry = if entry.1 > now {
+                    (entry.0 + 1, now + window)
+                } else {
+                    (1, now + window)
+                };
+                Ok(entry.0)
+            }
+            Bug::HitFoldsCase => {
+                let folded = key.to_ascii_lowercase();
+                self.inner
+                    .hit(&folded, now, window.to_std().expect("positive"))
+                    .await
+            }
+            _ => {
+                self.inner
+                    .hit(key, now, window.to_std().expect("positive"))
+                    .await
+            }
+        }
+    }
 }
 
 fn track<K: Clone>(map: &Mutex<HashMap<String, Vec<K>>>, user_id: &str, key: K) {
@@ -264,6 +313,7 @@ async fn run_with(bug: Bug) -> Report {
     let mutant = Mutant {
         inner: inner.clone(),
         bug,
+        counters: Mutex::default(),
         sessions: Mutex::default(),
         accounts: Mutex::default(),
     };
@@ -281,7 +331,7 @@ async fn assert_fails_exactly(bug: Bug, expected: &[&str]) {
         "{bug:?}: wrong cases failed; failures: {:#?}",
         report.failed()
     );
-    assert_eq!(report.cases(), 31, "{bug:?}: every case must still run");
+    assert_eq!(report.cases(), 35, "{bug:?}: every case must still run");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -350,9 +400,24 @@ async fn empty_strings_turning_into_none_are_caught() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn lost_hits_are_caught() {
+    assert_fails_exactly(Bug::HitNotAtomic, &["hit_race"]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn windows_that_slide_are_caught() {
+    assert_fails_exactly(Bug::HitExtendsWindow, &["hit_window_expires"]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn counter_keys_folded_to_one_case_are_caught() {
+    assert_fails_exactly(Bug::HitFoldsCase, &["hit_keys_independent"]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_panicking_adapter_fails_cases_without_stopping_the_run() {
     let report = run_with(Bug::GetAccountPanics).await;
-    assert_eq!(report.cases(), 31);
+    assert_eq!(report.cases(), 35);
     let failed = report.failed();
     let (_, why) = failed
         .iter()

@@ -98,4 +98,13 @@ impl Adapter for SeaOrmAdapter {
     ) -> AdapterResult<Option<VerificationToken>> {
         self.use_verification_token_impl(identifier, token).await
     }
+
+    async fn hit(
+        &self,
+        key: &str,
+        now: chrono::DateTime<chrono::Utc>,
+        window: std::time::Duration,
+    ) -> AdapterResult<u64> {
+        self.hit_impl(key, now, window).await
+    }
 }

@@ -17,8 +17,8 @@
 //!   `postgres:`/`postgresql:`, `mysql:`/`mariadb:`.
 //! * **Features**: `sqlite`, `postgres`, `mysql` (all on by default) choose
 //!   which drivers are compiled.
-//! * **Tables**: `users`, `accounts`, `sessions`, `verification_tokens` and
-//!   `keyway_migrations`, created by [`SeaOrmAdapter::connect`] unless
+//! * **Tables**: `users`, `accounts`, `sessions`, `verification_tokens`,
+//!   `keyway_rate_limits` and `keyway_migrations`, created by [`SeaOrmAdapter::connect`] unless
 //!   [`SeaOrmOptions::migrate`] is off. Names and a prefix are configurable
 //!   ([`SeaOrmOptions::tables`], [`SeaOrmOptions::table_prefix`]).
 //! * **SQLite** connections enforce foreign keys (deleting a user cascades),
@@ -40,6 +40,12 @@
 //!   fetches and deletes in one statement (`DELETE ... RETURNING`) on
 //!   PostgreSQL, SQLite 3.35+ and MariaDB 10.5+, and in a transaction with
 //!   `SELECT ... FOR UPDATE` on MySQL.
+//! * **Rate limits**: [`Adapter::hit`](keyway_core::Adapter::hit) is one
+//!   upsert (`INSERT ... ON CONFLICT DO UPDATE ... RETURNING`) on PostgreSQL
+//!   and SQLite, and `INSERT ... ON DUPLICATE KEY UPDATE` read back in the
+//!   same transaction on MySQL/MariaDB. Counters whose window has ended are
+//!   deleted now and then by a later hit. Added by schema version 2: an
+//!   existing database gets the table at the next `connect`/`migrate`.
 //!
 //! No SeaORM or sqlx type appears in this crate's API, so its SeaORM version
 //! can change without breaking yours.
@@ -50,6 +56,7 @@ compile_error!("keyway-sea-orm needs at least one of the features `sqlite`, `pos
 mod accounts;
 mod adapter;
 mod connect;
+mod counters;
 mod error;
 mod hot_sql;
 #[cfg(feature = "testkit")]
@@ -196,7 +203,8 @@ impl SeaOrmAdapter {
     /// Testing: fetch-and-delete with a locking read and a `DELETE` in a
     /// transaction (MySQL's way) even where the server has
     /// `DELETE ... RETURNING`, so that path can be tested on MariaDB and
-    /// SQLite.
+    /// SQLite; rate-limit hits likewise read their count back in a
+    /// transaction instead of `RETURNING`.
     #[cfg(feature = "testkit")]
     pub fn without_delete_returning(mut self) -> Self {
         self.server.delete_returning = false;

@@ -63,6 +63,9 @@ pub struct TableNames {
     pub sessions: String,
     /// Email verification tokens (default `verification_tokens`).
     pub verification_tokens: String,
+    /// Rate-limit counters of [`Adapter::hit`](keyway_core::Adapter::hit)
+    /// (default `keyway_rate_limits`).
+    pub rate_limits: String,
     /// The versions of keyway's schema applied so far (default
     /// `keyway_migrations`).
     pub migrations: String,
@@ -75,6 +78,7 @@ impl Default for TableNames {
             accounts: "accounts".to_owned(),
             sessions: "sessions".to_owned(),
             verification_tokens: "verification_tokens".to_owned(),
+            rate_limits: "keyway_rate_limits".to_owned(),
             migrations: "keyway_migrations".to_owned(),
         }
     }
@@ -97,6 +101,7 @@ impl TableNames {
             accounts: full(&self.accounts)?,
             sessions: full(&self.sessions)?,
             verification_tokens: full(&self.verification_tokens)?,
+            rate_limits: full(&self.rate_limits)?,
             migrations: full(&self.migrations)?,
         };
         let mut all = resolved.all();
@@ -116,6 +121,7 @@ impl TableNames {
             &self.accounts,
             &self.sessions,
             &self.verification_tokens,
+            &self.rate_limits,
             &self.migrations,
         ]
     }

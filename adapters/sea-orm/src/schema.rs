@@ -30,11 +30,18 @@ struct Migration {
 }
 
 /// Every migration, oldest first.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "create_users_accounts_sessions_verification_tokens",
-    statements: v1_create_tables,
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "create_users_accounts_sessions_verification_tokens",
+        statements: v1_create_tables,
+    },
+    Migration {
+        version: 2,
+        name: "create_rate_limits",
+        statements: v2_create_rate_limits,
+    },
+];
 
 /// What the DDL builders need to know.
 struct Ddl<'a> {
@@ -189,6 +196,19 @@ fn v1_create_tables(d: &Ddl<'_>) -> Vec<Statement> {
     out
 }
 
+/// The counters of `Adapter::hit`: a key (a purpose and a hash, never an
+/// address), the hits in the current window, and the window's end in
+/// milliseconds since the Unix epoch (an integer compares the same way on
+/// every backend).
+fn v2_create_rate_limits(d: &Ddl<'_>) -> Vec<Statement> {
+    let mut limits = d.table(&d.t.rate_limits);
+    limits
+        .col(key("id").primary_key())
+        .col(ColumnDef::new("hits").big_integer().not_null())
+        .col(ColumnDef::new("window_ends_ms").big_integer().not_null());
+    vec![d.backend().build(&limits)]
+}
+
 fn migrations_table(d: &Ddl<'_>) -> Statement {
     let mut m = d.table(&d.t.migrations);
     m.col(
@@ -321,6 +341,7 @@ mod tests {
             t: &t,
         };
         let mut all: Vec<String> = v1_create_tables(&d).into_iter().map(|s| s.sql).collect();
+        all.extend(v2_create_rate_limits(&d).into_iter().map(|s| s.sql));
         all.push(migrations_table(&d).sql);
         all
     }

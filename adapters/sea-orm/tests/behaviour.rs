@@ -236,6 +236,7 @@ async fn custom_table_names_are_used() {
                     accounts: "logins".to_owned(),
                     sessions: "visits".to_owned(),
                     verification_tokens: "magic_links".to_owned(),
+                    rate_limits: "limits".to_owned(),
                     migrations: "auth_schema".to_owned(),
                 };
             })

@@ -24,11 +24,16 @@
 //!   reaches an HTTP response.
 //! - Timestamps round-trip to at least the second; strings, including
 //!   non-ASCII ones, round-trip exactly; `None` and `Some("")` stay distinct.
+//! - Rate-limit counters ([`Adapter::hit`]) are shared by every engine on the
+//!   same database, so limits hold across instances; see that method for the
+//!   exact rules.
 
 use std::error::Error as StdError;
 use std::fmt;
+use std::time::Duration;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 use crate::model::{
     Account, Session, SessionToken, SessionUpdate, User, UserUpdate, VerificationToken,
@@ -170,6 +175,12 @@ impl StdError for AdapterError {
     }
 }
 
+/// The longest key the engine passes to [`Adapter::hit`], in bytes.
+///
+/// Keys are ASCII: a purpose, a `:`, and a hex digest of the identifier, so a
+/// `VARCHAR(255)` column holds every one.
+pub const MAX_COUNTER_KEY_LEN: usize = 128;
+
 /// The result of an [`Adapter`] method.
 pub type AdapterResult<T> = Result<T, AdapterError>;
 
@@ -291,4 +302,37 @@ pub trait Adapter: Send + Sync + 'static {
         identifier: &str,
         token: &str,
     ) -> AdapterResult<Option<VerificationToken>>;
+
+    /// Counts one hit on the fixed-window counter `key` and returns the
+    /// number of hits in its current window, **this one included**.
+    ///
+    /// The engine keeps its rate limits here (emails sent to one address,
+    /// guesses at one one-time code), so every instance of an application
+    /// that shares the database shares the limits.
+    ///
+    /// - `key` is ASCII, at most [`MAX_COUNTER_KEY_LEN`] bytes: a purpose
+    ///   and a keyed hash of the identifier (never a raw email address).
+    ///   Compare it exactly.
+    /// - A counter is `(key, count, window end)`. If `key` has no counter, or
+    ///   its window ended at or before `now` (`window end <= now`), the hit
+    ///   starts a new window: the count becomes 1 and the window ends at
+    ///   `now + window`; the call returns 1. Otherwise the count goes up by
+    ///   one, the window end stays as it was, and the new count is returned.
+    /// - `now` is the engine's clock; compare with it, not with the
+    ///   database's. `window` is at least one second. Window ends are kept
+    ///   to at least the millisecond.
+    /// - **Atomic**: of `n` concurrent hits on one key within a window, each
+    ///   returns a different count, and together they return exactly
+    ///   `1..=n` (for a fresh key); no hit is lost or counted twice. Use one
+    ///   upsert statement, or a transaction that locks the row.
+    /// - Keys are independent: a hit on one never changes another, and no
+    ///   live counter is evicted to make room for others (an attacker who
+    ///   hits many keys must not reset a victim's count).
+    /// - A counter whose window has ended may be deleted at any time; the
+    ///   adapter may sweep them whenever convenient.
+    ///
+    /// Errors: only backend failures ([`Connection`](AdapterErrorKind::Connection),
+    /// [`Other`](AdapterErrorKind::Other)); the engine then refuses the
+    /// limited action rather than allowing it unlimited.
+    async fn hit(&self, key: &str, now: DateTime<Utc>, window: Duration) -> AdapterResult<u64>;
 }

@@ -1,27 +1,126 @@
 //! Database adapters: the [`Adapter`] trait (re-exported from keyway-core)
-//! and [`connect`], which opens the right adapter for a database URL.
+//! and [`connect`], which opens the right adapter crate for a database URL.
 //!
-//! | scheme                      | adapter                        | feature            |
-//! |-----------------------------|--------------------------------|--------------------|
-//! | `sqlite:`                   | keyway-sea-orm on SQLite       | `sea-orm-sqlite`   |
-//! | `postgres:`, `postgresql:`  | keyway-sea-orm on PostgreSQL   | `sea-orm-postgres` |
-//! | `mysql:`, `mariadb:`        | keyway-sea-orm on MySQL/MariaDB| `sea-orm-mysql`    |
-//! | `memory:`                   | keyway-memory (in-process)     | `memory`           |
-//! | `mongodb:`, `mongodb+srv:`  | not available yet              |                    |
+//! The URL's scheme names the database; the adapter crate serving it is
+//! the one compiled in (by keyway's features):
+//!
+//! | scheme                      | database       | keyway-sea-orm     | keyway-diesel | other                  |
+//! |-----------------------------|----------------|--------------------|---------------|------------------------|
+//! | `sqlite:`                   | SQLite         | `sea-orm-sqlite`   | not yet       |                        |
+//! | `postgres:`, `postgresql:`  | PostgreSQL     | `sea-orm-postgres` | not yet       |                        |
+//! | `mysql:`, `mariadb:`        | MySQL/MariaDB  | `sea-orm-mysql`    | not yet       |                        |
+//! | `memory:`                   | in-process     |                    |               | keyway-memory, `memory`|
+//! | `mongodb:`, `mongodb+srv:`  | MongoDB        |                    |               | not available yet      |
+//!
+//! When two compiled-in crates serve one scheme, the choice is explicit:
+//! [`ConnectOptions::adapter`], or the `KEYWAY_ADAPTER` environment variable
+//! (`sea-orm` or `diesel`) read by [`ConnectOptions::from_env`]. Without a
+//! choice, [`connect`] fails with [`ConnectError::Ambiguous`], which names
+//! both crates and `KEYWAY_ADAPTER`.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), keyway::adapter::ConnectError> {
+//! use keyway::adapter::{self, ConnectOptions};
+//!
+//! // The app's settings come from the environment: KEYWAY_ADAPTER picks the crate.
+//! let options = ConnectOptions::from_env()?;
+//! let adapter = adapter::connect_with("postgres://app@127.0.0.1/app", options).await?;
+//! # Ok(()) }
+//! ```
 
-use std::error::Error as StdError;
+mod diesel;
+mod error;
+mod memory;
+mod mongodb;
+mod registry;
+mod sea_orm;
+
 use std::fmt;
+use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
 pub use keyway_core::adapter::*;
 
+pub use error::ConnectError;
+
 use keyway_core::redact::redact_url;
+
+/// The environment variable [`ConnectOptions::from_env`] reads the adapter
+/// crate from.
+pub const ADAPTER_ENV: &str = "KEYWAY_ADAPTER";
+
+/// An adapter crate keyway can open a database through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AdapterCrate {
+    /// keyway-sea-orm (`sea-orm`): SQLite, PostgreSQL, MySQL/MariaDB.
+    SeaOrm,
+    /// keyway-diesel (`diesel`): SQLite, PostgreSQL, MySQL/MariaDB.
+    Diesel,
+    /// keyway-memory (`memory`): in-process.
+    Memory,
+    /// keyway-mongodb (`mongodb`): MongoDB.
+    MongoDb,
+}
+
+impl AdapterCrate {
+    /// Every adapter crate, in the order messages list them.
+    pub const ALL: [AdapterCrate; 4] = [Self::SeaOrm, Self::Diesel, Self::Memory, Self::MongoDb];
+
+    /// The short name `KEYWAY_ADAPTER` takes (`"sea-orm"`, `"diesel"`, ...).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::SeaOrm => "sea-orm",
+            Self::Diesel => "diesel",
+            Self::Memory => "memory",
+            Self::MongoDb => "mongodb",
+        }
+    }
+
+    /// The crate's name (`"keyway-sea-orm"`, ...).
+    pub const fn crate_name(self) -> &'static str {
+        match self {
+            Self::SeaOrm => "keyway-sea-orm",
+            Self::Diesel => "keyway-diesel",
+            Self::Memory => "keyway-memory",
+            Self::MongoDb => "keyway-mongodb",
+        }
+    }
+}
+
+impl fmt::Display for AdapterCrate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for AdapterCrate {
+    type Err = ConnectError;
+
+    /// Reads a short name (`sea-orm`, `diesel`, `memory`, `mongodb`) or a
+    /// crate name (`keyway-diesel`), ignoring case and surrounding blanks.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let wanted = s.trim().to_ascii_lowercase();
+        let short = wanted.strip_prefix("keyway-").unwrap_or(&wanted);
+        Self::ALL
+            .into_iter()
+            .find(|c| c.name() == short)
+            .ok_or_else(|| ConnectError::UnknownAdapter {
+                name: s.trim().to_owned(),
+            })
+    }
+}
 
 /// Options for [`connect_with`]. Options that do not apply to the chosen
 /// adapter (all of them for `memory:`) are ignored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectOptions {
+    /// The adapter crate to open the database with. `None` takes the one
+    /// compiled-in crate that serves the URL's scheme; when two do (both
+    /// keyway-sea-orm and keyway-diesel serve SQL databases), it must be
+    /// set. [`ConnectOptions::from_env`] sets it from `KEYWAY_ADAPTER`.
+    pub adapter: Option<AdapterCrate>,
     /// Create or upgrade the adapter's tables when connecting (default `true`).
     pub migrate: bool,
     /// Put before every table name (SQL databases).
@@ -38,6 +137,7 @@ pub struct ConnectOptions {
 impl Default for ConnectOptions {
     fn default() -> Self {
         Self {
+            adapter: None,
             migrate: true,
             table_prefix: None,
             max_connections: None,
@@ -47,141 +147,37 @@ impl Default for ConnectOptions {
     }
 }
 
-/// Why [`connect`] could not open an adapter. Its messages never show the
-/// URL's password.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum ConnectError {
-    /// The URL does not start with a `scheme:`.
-    InvalidUrl {
-        /// The URL, password hidden.
-        url: String,
-    },
-    /// keyway knows no adapter for this scheme.
-    UnknownScheme {
-        /// The scheme, without the colon.
-        scheme: String,
-    },
-    /// The adapter for this scheme is not compiled in.
-    FeatureDisabled {
-        /// The scheme, without the colon.
-        scheme: String,
-        /// The keyway feature that adds it.
-        feature: &'static str,
-    },
-    /// The scheme is known, but its adapter is not written yet.
-    Unavailable {
-        /// The scheme, without the colon.
-        scheme: String,
-    },
-    /// The adapter could not open the database (unreachable, bad
-    /// credentials, failed migration, ...).
-    Adapter(AdapterError),
-}
+impl ConnectOptions {
+    /// The default options with [`adapter`](Self::adapter) taken from the
+    /// `KEYWAY_ADAPTER` environment variable (`sea-orm` or `diesel`; unset
+    /// or empty leaves it `None`).
+    ///
+    /// Errors: [`ConnectError::UnknownAdapter`] for any other value.
+    pub fn from_env() -> Result<Self, ConnectError> {
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
 
-/// One row of the scheme table.
-struct Scheme {
-    names: &'static [&'static str],
-    what: &'static str,
-    /// The feature that adds it, and whether it is on; `None`: not available.
-    feature: Option<(&'static str, bool)>,
-}
-
-const SCHEMES: &[Scheme] = &[
-    Scheme {
-        names: &["sqlite"],
-        what: "SQLite via keyway-sea-orm",
-        feature: Some(("sea-orm-sqlite", cfg!(feature = "sea-orm-sqlite"))),
-    },
-    Scheme {
-        names: &["postgres", "postgresql"],
-        what: "PostgreSQL via keyway-sea-orm",
-        feature: Some(("sea-orm-postgres", cfg!(feature = "sea-orm-postgres"))),
-    },
-    Scheme {
-        names: &["mysql", "mariadb"],
-        what: "MySQL/MariaDB via keyway-sea-orm",
-        feature: Some(("sea-orm-mysql", cfg!(feature = "sea-orm-mysql"))),
-    },
-    Scheme {
-        names: &["memory"],
-        what: "in-process, for tests and demos, via keyway-memory",
-        feature: Some(("memory", cfg!(feature = "memory"))),
-    },
-    Scheme {
-        names: &["mongodb", "mongodb+srv"],
-        what: "MongoDB",
-        feature: None,
-    },
-];
-
-/// The known schemes, each with what it opens and the feature that enables
-/// it, as one line of text for error messages.
-fn known_schemes() -> String {
-    let rows: Vec<String> = SCHEMES
-        .iter()
-        .map(|s| {
-            let names: Vec<String> = s.names.iter().map(|n| format!("{n}:")).collect();
-            let state = match s.feature {
-                Some((f, true)) => format!("feature `{f}`, enabled"),
-                Some((f, false)) => format!("feature `{f}`, not enabled"),
-                None => "not available yet".to_owned(),
-            };
-            format!("{} ({}; {state})", names.join(" / "), s.what)
+    /// [`from_env`](Self::from_env) reading variables through `var` (a
+    /// variable's value, if set).
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, ConnectError> {
+        let adapter = match var(ADAPTER_ENV).filter(|v| !v.trim().is_empty()) {
+            None => None,
+            Some(name) => Some(name.parse()?),
+        };
+        Ok(Self {
+            adapter,
+            ..Self::default()
         })
-        .collect();
-    rows.join(", ")
-}
-
-impl fmt::Display for ConnectError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::InvalidUrl { url } => write!(
-                f,
-                "`{url}` is not a database URL (it needs a scheme); known schemes: {}",
-                known_schemes()
-            ),
-            Self::UnknownScheme { scheme } => write!(
-                f,
-                "unknown database URL scheme `{scheme}:`; known schemes: {}",
-                known_schemes()
-            ),
-            Self::FeatureDisabled { scheme, feature } => write!(
-                f,
-                "database URL scheme `{scheme}:` needs keyway's `{feature}` feature, \
-                 which is not enabled; known schemes: {}",
-                known_schemes()
-            ),
-            Self::Unavailable { scheme } => write!(
-                f,
-                "database URL scheme `{scheme}:` is known but its adapter is not available yet; \
-                 known schemes: {}",
-                known_schemes()
-            ),
-            Self::Adapter(e) => write!(f, "could not open the database: {e}"),
-        }
     }
 }
 
-impl StdError for ConnectError {
-    fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        match self {
-            Self::Adapter(e) => Some(e),
-            _ => None,
-        }
-    }
-}
-
-impl From<AdapterError> for ConnectError {
-    fn from(e: AdapterError) -> Self {
-        Self::Adapter(e)
-    }
-}
-
-/// Opens the adapter for `url` with default options (migrations run).
+/// Opens the adapter for `url` with default options (migrations run, no
+/// explicit adapter crate).
 ///
 /// See the [module documentation](self) for the schemes. An unknown scheme,
-/// or one whose feature is off, is refused with a message that lists them.
+/// or one whose feature is off, is refused with a message that lists them;
+/// a scheme served by two compiled-in crates is refused with
+/// [`ConnectError::Ambiguous`].
 pub async fn connect(url: &str) -> Result<Arc<dyn Adapter>, ConnectError> {
     connect_with(url, ConnectOptions::default()).await
 }
@@ -191,21 +187,26 @@ pub async fn connect_with(
     url: &str,
     options: ConnectOptions,
 ) -> Result<Arc<dyn Adapter>, ConnectError> {
-    let scheme = match url.split_once(':') {
-        Some((s, _)) if is_scheme(s) => s.to_ascii_lowercase(),
-        _ => {
-            return Err(ConnectError::InvalidUrl {
-                url: redact_url(url),
-            });
-        }
-    };
-    let Some(known) = SCHEMES.iter().find(|s| s.names.contains(&scheme.as_str())) else {
-        return Err(ConnectError::UnknownScheme { scheme });
-    };
-    match known.feature {
-        None => Err(ConnectError::Unavailable { scheme }),
-        Some((feature, false)) => Err(ConnectError::FeatureDisabled { scheme, feature }),
-        Some((_, true)) => open(&scheme, url, options).await,
+    let scheme = scheme_of(url)?;
+    let (_, open) = registry::choose(registry::REGISTRY, &scheme, options.adapter)?;
+    Ok(open(url.to_owned(), options).await?)
+}
+
+/// The adapter crate [`connect_with`] would open `url` through with this
+/// `choice`, without opening anything (for an app's start-up banner), or
+/// the error it would fail with before reaching the database.
+pub fn resolve(url: &str, choice: Option<AdapterCrate>) -> Result<AdapterCrate, ConnectError> {
+    let scheme = scheme_of(url)?;
+    registry::choose(registry::REGISTRY, &scheme, choice).map(|(r, _)| r.krate)
+}
+
+/// The URL's scheme, lower case, without the colon.
+fn scheme_of(url: &str) -> Result<String, ConnectError> {
+    match url.split_once(':') {
+        Some((s, _)) if is_scheme(s) => Ok(s.to_ascii_lowercase()),
+        _ => Err(ConnectError::InvalidUrl {
+            url: redact_url(url),
+        }),
     }
 }
 
@@ -215,51 +216,13 @@ fn is_scheme(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
 
-/// Opens an enabled scheme's adapter.
-#[allow(unused_variables)] // which arguments are used depends on the features
-async fn open(
-    scheme: &str,
-    url: &str,
-    options: ConnectOptions,
-) -> Result<Arc<dyn Adapter>, ConnectError> {
-    #[cfg(feature = "memory")]
-    if scheme == "memory" {
-        return Ok(Arc::new(keyway_memory::MemoryAdapter::new()));
-    }
-    #[cfg(any(
-        feature = "sea-orm-sqlite",
-        feature = "sea-orm-postgres",
-        feature = "sea-orm-mysql"
-    ))]
-    {
-        let opts = keyway_sea_orm::SeaOrmOptions {
-            migrate: options.migrate,
-            table_prefix: options.table_prefix,
-            max_connections: options.max_connections,
-            connect_timeout: options.connect_timeout,
-            schema: options.schema,
-            ..keyway_sea_orm::SeaOrmOptions::default()
-        };
-        let adapter = keyway_sea_orm::SeaOrmAdapter::connect(url, opts).await?;
-        Ok(Arc::new(adapter))
-    }
-    #[cfg(not(any(
-        feature = "sea-orm-sqlite",
-        feature = "sea-orm-postgres",
-        feature = "sea-orm-mysql"
-    )))]
-    Err(ConnectError::UnknownScheme {
-        scheme: scheme.to_owned(),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_scheme_list_names_every_scheme_and_feature() {
-        let s = known_schemes();
+        let s = registry::describe(registry::REGISTRY);
         for needle in [
             "sqlite:",
             "postgres:",
@@ -285,5 +248,19 @@ mod tests {
         assert!(!is_scheme(""));
         assert!(!is_scheme("1x"));
         assert!(!is_scheme("a b"));
+    }
+
+    #[test]
+    fn adapter_names_parse_both_ways() {
+        for c in AdapterCrate::ALL {
+            assert_eq!(c.name().parse::<AdapterCrate>().unwrap(), c);
+            assert_eq!(c.crate_name().parse::<AdapterCrate>().unwrap(), c);
+        }
+        assert_eq!(
+            " Diesel ".parse::<AdapterCrate>().unwrap(),
+            AdapterCrate::Diesel
+        );
+        let e = "sqlx".parse::<AdapterCrate>().unwrap_err();
+        assert!(matches!(e, ConnectError::UnknownAdapter { ref name } if name == "sqlx"));
     }
 }

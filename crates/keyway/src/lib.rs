@@ -21,6 +21,10 @@
 //! | `sea-orm-postgres` | no      | `postgres:`, `postgresql:`   | keyway-sea-orm, PostgreSQL |
 //! | `sea-orm-mysql`    | no      | `mysql:`, `mariadb:`         | keyway-sea-orm, MySQL/MariaDB |
 //!
+//! When two compiled-in adapter crates serve one scheme, the app chooses
+//! ([`adapter::ConnectOptions::adapter`], or `KEYWAY_ADAPTER` through
+//! [`adapter::ConnectOptions::from_env`]); see [`adapter`].
+//!
 //! Providers, one feature per family: `credentials` (default,
 //! [`credentials`](mod@credentials)), `oauth` (OAuth 2 / OpenID Connect and
 //! the presets, [`oauth`](mod@oauth)), `email` (magic links and one-time

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use keyway::adapter::{self, ConnectError, ConnectOptions};
+use keyway::adapter::{self, AdapterCrate, ConnectError, ConnectOptions};
 use keyway::{AdapterErrorKind, User};
 use keyway_testkit::support::error_text as chain;
 
@@ -149,4 +149,78 @@ async fn server_urls_never_show_the_password() {
             assert!(e.to_string().contains(feature), "{e}");
         }
     }
+}
+
+fn vars(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+    move |name| {
+        pairs
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| (*v).to_owned())
+    }
+}
+
+#[test]
+fn keyway_adapter_names_the_crate() {
+    let o = ConnectOptions::from_vars(vars(&[("KEYWAY_ADAPTER", "diesel")])).unwrap();
+    assert_eq!(o.adapter, Some(AdapterCrate::Diesel));
+    assert_eq!(
+        ConnectOptions { adapter: None, ..o },
+        ConnectOptions::default()
+    );
+    let o = ConnectOptions::from_vars(vars(&[("KEYWAY_ADAPTER", "sea-orm")])).unwrap();
+    assert_eq!(o.adapter, Some(AdapterCrate::SeaOrm));
+    for unset in [&[][..], &[("KEYWAY_ADAPTER", " ")][..]] {
+        let o = ConnectOptions::from_vars(vars(unset)).unwrap();
+        assert_eq!(o, ConnectOptions::default());
+    }
+}
+
+#[test]
+fn an_unknown_keyway_adapter_is_refused_with_the_choices() {
+    let e = ConnectOptions::from_vars(vars(&[("KEYWAY_ADAPTER", "sqlx")])).unwrap_err();
+    assert!(
+        matches!(e, ConnectError::UnknownAdapter { ref name } if name == "sqlx"),
+        "{e:?}"
+    );
+    let msg = e.to_string();
+    for needle in ["`sqlx`", "KEYWAY_ADAPTER", "sea-orm", "diesel"] {
+        assert!(msg.contains(needle), "{needle} missing: {msg}");
+    }
+}
+
+#[cfg(feature = "memory")]
+#[tokio::test]
+async fn a_choice_must_serve_the_scheme() {
+    let chosen = |adapter| ConnectOptions {
+        adapter: Some(adapter),
+        ..ConnectOptions::default()
+    };
+    let a = adapter::connect_with("memory:", chosen(AdapterCrate::Memory))
+        .await
+        .unwrap();
+    assert_eq!(a.get_user("u1").await.unwrap(), None);
+    assert_eq!(
+        adapter::resolve("memory:", None).unwrap(),
+        AdapterCrate::Memory
+    );
+    let e = adapter::connect_with("memory:", chosen(AdapterCrate::SeaOrm))
+        .await
+        .err()
+        .unwrap();
+    assert!(
+        matches!(
+            e,
+            ConnectError::NotServed {
+                adapter: AdapterCrate::SeaOrm,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let msg = e.to_string();
+    assert!(
+        msg.contains("keyway-sea-orm") && msg.contains("`memory:`"),
+        "{msg}"
+    );
 }

@@ -2,37 +2,21 @@
 
 use std::process::ExitCode;
 
-use axum_demo::{Settings, build};
-use tracing_subscriber::EnvFilter;
+use axum_demo::{FRAMEWORK, router};
+use keyway_demo_core::Demo;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    // Logs go to stderr, so stdout holds only what the demo says it serves.
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
-    match run().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("axum-demo: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    keyway_demo_core::init_logging();
+    keyway_demo_core::exit(FRAMEWORK, run().await)
 }
 
 async fn run() -> Result<(), String> {
-    let settings = Settings::from_env().map_err(|e| e.to_string())?;
-    let port = settings.port;
-    let demo = build(settings).await.map_err(|e| e.to_string())?;
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-        .await
-        .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e} (set PORT to a free port)"))?;
-    println!("{}", demo.banner());
-    println!("Press Ctrl-C to stop.");
-    axum::serve(listener, demo.router)
+    let demo = Demo::from_env(FRAMEWORK).await?;
+    let listener = tokio::net::TcpListener::from_std(demo.listen()?)
+        .map_err(|e| format!("cannot listen: {e}"))?;
+    demo.announce();
+    axum::serve(listener, router(demo.auth))
         .with_graceful_shutdown(async {
             // If the signal cannot be listened for, serve until killed.
             if tokio::signal::ctrl_c().await.is_err() {

@@ -12,8 +12,10 @@
 //! [`Conflict`](keyway_core::AdapterErrorKind::Conflict) and writing
 //! nothing, `delete_user`'s cascade, a single winner among 32 concurrent uses
 //! of one verification token, exact round-trips of timestamps, non-ASCII text
-//! and optional fields, `get_account` / `update_account`, and 1,000 users
-//! written and read back in parallel.
+//! and optional fields, `get_account` / `update_account`, the rate-limit
+//! counters of [`Adapter::hit`] (counts, windows that end, 32 concurrent hits
+//! counted exactly, independent keys), and 1,000 users written and read back
+//! in parallel.
 //!
 //! Every case makes its own random users, emails, ids and tokens and relies
 //! on nothing another case left behind, so cases may run in any order and
@@ -27,6 +29,7 @@
 
 mod accounts;
 mod check;
+mod counters;
 mod ctx;
 mod fixtures;
 mod report;
@@ -175,6 +178,10 @@ fn cases() -> Vec<Case> {
         case!(roundtrip::timestamps_round_trip),
         case!(roundtrip::unicode_round_trip),
         case!(roundtrip::optional_fields_round_trip),
+        case!(counters::hit_counts),
+        case!(counters::hit_window_expires),
+        case!(counters::hit_race),
+        case!(counters::hit_keys_independent),
         case!(stress::thousand_users, STRESS_TIME_LIMIT),
     ]
 }
@@ -183,7 +190,7 @@ fn cases() -> Vec<Case> {
 /// `inspector`, and returns the report.
 ///
 /// Prints one line per case and a closing summary such as
-/// `adapter conformance: 31 cases, 31 passed, 0 failed` (followed, if some
+/// `adapter conformance: 35 cases, 35 passed, 0 failed` (followed, if some
 /// failed, by their names). Cases run one after the other, each in its own
 /// tokio task, so this must be called inside a tokio runtime; a
 /// multi-threaded one makes the concurrency cases more searching.

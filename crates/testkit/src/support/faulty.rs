@@ -12,7 +12,7 @@ use keyway_core::{Adapter, AdapterError, AdapterErrorKind};
 
 /// The names of the [`Adapter`] operations, as [`FaultyAdapter::fail`] and
 /// [`FaultyAdapter::calls`] take them (the trait's method names).
-pub const OPERATIONS: [&str; 16] = [
+pub const OPERATIONS: [&str; 17] = [
     "create_user",
     "get_user",
     "get_user_by_email",
@@ -29,6 +29,7 @@ pub const OPERATIONS: [&str; 16] = [
     "delete_session",
     "create_verification_token",
     "use_verification_token",
+    "hit",
 ];
 
 /// The message of the errors a [`FaultyAdapter`] makes, unless
@@ -250,6 +251,15 @@ impl Adapter for FaultyAdapter {
     ) -> AdapterResult<Option<VerificationToken>> {
         self.enter("use_verification_token")?;
         self.inner.use_verification_token(identifier, token).await
+    }
+    async fn hit(
+        &self,
+        key: &str,
+        now: chrono::DateTime<chrono::Utc>,
+        window: std::time::Duration,
+    ) -> AdapterResult<u64> {
+        self.enter("hit")?;
+        self.inner.hit(key, now, window).await
     }
 }
 

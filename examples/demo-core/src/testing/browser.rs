@@ -1,7 +1,7 @@
 //! A real headless browser (Debian's chromium, driven through chromedriver
-//! with fantoccini) around the demo served in process on a free port with
-//! its own data directory. Each step can leave a screenshot in
-//! `test-output/axum-demo-browser/<journey>/` at the workspace root.
+//! with fantoccini) around the demo binary on a free port with its own data
+//! directory. Each step can leave a screenshot in
+//! `test-output/<framework>-demo-browser/<journey>/` at the workspace root.
 //!
 //! Journeys take turns: one chromium at a time is enough for two cores.
 
@@ -9,10 +9,12 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use axum_demo::{Settings, build};
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use tokio::sync::{Mutex, MutexGuard};
+
+use super::DemoBinary;
+use super::binary::Demo;
 
 /// The flags chromium runs with: headless, and nothing that reaches out to
 /// the network on its own.
@@ -64,10 +66,11 @@ fn tools() -> Result<(PathBuf, PathBuf), String> {
     }
 }
 
-/// A fresh screenshot directory for `journey`.
-fn output_dir(journey: &str) -> PathBuf {
+/// A fresh screenshot directory for `journey` of `framework`'s demo.
+fn output_dir(framework: &str, journey: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../test-output/axum-demo-browser")
+        .join("../../test-output")
+        .join(format!("{framework}-demo-browser"))
         .join(journey);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -228,50 +231,37 @@ impl Browser {
     }
 }
 
-/// The demo served in process, chromedriver and the browser; one journey.
+/// The demo binary, chromedriver and the browser; one journey.
 pub struct Session {
     /// The browser.
     pub browser: Browser,
     driver: Driver,
-    server: tokio::task::JoinHandle<()>,
-    data_dir: PathBuf,
+    demo: Demo,
     _turn: MutexGuard<'static, ()>,
 }
 
 impl Session {
-    /// Starts the demo with its default settings changed by `configure`, and
-    /// a browser. `None` (after a notice) when chromium or chromedriver is
-    /// missing and services are not required.
+    /// Starts the demo binary with `env` (its default settings otherwise),
+    /// and a browser. `None` (after a notice) when chromium or chromedriver
+    /// is missing and services are not required.
     pub async fn start(
+        bin: DemoBinary,
         test: &str,
         journey: &str,
-        configure: impl FnOnce(&mut Settings),
+        env: &[(&str, &str)],
     ) -> Option<Session> {
         let (chromium, chromedriver) = match tools() {
             Ok(found) => found,
             Err(why) => return super::unavailable(test, &why),
         };
         let turn = TURN.lock().await;
-        let shots = output_dir(journey);
+        let shots = output_dir(bin.framework, journey);
 
-        let data_dir = std::env::temp_dir().join(format!(
-            "axum-demo-browser-{journey}-{}",
-            keyway::random::hex(6)
-        ));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let mut settings = Settings::from_vars(|_| None).unwrap();
-        settings.port = port;
-        settings.data_dir = data_dir.clone();
-        configure(&mut settings);
-        let demo = build(settings).await.unwrap();
-        println!("{}", demo.banner());
-        let server = tokio::spawn(async move {
-            axum::serve(listener, demo.router).await.unwrap();
-        });
+        let demo = Demo::start_in(bin, bin.temp_dir(&format!("browser-{journey}")), env).await;
+        println!("{}", demo.banner);
 
         let driver = Driver::start(&chromedriver, &shots.join("chromedriver.log")).await;
-        let profile = data_dir.join("chromium-profile");
+        let profile = demo.data_dir().join("chromium-profile");
         let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|f| (*f).to_owned()).collect();
         args.push(format!("--user-data-dir={}", profile.display()));
         let mut caps = serde_json::Map::new();
@@ -287,13 +277,12 @@ impl Session {
         Some(Session {
             browser: Browser {
                 client,
-                site: format!("http://127.0.0.1:{port}"),
+                site: demo.site(),
                 shots,
                 step: 0,
             },
             driver,
-            server,
-            data_dir,
+            demo,
             _turn: turn,
         })
     }
@@ -302,7 +291,6 @@ impl Session {
     pub async fn finish(mut self) {
         self.browser.client.close().await.unwrap();
         self.driver.child.kill().await.unwrap();
-        self.server.abort();
-        std::fs::remove_dir_all(&self.data_dir).unwrap();
+        self.demo.stop().await;
     }
 }

@@ -169,3 +169,27 @@ fn decode_quoted_printable(s: &str) -> String {
     }
     String::from_utf8(out).unwrap()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sink_reader_decodes_quoted_printable_text_parts() {
+        let raw = "X-Sink-Rcpt-To: a@example.com\r\nContent-Type: multipart/alternative;\r\n \
+                   boundary=\"B\"\r\n\r\n--B\r\nContent-Type: text/plain; charset=utf-8\r\n\
+                   Content-Transfer-Encoding: quoted-printable\r\n\r\nSign in\r\n\
+                   http://127.0.0.1:1/x?a=3Db&c=\r\n=3Dd\r\n\r\nOr enter this code on the \
+                   sign-in page: 12345678\r\n--B\r\nContent-Type: text/html\r\n\r\n<p>x</p>\r\n--B--\r\n";
+        assert_eq!(
+            header(raw, "x-sink-rcpt-to").as_deref(),
+            Some("a@example.com")
+        );
+        let text = text_part(raw);
+        assert_eq!(
+            link(&text, "http://127.0.0.1:1"),
+            "http://127.0.0.1:1/x?a=b&c=d"
+        );
+        assert_eq!(code(&text), "12345678");
+    }
+}

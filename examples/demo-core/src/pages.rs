@@ -1,19 +1,18 @@
-//! The demo's own pages: home and protected.
-
-use axum::response::Html;
-use keyway_axum::{OptionalSession, RequireSession};
+//! The demo's own pages, home and protected, as HTML text: each demo
+//! answers them with its framework's HTML response.
 
 use keyway::pages::escape_html as escape;
+use keyway::{SessionData, SessionUser};
 
-fn page(title: &str, body: &str) -> Html<String> {
-    Html(format!(
+fn page(title: &str, body: &str) -> String {
+    format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>{title} · keyway demo</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
          <nav><a href=\"/\">Home</a> <a href=\"/protected\">Protected page</a></nav>\n\
          <main>\n<h1>{title}</h1>\n{body}</main>\n</body>\n</html>\n",
         title = escape(title),
-    ))
+    )
 }
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;\
@@ -28,9 +27,10 @@ fn who(name: Option<&str>, email: Option<&str>) -> String {
     }
 }
 
-/// `GET /`: who is signed in, with a sign-in or sign-out link.
-pub(crate) async fn home(session: OptionalSession) -> Html<String> {
-    let body = match session.user() {
+/// `GET /`: who is signed in (`user`, from the optional session), with a
+/// sign-in or sign-out link.
+pub fn home(user: Option<&SessionUser>) -> String {
+    let body = match user {
         Some(user) => format!(
             "<p class=\"who\" id=\"status\">Signed in as <strong>{}</strong>.</p>\n\
              <p><a href=\"/protected\">Go to the protected page</a> · \
@@ -45,8 +45,9 @@ pub(crate) async fn home(session: OptionalSession) -> Html<String> {
     page("keyway demo", &body)
 }
 
-/// `GET /protected`: only for signed-in users; others are sent to sign in.
-pub(crate) async fn protected(session: RequireSession) -> Html<String> {
+/// `GET /protected`, for the required session: only signed-in users see
+/// it; the framework's extractor sends the others to sign in.
+pub fn protected(session: &SessionData) -> String {
     let user = &session.user;
     let body = format!(
         "<p class=\"who\" id=\"status\">Welcome, <strong>{}</strong>. Only signed-in users see \

@@ -5,9 +5,25 @@ use std::path::PathBuf;
 
 use keyway::SessionStrategy;
 
+/// Which demo runs: the framework the banner names, and the demo's own
+/// directory, where its data is kept by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Framework {
+    /// The framework's name as the banner shows it: `axum` in
+    /// "keyway axum demo on http://127.0.0.1:3000".
+    pub name: &'static str,
+    /// The demo's package name (`axum-demo`): how its errors are signed.
+    pub package: &'static str,
+    /// The demo's directory (its `CARGO_MANIFEST_DIR`); the default data
+    /// directory is `data/` in it.
+    pub dir: &'static str,
+}
+
 /// The demo's settings.
 #[derive(Clone)]
 pub struct Settings {
+    /// The demo that reads them.
+    pub framework: Framework,
     /// `PORT` (default 3000); the demo listens on 127.0.0.1.
     pub port: u16,
     /// `AUTH_URL` (or `NEXTAUTH_URL`) as given; `None` means
@@ -24,7 +40,8 @@ pub struct Settings {
     pub username: String,
     /// `DEMO_PASSWORD` (default `wonderland`).
     pub password: String,
-    /// `DEMO_DATA_DIR` (default: `data/` beside the demo's `Cargo.toml`):
+    /// `DEMO_DATA_DIR` (default: `data/` beside the running demo's
+    /// `Cargo.toml`, see [`Framework::dir`]):
     /// the SQLite database and the development secret.
     pub data_dir: PathBuf,
     /// `DATABASE_URL` (default: an SQLite file in the data directory).
@@ -69,6 +86,7 @@ impl fmt::Debug for OidcSettings {
 impl fmt::Debug for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Settings")
+            .field("framework", &self.framework.name)
             .field("port", &self.port)
             .field("auth_url", &self.auth_url)
             .field("secret_in_env", &self.secret_in_env)
@@ -96,14 +114,17 @@ impl fmt::Display for SettingsError {
 impl std::error::Error for SettingsError {}
 
 impl Settings {
-    /// Reads the process environment.
-    pub fn from_env() -> Result<Self, SettingsError> {
-        Self::from_vars(|name| std::env::var(name).ok())
+    /// Reads the process environment for `framework`'s demo.
+    pub fn from_env(framework: Framework) -> Result<Self, SettingsError> {
+        Self::from_vars(framework, |name| std::env::var(name).ok())
     }
 
     /// Reads the settings through `var` (a variable's value, if set).
     /// Empty values count as unset.
-    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+    pub fn from_vars(
+        framework: Framework,
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, SettingsError> {
         let var = |name: &str| var(name).filter(|v| !v.trim().is_empty());
         let port = match var("PORT") {
             None => 3000,
@@ -122,6 +143,7 @@ impl Settings {
             }
         };
         Ok(Self {
+            framework,
             port,
             auth_url: var("AUTH_URL").or_else(|| var("NEXTAUTH_URL")),
             secret_in_env: var("AUTH_SECRET")
@@ -132,7 +154,7 @@ impl Settings {
             password: var("DEMO_PASSWORD").unwrap_or_else(|| "wonderland".to_owned()),
             data_dir: var("DEMO_DATA_DIR")
                 .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")),
+                .unwrap_or_else(|| PathBuf::from(framework.dir).join("data")),
             database_url: var("DATABASE_URL"),
             oidc: oidc(&var)?,
             email_server: var("EMAIL_SERVER"),
@@ -208,7 +230,9 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
-        Settings::from_vars(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+        Settings::from_vars(crate::TEST_FRAMEWORK, |name| {
+            vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        })
     }
 
     #[test]
@@ -223,7 +247,7 @@ mod tests {
             ("alice", "wonderland")
         );
         assert!(
-            s.data_dir.ends_with("examples/axum-demo/data"),
+            s.data_dir.ends_with("examples/demo-core/data"),
             "{:?}",
             s.data_dir
         );

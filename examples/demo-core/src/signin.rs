@@ -67,7 +67,7 @@ mod tests {
     use super::*;
 
     fn settings(vars: &[(&str, &str)]) -> Settings {
-        Settings::from_vars(|name| {
+        Settings::from_vars(crate::TEST_FRAMEWORK, |name| {
             vars.iter()
                 .find(|(k, _)| *k == name)
                 .map(|(_, v)| (*v).to_owned())

@@ -1,6 +1,8 @@
 //! The demo binary as README starts it, and a browser in miniature that
 //! talks to it over real HTTP.
 
+#![allow(clippy::unwrap_used)]
+
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
@@ -10,6 +12,8 @@ use http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdout};
+
+use super::DemoBinary;
 
 /// The demo binary on a free port with its own data directory, given only
 /// the variables passed to [`Demo::start`]. Killed on drop.
@@ -26,20 +30,19 @@ pub struct Demo {
 impl Demo {
     /// Starts the binary with `env` (and `PATH`, `PORT`, `DEMO_DATA_DIR`,
     /// `RUST_LOG`) as its whole environment; waits for its banner.
-    pub async fn start(env: &[(&str, &str)]) -> Demo {
-        let dir = std::env::temp_dir().join(format!("axum-demo-data-{}", keyway::random::hex(6)));
-        Demo::start_in(dir, env).await
+    pub async fn start(bin: DemoBinary, env: &[(&str, &str)]) -> Demo {
+        Demo::start_in(bin, bin.temp_dir("data"), env).await
     }
 
     /// [`Demo::start`] with `dir` as `DEMO_DATA_DIR` (kept from an earlier
     /// start, say).
-    pub async fn start_in(dir: PathBuf, env: &[(&str, &str)]) -> Demo {
+    pub async fn start_in(bin: DemoBinary, dir: PathBuf, env: &[(&str, &str)]) -> Demo {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
-        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_axum-demo"));
+        let mut cmd = tokio::process::Command::new(bin.path);
         cmd.env_clear();
         if let Some(path) = std::env::var_os("PATH") {
             cmd.env("PATH", path);
@@ -144,7 +147,7 @@ impl Client {
         }
     }
 
-    async fn send(&mut self, request: http::request::Builder, body: String) -> Reply {
+    async fn send(&mut self, request: http::request::Builder, accept: &str, body: String) -> Reply {
         let stream = tokio::net::TcpStream::connect(("127.0.0.1", self.port))
             .await
             .unwrap();
@@ -160,7 +163,7 @@ impl Client {
             .collect();
         let request = request
             .header(header::HOST, format!("127.0.0.1:{}", self.port))
-            .header(header::ACCEPT, "text/html")
+            .header(header::ACCEPT, accept)
             .header(header::COOKIE, cookie.join("; "))
             .body(http_body_util::Full::new(Bytes::from(body)))
             .unwrap();
@@ -189,14 +192,19 @@ impl Client {
 
     /// `GET path` as a browser.
     pub async fn get(&mut self, path: &str) -> Reply {
-        self.send(Request::get(path), String::new()).await
+        self.get_as(path, "text/html").await
+    }
+
+    /// `GET path` with `accept` as its `Accept` header.
+    pub async fn get_as(&mut self, path: &str, accept: &str) -> Reply {
+        self.send(Request::get(path), accept, String::new()).await
     }
 
     /// `POST path` with a form body.
     pub async fn post(&mut self, path: &str, form: String) -> Reply {
         let request =
             Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-        self.send(request, form).await
+        self.send(request, "text/html", form).await
     }
 
     /// A CSRF token (and its cookie, kept in the jar).

@@ -91,14 +91,14 @@ mod tests {
     use super::*;
 
     fn settings(dir: &Path) -> Settings {
-        let mut s = Settings::from_vars(|_| None).unwrap();
+        let mut s = Settings::from_vars(crate::TEST_FRAMEWORK, |_| None).unwrap();
         s.data_dir = dir.to_owned();
         s
     }
 
     #[test]
     fn made_once_then_kept() {
-        let dir = std::env::temp_dir().join(format!("axum-demo-secret-{}", keyway::random::hex(6)));
+        let dir = std::env::temp_dir().join(format!("demo-core-secret-{}", keyway::random::hex(6)));
         let s = settings(&dir);
         let SecretSource::DevFile {
             secret,

@@ -1,0 +1,152 @@
+//! The tests every demo runs against its own binary, written once: a demo's
+//! `tests/` call the macros [`http_tests!`](crate::http_tests),
+//! [`database_tests!`](crate::database_tests),
+//! [`console_email_tests!`](crate::console_email_tests) and
+//! [`browser_tests!`](crate::browser_tests) with its framework's name and
+//! binary, and get the same `#[tokio::test]` functions as every other demo.
+//!
+//! ```ignore
+//! // examples/axum-demo/tests/http.rs
+//! keyway_demo_core::http_tests!("axum", env!("CARGO_BIN_EXE_axum-demo"));
+//! ```
+//!
+//! What they use: the binary started as README says with a small HTTP
+//! client ([`binary`]), chromium driven through chromedriver around it
+//! ([`browser`]), and the SMTP sink of `cargo xtask services` ([`sink`]).
+//! The demo's tests/ need `tokio` (features `macros`, `rt-multi-thread`)
+//! as a dev-dependency for `#[tokio::test]`.
+//!
+//! A test whose browser or service is missing is skipped with a notice,
+//! unless `KEYWAY_REQUIRE_SERVICES=1` (as in CI), where it fails.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+pub mod binary;
+pub mod browser;
+pub mod browser_journeys;
+pub mod console_email;
+pub mod databases;
+pub mod http;
+pub mod sink;
+
+use std::io::Write;
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A demo's binary under test.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoBinary {
+    /// The framework's name, as its banner shows it (`axum`).
+    pub framework: &'static str,
+    /// The binary (`env!("CARGO_BIN_EXE_axum-demo")` in the demo's tests).
+    pub path: &'static str,
+}
+
+impl DemoBinary {
+    /// A fresh directory name under the system's temp directory, named
+    /// after the demo and `tag`.
+    pub fn temp_dir(&self, tag: &str) -> PathBuf {
+        std::env::temp_dir().join(format!(
+            "{}-demo-{tag}-{}",
+            self.framework,
+            keyway::random::hex(6)
+        ))
+    }
+}
+
+/// Whether missing services fail the tests (`KEYWAY_REQUIRE_SERVICES=1`).
+pub fn required() -> bool {
+    std::env::var("KEYWAY_REQUIRE_SERVICES").as_deref() == Ok("1")
+}
+
+/// `None` after a notice on stderr when `what` is missing and not
+/// required; a failure when it is required.
+pub fn unavailable<T>(test: &str, why: &str) -> Option<T> {
+    assert!(
+        !required(),
+        "KEYWAY_REQUIRE_SERVICES=1 but {test} cannot run: {why}"
+    );
+    // Straight to stderr, past the test harness's capture, so the skip is
+    // seen.
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
+    None
+}
+
+/// Whether something accepts connections on 127.0.0.1:`port`.
+pub fn port_open(port: u16) -> bool {
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_ok()
+}
+
+/// Declares `#[tokio::test]` functions, each calling `$module::$test(bin)`
+/// for the demo binary `bin`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __demo_tests {
+    ($framework:expr, $path:expr, $module:ident: $($test:ident),+ $(,)?) => {
+        $(
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() {
+                $crate::testing::$module::$test($crate::testing::DemoBinary {
+                    framework: $framework,
+                    path: $path,
+                })
+                .await;
+            }
+        )+
+    };
+}
+
+/// The demo over HTTP ([`http`]): the protected routes as a browser and
+/// as an API client see them, a credentials sign-in in both session
+/// strategies, the banner, and bad settings refused.
+#[macro_export]
+macro_rules! http_tests {
+    ($framework:expr, $path:expr) => {
+        $crate::__demo_tests!($framework, $path, http:
+            database_sessions_by_default,
+            jwt_sessions_on_request,
+            the_binary_serves_and_says_how_to_sign_in,
+            the_binary_says_which_sign_in_methods_it_offers,
+            bad_settings_stop_the_binary_with_a_message,
+        );
+    };
+}
+
+/// The same sign-in flow on SQLite, PostgreSQL and MariaDB, changing only
+/// `DATABASE_URL` ([`databases`]).
+#[macro_export]
+macro_rules! database_tests {
+    ($framework:expr, $path:expr) => {
+        $crate::__demo_tests!($framework, $path, databases:
+            sign_in_flow_on_sqlite,
+            sign_in_flow_on_postgresql,
+            sign_in_flow_on_mariadb,
+        );
+    };
+}
+
+/// Email sign-in without `EMAIL_SERVER`: the link printed on the console
+/// signs in ([`console_email`]).
+#[macro_export]
+macro_rules! console_email_tests {
+    ($framework:expr, $path:expr) => {
+        $crate::__demo_tests!($framework, $path, console_email:
+            without_an_smtp_server_the_link_is_printed_on_the_console,
+        );
+    };
+}
+
+/// The demo in a real headless browser ([`browser_journeys`]): credentials,
+/// OpenID Connect and email sign-in.
+#[macro_export]
+macro_rules! browser_tests {
+    ($framework:expr, $path:expr) => {
+        $crate::__demo_tests!($framework, $path, browser_journeys:
+            sign_in_and_out_in_a_real_browser,
+            sign_in_through_the_local_openid_provider,
+            sign_in_by_email_in_a_real_browser,
+        );
+    };
+}
