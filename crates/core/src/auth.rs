@@ -16,6 +16,7 @@ use crate::cookies::{CookieNames, CookieOptions, RequestCookies, SetCookie};
 use crate::csrf::CsrfToken;
 use crate::events::Events;
 use crate::failure;
+use crate::host::{HostRefused, SiteOrigin};
 use crate::jwt::{JwtCodec, TokenFormat};
 use crate::pages::{Locale, Theme};
 use crate::provider::Provider;
@@ -39,6 +40,10 @@ pub(crate) struct CookieJar {
     pub nonce_codec: JwtCodec,
     /// Options of the OAuth check cookies.
     pub check_options: CookieOptions,
+    /// The link-intent cookie ([`Auth::link_intent`]): its name and codec
+    /// (salt = the name).
+    pub link_intent: String,
+    pub link_intent_codec: JwtCodec,
 }
 
 /// The engine's configuration, shared by every request.
@@ -46,7 +51,8 @@ pub(crate) struct Inner {
     /// The secret string CSRF hashes use (Auth.js joins several with commas).
     pub csrf_secret: String,
     pub base_path: String,
-    pub fixed_origin: Option<Origin>,
+    /// How a request's origin is found (`AUTH_URL`, trusted hosts).
+    pub site: SiteOrigin,
     pub use_secure_cookies: Option<bool>,
     pub strategy: SessionStrategy,
     pub max_age: i64,
@@ -54,6 +60,12 @@ pub(crate) struct Inner {
     pub providers: Vec<Provider>,
     pub adapter: Option<Arc<dyn Adapter>>,
     pub pages: Pages,
+    /// A credentials user may join an existing user by email.
+    pub credentials_link_by_email: bool,
+    /// The oldest session (seconds since sign-in) that may link an account.
+    pub link_max_session_age: i64,
+    /// An email sign-in may land in a user whose address was never verified.
+    pub email_sign_in_to_unverified_users: bool,
     pub theme: Theme,
     pub locale: Option<Locale>,
     pub callbacks: Arc<dyn Callbacks>,
@@ -94,7 +106,7 @@ impl fmt::Debug for Auth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Auth")
             .field("base_path", &self.0.base_path)
-            .field("origin", &self.0.fixed_origin)
+            .field("origin", &self.0.site.fixed)
             .field("strategy", &self.0.strategy)
             .field("providers", &self.0.providers)
             .finish_non_exhaustive()
@@ -155,7 +167,15 @@ fn cookie_jar(
     let state_codec = check(&names.state)?;
     let pkce_codec = check(&names.pkce_code_verifier)?;
     let nonce_codec = check(&names.nonce)?;
+    let link_intent = format!(
+        "{}{}.link-intent",
+        if secure { "__Secure-" } else { "" },
+        wire.cookie_prefix
+    );
+    let link_intent_codec = check(&link_intent)?;
     Ok(CookieJar {
+        link_intent,
+        link_intent_codec,
         check_options: CookieOptions::defaults(secure),
         names,
         session_options,
@@ -189,7 +209,7 @@ impl Auth {
         Ok(Self(Arc::new(Inner {
             csrf_secret,
             base_path: checked.base_path,
-            fixed_origin: checked.fixed_origin,
+            site: checked.site,
             use_secure_cookies: b.use_secure_cookies,
             strategy: checked.strategy,
             max_age: b.max_age,
@@ -197,6 +217,9 @@ impl Auth {
             providers: b.providers,
             adapter: b.adapter,
             pages: b.pages,
+            credentials_link_by_email: b.credentials_link_by_email,
+            link_max_session_age: b.link_max_session_age,
+            email_sign_in_to_unverified_users: b.email_sign_in_to_unverified_users,
             theme: b.theme,
             locale: b.locale,
             callbacks: b.callbacks,
@@ -275,11 +298,27 @@ impl Auth {
         } else {
             Body::default()
         };
-        let Some(ctx) = self.context(&parts, body).await else {
-            return response::into_response(
-                failure::bad_request(json_bad_request, &parts.method),
-                false,
-            );
+        let ctx = match self.context(&parts, body).await {
+            Ok(ctx) => ctx,
+            Err(HostRefused::Unusable) => {
+                return response::into_response(
+                    failure::bad_request(json_bad_request, &parts.method),
+                    false,
+                );
+            }
+            Err(HostRefused::Untrusted(host)) => {
+                let page = crate::pages::PageContext {
+                    theme: &inner.theme,
+                    locale: request::request_locale(inner.locale, &parts.headers),
+                    site_url: "",
+                };
+                let kind = provider
+                    .as_deref()
+                    .and_then(|id| inner.provider(id))
+                    .map(Provider::kind);
+                let outcome = failure::untrusted_host(action, kind, &host, page);
+                return response::into_response(outcome, false);
+            }
         };
         let outcome = match actions::dispatch(&ctx, action, provider.as_deref(), &parts).await {
             Ok(outcome) => outcome,
@@ -299,7 +338,7 @@ impl Auth {
             }
             Err(_) => return SessionLookup::default(),
         };
-        let Some(ctx) = self.context(&parts, Body::default()).await else {
+        let Ok(ctx) = self.context(&parts, Body::default()).await else {
             return SessionLookup::default();
         };
         let read = session::read(&ctx).await;
@@ -313,11 +352,44 @@ impl Auth {
         }
     }
 
+    /// Lets the user signed in on `headers` link an account of the OAuth
+    /// provider `provider` within the next 10 minutes, however long ago
+    /// they signed in (linking otherwise needs a sign-in younger than
+    /// [`link_max_session_age`](crate::AuthBuilder::link_max_session_age)).
+    /// Call it from the application's own handler once it has checked the
+    /// user again (a password prompt, a second factor), add the returned
+    /// `Set-Cookie` values to its answer, then send the browser to
+    /// `POST {base path}/signin/{provider}`. The intent is bound to that
+    /// user and provider and used up by the callback.
+    ///
+    /// `None` when nobody is signed in (the session is read in full,
+    /// callbacks included) or `provider` is not an OAuth provider.
+    pub async fn link_intent(
+        &self,
+        headers: &HeaderMap,
+        provider: &str,
+    ) -> Option<Vec<HeaderValue>> {
+        let parts = match Request::builder().method(Method::GET).body(()) {
+            Ok(r) => {
+                let (mut parts, ()) = r.into_parts();
+                parts.headers = headers.clone();
+                parts
+            }
+            Err(_) => return None,
+        };
+        let ctx = self.context(&parts, Body::default()).await.ok()?;
+        let cookie = actions::link_intent(&ctx, provider).await?;
+        HeaderValue::from_str(&cookie.header_value())
+            .ok()
+            .map(|v| vec![v])
+    }
+
     /// The URL of the sign-in page for a request, with `callback_url` (a path
     /// or URL on the site) to come back to. Bindings use it to send a browser
     /// that needs a session to sign in.
     pub fn signin_url(&self, headers: &HeaderMap, callback_url: &str) -> String {
-        let origin = request::request_origin(self.0.fixed_origin.as_ref(), None, headers);
+        // An untrusted or missing host gives a path on the same site.
+        let origin = self.0.site.origin_for(None, headers);
         let origin = origin.map(|o| o.as_str().to_owned()).unwrap_or_default();
         let callback = crate::redirect::Origin::parse(&origin)
             .map(|o| crate::redirect::default_redirect(callback_url, &o))
@@ -334,13 +406,9 @@ impl Auth {
         &'a self,
         parts: &'a http::request::Parts,
         body: Body,
-    ) -> Option<RequestContext<'a>> {
+    ) -> Result<RequestContext<'a>, HostRefused> {
         let inner = &*self.0;
-        let origin = request::request_origin(
-            inner.fixed_origin.as_ref(),
-            Some(&parts.uri),
-            &parts.headers,
-        )?;
+        let origin = inner.site.origin_for(Some(&parts.uri), &parts.headers)?;
         let secure = inner
             .use_secure_cookies
             .unwrap_or_else(|| origin.is_https());
@@ -381,7 +449,7 @@ impl Auth {
             .path_and_query()
             .map(|p| p.as_str().to_owned())
             .unwrap_or_default();
-        Some(RequestContext {
+        Ok(RequestContext {
             auth: inner,
             method: parts.method.clone(),
             path_and_query,

@@ -11,6 +11,7 @@ use crate::callbacks::{Callbacks, DefaultCallbacks};
 use crate::codes::LogCode;
 use crate::cookies::SameSite;
 use crate::events::{Events, NoEvents};
+use crate::host::{SiteOrigin, normalise_trusted_host};
 use crate::jwt::TokenFormat;
 use crate::pages::{Locale, Theme};
 use crate::provider::{Provider, ProviderType};
@@ -25,6 +26,8 @@ pub const DEFAULT_UPDATE_AGE_SECS: i64 = 24 * 60 * 60;
 pub const DEFAULT_BASE_PATH: &str = "/api/auth";
 /// The shortest secret accepted, in bytes.
 pub const MIN_SECRET_LEN: usize = 16;
+/// Default for [`AuthBuilder::link_max_session_age`]: 10 minutes.
+pub const DEFAULT_LINK_MAX_SESSION_AGE_SECS: i64 = 10 * 60;
 
 /// Where sessions live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,6 +129,7 @@ pub struct AuthBuilder {
     pub(crate) base_path: Option<String>,
     pub(crate) url: Option<String>,
     pub(crate) trust_host: bool,
+    pub(crate) trusted_hosts: Vec<String>,
     pub(crate) use_secure_cookies: Option<bool>,
     pub(crate) strategy: Option<SessionStrategy>,
     pub(crate) max_age: i64,
@@ -141,6 +145,9 @@ pub struct AuthBuilder {
     pub(crate) token_format: Option<TokenFormat>,
     pub(crate) cookie_overrides: Vec<(CookieKey, CookieOverride)>,
     pub(crate) credentials_database_sessions: bool,
+    pub(crate) credentials_link_by_email: bool,
+    pub(crate) link_max_session_age: i64,
+    pub(crate) email_sign_in_to_unverified_users: bool,
     pub(crate) env_errors: Vec<ConfigError>,
 }
 
@@ -151,6 +158,7 @@ impl Default for AuthBuilder {
             base_path: None,
             url: None,
             trust_host: false,
+            trusted_hosts: Vec::new(),
             use_secure_cookies: None,
             strategy: None,
             max_age: DEFAULT_MAX_AGE_SECS,
@@ -166,6 +174,9 @@ impl Default for AuthBuilder {
             token_format: None,
             cookie_overrides: Vec::new(),
             credentials_database_sessions: false,
+            credentials_link_by_email: false,
+            link_max_session_age: DEFAULT_LINK_MAX_SESSION_AGE_SECS,
+            email_sign_in_to_unverified_users: false,
             env_errors: Vec::new(),
         }
     }
@@ -181,6 +192,7 @@ impl fmt::Debug for AuthBuilder {
             .field("base_path", &self.base_path)
             .field("url", &self.url)
             .field("trust_host", &self.trust_host)
+            .field("trusted_hosts", &self.trusted_hosts)
             .field("strategy", &self.strategy)
             .field("providers", &self.providers)
             .field("wire_mode", &self.wire_mode)
@@ -227,7 +239,9 @@ impl AuthBuilder {
 
     /// Reads everything Auth.js reads from the environment: the secrets (see
     /// [`secret_from_env`](Self::secret_from_env)), `AUTH_URL` (or
-    /// `NEXTAUTH_URL`) and `AUTH_TRUST_HOST`.
+    /// `NEXTAUTH_URL`) and `AUTH_TRUST_HOST`; and keyway's
+    /// `AUTH_TRUSTED_HOSTS` (comma-separated, see
+    /// [`trusted_hosts`](Self::trusted_hosts)).
     pub fn from_env(mut self) -> Self {
         self = self.secret_from_env();
         if let Some(url) = env_var("AUTH_URL").or_else(|| env_var("NEXTAUTH_URL")) {
@@ -241,6 +255,9 @@ impl AuthBuilder {
                     "AUTH_TRUST_HOST is {other:?}: set it to true or false"
                 ))),
             }
+        }
+        if let Some(hosts) = env_var("AUTH_TRUSTED_HOSTS") {
+            self = self.trusted_hosts(hosts.split(',').filter(|h| !h.trim().is_empty()));
         }
         self
     }
@@ -261,9 +278,37 @@ impl AuthBuilder {
 
     /// Trust the request's `Host`, `X-Forwarded-Host` and `X-Forwarded-Proto`
     /// headers to tell the site's origin (`AUTH_TRUST_HOST`). Only behind a
-    /// proxy that sets them.
+    /// proxy that sets them. Without [`url`](Self::url) or
+    /// [`trusted_hosts`](Self::trusted_hosts), whoever sends the request
+    /// chooses the origin, so email sign-in is refused at build time.
     pub fn trust_host(mut self, trust: bool) -> Self {
         self.trust_host = trust;
+        self
+    }
+
+    /// The hosts the site answers on (`AUTH_TRUSTED_HOSTS`, comma-separated),
+    /// each `host` or `host:port` as visitors type it (`example.com`,
+    /// `www.example.com`, `localhost:3000`). Without [`url`](Self::url), a
+    /// request's origin is taken from `Host` (or, with
+    /// [`trust_host`](Self::trust_host), `X-Forwarded-Host`) only when it
+    /// names one of them; any other host is refused with the `Configuration`
+    /// error page and nothing is sent or redirected. Calling it again adds
+    /// hosts.
+    ///
+    /// ```
+    /// let auth = keyway_core::Auth::builder()
+    ///     .secret("a-long-random-secret-value-0123456789")
+    ///     .trust_host(true)
+    ///     .trusted_hosts(["example.com", "www.example.com"])
+    ///     .build()?;
+    /// # Ok::<(), keyway_core::ConfigError>(())
+    /// ```
+    pub fn trusted_hosts<I, S>(mut self, hosts: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.trusted_hosts.extend(hosts.into_iter().map(Into::into));
         self
     }
 
@@ -364,6 +409,45 @@ impl AuthBuilder {
         self
     }
 
+    /// **Dangerous.** Lets a credentials sign-in with database sessions join
+    /// an existing user who has the same email address (default: off). A
+    /// credentials user is otherwise matched by its credentials account only,
+    /// and one whose email already belongs to another user is refused with
+    /// `OAuthAccountNotLinked`, unless `authorize` returns the user with
+    /// `email_verified` set (the application vouches that it proved the
+    /// address). Turn this on only when the application's own sign-up proves
+    /// every address: anyone who can put a victim's address into the
+    /// application's user store becomes the victim.
+    pub fn dangerously_link_credentials_by_email(mut self, allow: bool) -> Self {
+        self.credentials_link_by_email = allow;
+        self
+    }
+
+    /// How recent a sign-in must be, in seconds, for an OAuth sign-in made
+    /// while signed in to link the new account to the signed-in user
+    /// (default 10 minutes). The session is read in full (the `jwt` and
+    /// `session` callbacks run, so a session the application revoked links
+    /// nothing); an older session is refused with `OAuthAccountNotLinked`,
+    /// so a stolen long-lived cookie cannot attach an attacker's account to
+    /// its victim, unless the application made a link intent for that user
+    /// and provider ([`Auth::link_intent`](crate::Auth::link_intent), after
+    /// checking the user again). `0` leaves link intents as the only way.
+    pub fn link_max_session_age(mut self, secs: i64) -> Self {
+        self.link_max_session_age = secs;
+        self
+    }
+
+    /// **Dangerous.** Lets an email sign-in land in an existing user whose
+    /// address was never verified (default: off). Such users come from
+    /// OAuth or credentials sign-ins, or from an older database; the address
+    /// may have been typed by whoever linked them, so the real owner of the
+    /// mailbox is refused with `OAuthAccountNotLinked` instead of joining
+    /// them.
+    pub fn dangerously_allow_email_sign_in_to_unverified_users(mut self, allow: bool) -> Self {
+        self.email_sign_in_to_unverified_users = allow;
+        self
+    }
+
     /// Checks the configuration and builds the engine.
     pub fn build(self) -> Result<crate::Auth, ConfigError> {
         crate::auth::Auth::from_builder(self)
@@ -373,7 +457,7 @@ impl AuthBuilder {
 /// The checked, normalised configuration the engine runs on.
 pub(crate) struct Checked {
     pub base_path: String,
-    pub fixed_origin: Option<Origin>,
+    pub site: SiteOrigin,
     pub strategy: SessionStrategy,
 }
 
@@ -420,13 +504,29 @@ pub(crate) fn check(b: &AuthBuilder) -> Result<Checked, ConfigError> {
         }
         None => (None, None),
     };
-    if fixed_origin.is_none() && !b.trust_host {
+    let mut allowed_hosts = Vec::with_capacity(b.trusted_hosts.len());
+    for entry in &b.trusted_hosts {
+        let host = normalise_trusted_host(entry).ok_or_else(|| {
+            ConfigError::new(format!(
+                "AUTH_TRUSTED_HOSTS entry {entry:?} is not a host: list hosts as visitors \
+                 type them, e.g. example.com,www.example.com,localhost:3000"
+            ))
+        })?;
+        allowed_hosts.push(host);
+    }
+    if fixed_origin.is_none() && !b.trust_host && allowed_hosts.is_empty() {
         return Err(ConfigError::new(
             "keyway cannot tell the site's origin: set AUTH_URL to the public URL \
-             (e.g. https://example.com), or AUTH_TRUST_HOST=true when a trusted proxy \
-             sets Host / X-Forwarded-Host / X-Forwarded-Proto",
+             (e.g. https://example.com), or AUTH_TRUSTED_HOSTS to the hosts the site \
+             answers on, or AUTH_TRUST_HOST=true when a trusted proxy sets Host / \
+             X-Forwarded-Host / X-Forwarded-Proto",
         ));
     }
+    let site = SiteOrigin {
+        fixed: fixed_origin,
+        trust_forwarded: b.trust_host,
+        allowed_hosts,
+    };
 
     let base_path = normalise_base_path(b.base_path.as_deref().or(url_path.as_deref()))?;
 
@@ -458,6 +558,15 @@ pub(crate) fn check(b: &AuthBuilder) -> Result<Checked, ConfigError> {
     }
 
     let has_email = b.providers.iter().any(|p| p.kind() == ProviderType::Email);
+    if has_email && !site.is_trusted() {
+        return Err(ConfigError::with_code(
+            LogCode::SigninEmailError,
+            "email sign-in mails links built on the site's origin, and with only \
+             AUTH_TRUST_HOST the origin comes from request headers anyone can forge: set \
+             AUTH_URL to the public URL (e.g. https://example.com), or AUTH_TRUSTED_HOSTS to \
+             the hosts the site answers on (e.g. example.com,www.example.com)",
+        ));
+    }
     if has_email && b.adapter.is_none() {
         return Err(ConfigError::with_code(
             LogCode::EmailRequiresAdapterError,
@@ -495,6 +604,11 @@ pub(crate) fn check(b: &AuthBuilder) -> Result<Checked, ConfigError> {
     if b.update_age < 0 {
         return Err(ConfigError::new("session update age must not be negative"));
     }
+    if b.link_max_session_age < 0 {
+        return Err(ConfigError::new(
+            "link_max_session_age must not be negative (0 turns linking to a signed-in user off)",
+        ));
+    }
 
     for (name, page) in [
         ("sign_in", &b.pages.sign_in),
@@ -529,7 +643,7 @@ pub(crate) fn check(b: &AuthBuilder) -> Result<Checked, ConfigError> {
 
     Ok(Checked {
         base_path,
-        fixed_origin,
+        site,
         strategy,
     })
 }

@@ -41,6 +41,7 @@ pub mod cookies;
 pub mod csrf;
 pub mod events;
 mod failure;
+mod host;
 pub mod jwt;
 pub mod model;
 pub mod oauth;

@@ -60,10 +60,11 @@ fn configuration_url() -> String {
 async fn failing_email_verified_update_is_callback_email_error() {
     let logs = LogCapture::start();
     let (auth, adapter, memory, outbox) = setup(false);
-    memory
-        .create_user(User::new("u-1", "known@example.com"))
-        .await
-        .expect("user");
+    // A user whose address was verified before (an unverified one is
+    // refused before any update).
+    let mut known = User::new("u-1", "known@example.com");
+    known.email_verified = Some(chrono::Utc::now() - chrono::Duration::days(30));
+    memory.create_user(known).await.expect("user");
     let mut b = Browser::new(auth);
     b.request_email("known@example.com", "/").await;
     adapter.fail("update_user", AdapterErrorKind::Other);

@@ -281,6 +281,20 @@ async fn signed_in_by_email(
     }
 
     let (user, is_new_user) = match existing {
+        Some(user)
+            if user.email_verified.is_none() && !ctx.auth.email_sign_in_to_unverified_users =>
+        {
+            // The address came from an OAuth or credentials sign-in that did
+            // not prove it: whoever linked it may not own the mailbox, and
+            // signing its owner in would hand them a shared user.
+            return Err(Failure::SignInRefused {
+                page: SignInPageCode::OAuthAccountNotLinked,
+                reason: "email sign-in into an existing user whose address was never \
+                         verified; allow it with \
+                         dangerously_allow_email_sign_in_to_unverified_users"
+                    .into(),
+            });
+        }
         Some(user) => {
             let mut update = UserUpdate::new(user.id.clone());
             update.email_verified = Some(Some(ctx.now));
