@@ -55,6 +55,7 @@ fn ensure_mdbook() -> Result<PathBuf> {
         return Ok(bin);
     }
     let log = logs_dir()?.join("mdbook-install.log");
+    let build_dir = cache_dir()?.join("mdbook-build");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut install = Command::new(cargo);
     install
@@ -64,13 +65,17 @@ fn ensure_mdbook() -> Result<PathBuf> {
         .arg("--root")
         .arg(&root)
         // Its own target dir, so the workspace's build lock is not held.
-        .env("CARGO_TARGET_DIR", cache_dir()?.join("mdbook-build"));
+        .env("CARGO_TARGET_DIR", &build_dir);
     println!(
         "  installing mdBook {MDBOOK_VERSION} (log: {}): {}",
         log.display(),
         display(&install)
     );
-    run_logged(&mut install, &log)?;
+    let installed = run_logged(&mut install, &log);
+    // The build's intermediate files are not needed once the binary is in
+    // place (a few hundred megabytes on a shared disk).
+    let _ = std::fs::remove_dir_all(&build_dir);
+    installed?;
     if bin.is_file() {
         Ok(bin)
     } else {
