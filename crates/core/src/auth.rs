@@ -18,6 +18,7 @@ use crate::events::Events;
 use crate::failure;
 use crate::host::{HostRefused, SiteOrigin};
 use crate::jwt::{JwtCodec, TokenFormat};
+use crate::keys::Keys;
 use crate::pages::{Locale, Theme};
 use crate::provider::Provider;
 use crate::redirect::Origin;
@@ -48,8 +49,12 @@ pub(crate) struct CookieJar {
 
 /// The engine's configuration, shared by every request.
 pub(crate) struct Inner {
-    /// The secret string CSRF hashes use (Auth.js joins several with commas).
+    /// The secret string CSRF and verification-token hashes use, as Auth.js
+    /// does (it joins several with commas): an Auth.js app sharing the
+    /// secret reads those values, so they keep the raw secret.
     pub csrf_secret: String,
+    /// The derived key of every purpose only keyway reads (see [`crate::keys`]).
+    pub keys: Keys,
     pub base_path: String,
     /// How a request's origin is found (`AUTH_URL`, trusted hosts).
     pub site: SiteOrigin,
@@ -73,6 +78,9 @@ pub(crate) struct Inner {
     pub wire: WireProfile,
     /// `[plain, secure]`.
     pub jars: [CookieJar; 2],
+    /// The JWKS document of the asymmetric session-token keys, when a
+    /// signing key is configured (served at `<base path>/jwks`).
+    pub jwks: Option<serde_json::Value>,
     /// Single-flight locks for access-token refreshes.
     pub refresh_locks: crate::access_token::RefreshLocks,
 }
@@ -126,6 +134,7 @@ pub struct SessionLookup {
 
 fn cookie_jar(
     b: &AuthBuilder,
+    keys: &Keys,
     wire: &WireProfile,
     format: &TokenFormat,
     secure: bool,
@@ -158,10 +167,18 @@ fn cookie_jar(
     } else {
         ""
     };
-    let session_codec = JwtCodec::new(format.clone(), &b.secrets, salt)
-        .map_err(|e| ConfigError::new(format!("the session token format cannot be used: {e}")))?;
+    // The encrypted formats keep Auth.js's derivation from the secret (an
+    // Auth.js app reads them); a signed token is keyed by a key of its own.
+    let session_codec = match (&b.signing_key, format) {
+        (Some(key), _) => Ok(JwtCodec::key_pair(key, &b.retired_keys)),
+        (None, TokenFormat::Signed { .. }) => {
+            JwtCodec::new(format.clone(), keys.session_signing(), salt)
+        }
+        (None, _) => JwtCodec::new(format.clone(), &b.secrets, salt),
+    }
+    .map_err(|e| ConfigError::new(format!("the session token format cannot be used: {e}")))?;
     let check = |name: &str| {
-        JwtCodec::new(wire.token_format.clone(), &b.secrets, name)
+        JwtCodec::new(wire.token_format.clone(), keys.check_cookies(), name)
             .map_err(|e| ConfigError::new(format!("the check cookie format cannot be used: {e}")))
     };
     let state_codec = check(&names.state)?;
@@ -188,6 +205,30 @@ fn cookie_jar(
     })
 }
 
+/// `<base path>/jwks`, with or without a trailing slash.
+fn is_jwks_path(base_path: &str, path: &str) -> bool {
+    path.strip_prefix(base_path)
+        .map(|rest| rest.strip_suffix('/').unwrap_or(rest))
+        == Some("/jwks")
+}
+
+/// The JWKS document, cacheable for five minutes (a rotated key shows up
+/// within that time; retired keys stay listed far longer).
+fn jwks_response(jwks: &serde_json::Value) -> Response<Bytes> {
+    let body = Bytes::from(jwks.to_string());
+    let mut response = Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/jwk-set+json"),
+    );
+    headers.insert(
+        http::header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    response
+}
+
 impl Auth {
     /// Starts a configuration.
     pub fn builder() -> AuthBuilder {
@@ -201,13 +242,20 @@ impl Auth {
             .token_format
             .clone()
             .unwrap_or_else(|| wire.token_format.clone());
+        let keys = Keys::derive(&b.secrets);
         let jars = [
-            cookie_jar(&b, &wire, &format, false)?,
-            cookie_jar(&b, &wire, &format, true)?,
+            cookie_jar(&b, &keys, &wire, &format, false)?,
+            cookie_jar(&b, &keys, &wire, &format, true)?,
         ];
         let csrf_secret = b.secrets.join(",");
+        let jwks = b
+            .signing_key
+            .as_ref()
+            .map(|key| crate::jwt::jwks(std::iter::once(key.public_key()).chain(&b.retired_keys)));
         Ok(Self(Arc::new(Inner {
+            jwks,
             csrf_secret,
+            keys,
             base_path: checked.base_path,
             site: checked.site,
             use_secure_cookies: b.use_secure_cookies,
@@ -255,13 +303,28 @@ impl Auth {
         MAX_BODY_BYTES
     }
 
+    /// The JWKS document (`{"keys":[...]}`) of the session-token signing
+    /// keys, current first, then the retired ones; `None` unless a
+    /// [signing key](AuthBuilder::signing_key) is configured. The engine
+    /// serves it at `GET <base path>/jwks`.
+    pub fn jwks(&self) -> Option<&serde_json::Value> {
+        self.0.jwks.as_ref()
+    }
+
     /// Serves one request under the base path: every Auth.js action
     /// (`providers`, `csrf`, `session`, `signin`, `callback`, `signout`,
-    /// `verify-request`, `error`). Never panics and never answers 500 for bad
-    /// input: unknown actions and methods are 400.
+    /// `verify-request`, `error`), and `GET jwks` when a signing key is
+    /// configured. Never panics and never answers 500 for bad input: unknown
+    /// actions and methods are 400.
     pub async fn handle(&self, request: Request<Bytes>) -> Response<Bytes> {
         let (parts, body) = request.into_parts();
         let inner = &*self.0;
+        if let Some(jwks) = &inner.jwks
+            && parts.method == Method::GET
+            && is_jwks_path(&inner.base_path, parts.uri.path())
+        {
+            return jwks_response(jwks);
+        }
         let json_bad_request = inner.wire.empty_session == "null";
         let Some((action, provider)) = request::parse_route(&inner.base_path, parts.uri.path())
         else {

@@ -12,7 +12,7 @@ use crate::codes::LogCode;
 use crate::cookies::SameSite;
 use crate::events::{Events, NoEvents};
 use crate::host::{SiteOrigin, normalise_trusted_host};
-use crate::jwt::TokenFormat;
+use crate::jwt::{PublicKey, SigningKey, TokenFormat};
 use crate::pages::{Locale, Theme};
 use crate::provider::{Provider, ProviderType};
 use crate::redirect::Origin;
@@ -143,6 +143,8 @@ pub struct AuthBuilder {
     pub(crate) events: Arc<dyn Events>,
     pub(crate) wire_mode: WireMode,
     pub(crate) token_format: Option<TokenFormat>,
+    pub(crate) signing_key: Option<SigningKey>,
+    pub(crate) retired_keys: Vec<PublicKey>,
     pub(crate) cookie_overrides: Vec<(CookieKey, CookieOverride)>,
     pub(crate) credentials_database_sessions: bool,
     pub(crate) credentials_link_by_email: bool,
@@ -172,6 +174,8 @@ impl Default for AuthBuilder {
             events: Arc::new(NoEvents),
             wire_mode: WireMode::default(),
             token_format: None,
+            signing_key: None,
+            retired_keys: Vec::new(),
             cookie_overrides: Vec::new(),
             credentials_database_sessions: false,
             credentials_link_by_email: false,
@@ -196,6 +200,7 @@ impl fmt::Debug for AuthBuilder {
             .field("strategy", &self.strategy)
             .field("providers", &self.providers)
             .field("wire_mode", &self.wire_mode)
+            .field("signing_key", &self.signing_key)
             .finish_non_exhaustive()
     }
 }
@@ -237,13 +242,43 @@ impl AuthBuilder {
         self
     }
 
+    /// Reads the asymmetric session-token keys from the environment:
+    /// `AUTH_SIGNING_KEY`, a PKCS#8 PEM private key (Ed25519 or P-256; literal
+    /// `\n` are read as line breaks), and `AUTH_SIGNING_KEYS_RETIRED`, any
+    /// number of PEM public (or private) keys still accepted and published.
+    /// See [`signing_key`](Self::signing_key). An unreadable key is reported
+    /// by `build()`, naming the variable.
+    pub fn signing_key_from_env(mut self) -> Self {
+        if let Some(pem) = env_var("AUTH_SIGNING_KEY") {
+            match SigningKey::from_pem(&pem) {
+                Ok(key) => self.signing_key = Some(key),
+                Err(e) => self
+                    .env_errors
+                    .push(ConfigError::new(format!("AUTH_SIGNING_KEY: {e}"))),
+            }
+        }
+        if let Some(pems) = env_var("AUTH_SIGNING_KEYS_RETIRED") {
+            for block in crate::jwt::split_pem_blocks(&pems) {
+                match PublicKey::from_pem(&block) {
+                    Ok(key) => self.retired_keys.push(key),
+                    Err(e) => self
+                        .env_errors
+                        .push(ConfigError::new(format!("AUTH_SIGNING_KEYS_RETIRED: {e}"))),
+                }
+            }
+        }
+        self
+    }
+
     /// Reads everything Auth.js reads from the environment: the secrets (see
     /// [`secret_from_env`](Self::secret_from_env)), `AUTH_URL` (or
     /// `NEXTAUTH_URL`) and `AUTH_TRUST_HOST`; and keyway's
     /// `AUTH_TRUSTED_HOSTS` (comma-separated, see
-    /// [`trusted_hosts`](Self::trusted_hosts)).
+    /// [`trusted_hosts`](Self::trusted_hosts)) and
+    /// `AUTH_SIGNING_KEY` / `AUTH_SIGNING_KEYS_RETIRED`
+    /// ([`signing_key_from_env`](Self::signing_key_from_env)).
     pub fn from_env(mut self) -> Self {
-        self = self.secret_from_env();
+        self = self.secret_from_env().signing_key_from_env();
         if let Some(url) = env_var("AUTH_URL").or_else(|| env_var("NEXTAUTH_URL")) {
             self.url = Some(url);
         }
@@ -388,10 +423,47 @@ impl AuthBuilder {
     }
 
     /// The session token format (default: the wire mode's JWE). Use
-    /// [`TokenFormat::Signed`] for a signed-only JWS that other services can
-    /// verify with the secret.
+    /// [`TokenFormat::Signed`] for a signed-only HMAC JWS that other services
+    /// verify with the key derived for it
+    /// ([`keys::derive`](crate::keys::derive)`(secret,
+    /// Purpose::SessionSigning)`), or better [`signing_key`](Self::signing_key)
+    /// so that they need no secret at all.
     pub fn token_format(mut self, format: TokenFormat) -> Self {
         self.token_format = Some(format);
+        self
+    }
+
+    /// Signs session tokens with an asymmetric key (Ed25519 → `EdDSA`,
+    /// P-256 → `ES256`): the session cookie becomes a signed JWS whose
+    /// header names the key's `kid`, and `GET <base path>/jwks` publishes
+    /// the public keys, so other services verify sessions without holding any
+    /// secret. Replaces the encrypted token: the claims are readable by
+    /// whoever holds the cookie (as with [`TokenFormat::Signed`]).
+    ///
+    /// ```
+    /// # let pem = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIGho63zGkWId+V6gnip03p/PLym1UiZzndZ5egRTanZc\n-----END PRIVATE KEY-----\n";
+    /// use keyway_core::jwt::SigningKey;
+    ///
+    /// let key = SigningKey::from_pem(pem)?; // openssl genpkey -algorithm ed25519
+    /// let auth = keyway_core::Auth::builder()
+    ///     .secret("a-long-random-secret-value-0123456789")
+    ///     .url("https://example.com")
+    ///     .signing_key(key)
+    ///     .build()?;
+    /// assert_eq!(auth.jwks().expect("published")["keys"][0]["alg"], "EdDSA");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn signing_key(mut self, key: SigningKey) -> Self {
+        self.signing_key = Some(key);
+        self
+    }
+
+    /// A public key that signed session tokens before the current
+    /// [`signing_key`](Self::signing_key): its tokens are still accepted and
+    /// it stays in the JWKS, so a key can be rotated without signing everyone
+    /// out. Drop it once the longest session (`max_age`) has passed.
+    pub fn retired_signing_key(mut self, key: PublicKey) -> Self {
+        self.retired_keys.push(key);
         self
     }
 
@@ -459,6 +531,27 @@ pub(crate) struct Checked {
     pub base_path: String,
     pub site: SiteOrigin,
     pub strategy: SessionStrategy,
+}
+
+/// One-time codes of fewer than 8 digits are refused: with the attempt and
+/// send limits, 8 digits keep a guess at about one in four million a day.
+fn check_one_time_codes(b: &AuthBuilder) -> Result<(), ConfigError> {
+    use crate::provider::OneTimeCode;
+    let (min, max) = (OneTimeCode::MIN_DIGITS, OneTimeCode::MAX_DIGITS);
+    for p in &b.providers {
+        if let Provider::Email(email) = p
+            && let Some(code) = email.one_time_code()
+            && !(min..=max).contains(&code.digits)
+        {
+            return Err(ConfigError::new(format!(
+                "email provider {:?}: one-time codes of {} digits are refused: use \
+                 {min} to {max} digits (OneTimeCode::default() has 8)",
+                email.id(),
+                code.digits
+            )));
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn check(b: &AuthBuilder) -> Result<Checked, ConfigError> {
@@ -572,6 +665,20 @@ pub(crate) fn check(b: &AuthBuilder) -> Result<Checked, ConfigError> {
             LogCode::EmailRequiresAdapterError,
             "the email provider needs a database to store verification tokens: add an adapter \
              (e.g. keyway::adapter::connect(DATABASE_URL))",
+        ));
+    }
+
+    check_one_time_codes(b)?;
+    if b.signing_key.is_none() && !b.retired_keys.is_empty() {
+        return Err(ConfigError::new(
+            "retired signing keys are configured without a current one: set AUTH_SIGNING_KEY \
+             or call .signing_key(...)",
+        ));
+    }
+    if b.signing_key.is_some() && b.token_format.is_some() {
+        return Err(ConfigError::new(
+            "both a signing key and a token format are configured: a signing key already \
+             chooses the token format; drop .token_format(...)",
         ));
     }
 

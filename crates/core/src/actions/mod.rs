@@ -4,13 +4,15 @@
 mod credentials;
 mod email;
 mod finish;
+mod link;
 mod oauth;
 mod pages;
 mod session;
 mod signin;
 mod signout;
 
-pub(crate) use oauth::{apply_tokens, link_intent};
+pub(crate) use link::link_intent;
+pub(crate) use oauth::apply_tokens;
 
 use http::Method;
 use serde::Serialize;
