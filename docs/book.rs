@@ -15,6 +15,8 @@
 #[cfg(test)]
 const PAGES: &[&str] = &[
     "guide/axum.md",
+    "guide/actix-web.md",
+    "guide/rocket.md",
     "guide/adapters.md",
     "guide/sessions.md",
     "guide/callbacks.md",
@@ -29,6 +31,14 @@ const PAGES: &[&str] = &[
 #[cfg(doctest)]
 #[doc = include_str!("src/guide/axum.md")]
 struct GuideAxum;
+
+#[cfg(doctest)]
+#[doc = include_str!("src/guide/actix-web.md")]
+struct GuideActixWeb;
+
+#[cfg(doctest)]
+#[doc = include_str!("src/guide/rocket.md")]
+struct GuideRocket;
 
 #[cfg(doctest)]
 #[doc = include_str!("src/guide/adapters.md")]
