@@ -1,4 +1,5 @@
-//! `cargo xtask ci`: the whole check a change must pass, in one command.
+//! `cargo xtask ci`: the whole check a change must pass, in one command:
+//! the services, the cargo steps, then the book (`cargo xtask docs`).
 
 use std::ffi::OsString;
 use std::process::Command;
@@ -37,6 +38,11 @@ pub(crate) fn run(args: &[String]) -> Result {
     for step in steps(test_args, &release) {
         run_step(&step)?;
     }
+
+    println!("==> docs: cargo xtask docs");
+    let t = Instant::now();
+    crate::docs::run(&[]).map_err(|e| format!("step `docs` failed: {e}"))?;
+    println!("<== docs ok ({})", secs(t.elapsed()));
     println!("ci: all steps passed in {}", secs(started.elapsed()));
     Ok(())
 }

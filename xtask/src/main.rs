@@ -5,6 +5,7 @@
 
 mod bench;
 mod ci;
+mod docs;
 mod services;
 mod tools;
 
@@ -21,6 +22,7 @@ Subcommands:
                      cargo test --workspace --all-features <args>
                      cargo doc --workspace --no-deps --all-features  (RUSTDOCFLAGS=-D warnings)
                      cargo build --release -p <every example binary> -p keyway-bench-server
+                     cargo xtask docs
   services         make sure the servers the tests need are running (PostgreSQL,
                    MariaDB, a MongoDB-compatible server, an OpenID provider);
                    starts what is missing. Installs chromium and chromedriver
@@ -33,6 +35,9 @@ Subcommands:
                    Options: --duration SECS (10) --warmup SECS (3) --rounds N (2)
                    --connections 16,64
                    --tool wrk|oha --only KEY,... --postgres-url URL
+  docs             build the book (docs/) with mdBook into target/book, installing
+                   mdBook (pinned) into $HOME/.cache/keyway when missing, and check
+                   that every relative link and #anchor in it resolves
   help             print this message
 ";
 
@@ -47,6 +52,7 @@ fn main() -> ExitCode {
         Some("ci") => ci::run(&rest),
         Some("services") => services::run(&rest),
         Some("bench") => bench::run(&rest),
+        Some("docs") => docs::run(&rest),
         Some("help" | "-h" | "--help") | None => {
             print!("{HELP}");
             Ok(())

@@ -8,13 +8,44 @@
 //!
 //! Their string forms are stable: applications match on them, and a
 //! Next.js app sharing a session with a keyway server sees the same codes.
-//! Each code has a page in the book under `docs/src/reference/`.
+//! Each code has a section in the book, in English, Korean and Japanese:
+//! [`LogCode::docs_url`] and the page codes' `docs_url` give its address.
 
 use std::fmt;
 use std::str::FromStr;
 
-/// Where the book's pages live, relative to the repository root.
-pub const DOCS_ROOT: &str = "docs/src/reference";
+/// Where the book is published: every code's link starts here.
+///
+/// The book's sources are under `docs/src` in the repository; `cargo xtask
+/// docs` builds them.
+pub const DOCS_BASE_URL: &str = "https://keyway.dev/book";
+
+/// The languages the book's code reference is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum DocsLanguage {
+    /// English, at the root of the book.
+    #[default]
+    En,
+    /// Korean, under `ko/`.
+    Ko,
+    /// Japanese, under `ja/`.
+    Ja,
+}
+
+impl DocsLanguage {
+    /// Every language of the reference.
+    pub const ALL: [DocsLanguage; 3] = [DocsLanguage::En, DocsLanguage::Ko, DocsLanguage::Ja];
+
+    /// The directory of this language's pages inside the book (`""` for
+    /// English, `"ko/"`, `"ja/"`).
+    pub const fn dir(self) -> &'static str {
+        match self {
+            Self::En => "",
+            Self::Ko => "ko/",
+            Self::Ja => "ja/",
+        }
+    }
+}
 
 /// The family of a [`LogCode`]: which part of keyway reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -57,10 +88,33 @@ macro_rules! codes {
                 match self { $( Self::$variant => $s, )* }
             }
 
-            /// The code's page in the book (path and anchor, relative to the
-            /// repository root).
+            /// The anchor of the code's section: its string form in lower
+            /// case, the same in every language.
+            pub fn anchor(self) -> String {
+                self.as_str().to_ascii_lowercase()
+            }
+
+            /// The address of the code's section in the published English
+            /// book.
             pub fn docs_url(self) -> String {
-                format!("{}/{}#{}", DOCS_ROOT, $doc_page, self.as_str().to_ascii_lowercase())
+                self.docs_url_in(DocsLanguage::En)
+            }
+
+            /// The address of the code's section in the published book, in
+            /// `language`.
+            pub fn docs_url_in(self, language: DocsLanguage) -> String {
+                format!(
+                    "{DOCS_BASE_URL}/{}reference/{}.html#{}",
+                    language.dir(),
+                    $doc_page,
+                    self.anchor()
+                )
+            }
+
+            /// The markdown file holding the code's section, relative to the
+            /// repository root.
+            pub fn docs_source(language: DocsLanguage) -> String {
+                format!("docs/src/{}reference/{}.md", language.dir(), $doc_page)
             }
         }
 
@@ -97,7 +151,7 @@ codes! {
     /// The codes keyway writes to the log, exactly those of NextAuth.js's
     /// error reference. Every failure is logged once, with one of these as the
     /// `code` field, its cause, and a link to its page.
-    pub enum LogCode : "log-codes.md" {
+    pub enum LogCode : "log-codes" {
         /// `useSession()` failed in the browser (reserved: keyway has no client yet).
         ClientUseSessionError = "CLIENT_USE_SESSION_ERROR",
         /// A client fetch failed (reserved: keyway has no client yet).
@@ -217,7 +271,7 @@ impl LogCode {
 codes! {
     /// `?error=` codes sent to the **error page** (`/api/auth/error`, or the
     /// application's `pages.error`).
-    pub enum ErrorPageCode : "page-codes.md" {
+    pub enum ErrorPageCode : "page-codes" {
         /// The server is misconfigured, or an internal failure happened
         /// (status 500).
         Configuration = "Configuration",
@@ -250,7 +304,7 @@ impl ErrorPageCode {
 codes! {
     /// `?error=` codes sent to the **sign-in page** (`/api/auth/signin`, or the
     /// application's `pages.signIn`), where they show as a banner.
-    pub enum SignInPageCode : "page-codes.md" {
+    pub enum SignInPageCode : "page-codes" {
         /// Building the provider's authorization URL failed.
         OAuthSignin = "OAuthSignin",
         /// Handling the OAuth provider's answer failed.
@@ -381,14 +435,44 @@ mod tests {
     }
 
     #[test]
-    fn docs_links_point_at_the_book() {
+    fn docs_links_point_at_the_published_book() {
         assert_eq!(
             LogCode::PkceError.docs_url(),
-            "docs/src/reference/log-codes.md#pkce_error"
+            format!("{DOCS_BASE_URL}/reference/log-codes.html#pkce_error")
         );
         assert_eq!(
             ErrorPageCode::AccessDenied.docs_url(),
-            "docs/src/reference/page-codes.md#accessdenied"
+            format!("{DOCS_BASE_URL}/reference/page-codes.html#accessdenied")
+        );
+        assert_eq!(
+            SignInPageCode::OAuthAccountNotLinked.docs_url_in(DocsLanguage::Ko),
+            format!("{DOCS_BASE_URL}/ko/reference/page-codes.html#oauthaccountnotlinked")
+        );
+        assert_eq!(
+            LogCode::JwtSessionError.docs_url_in(DocsLanguage::Ja),
+            format!("{DOCS_BASE_URL}/ja/reference/log-codes.html#jwt_session_error")
+        );
+        // One `Default` section serves both pages.
+        assert_eq!(
+            ErrorPageCode::Default.docs_url(),
+            SignInPageCode::Default.docs_url()
+        );
+        assert!(DOCS_BASE_URL.starts_with("https://") && !DOCS_BASE_URL.ends_with('/'));
+    }
+
+    #[test]
+    fn docs_sources_are_the_book_files() {
+        assert_eq!(
+            LogCode::docs_source(DocsLanguage::En),
+            "docs/src/reference/log-codes.md"
+        );
+        assert_eq!(
+            SignInPageCode::docs_source(DocsLanguage::Ja),
+            "docs/src/ja/reference/page-codes.md"
+        );
+        assert_eq!(
+            ErrorPageCode::docs_source(DocsLanguage::Ko),
+            "docs/src/ko/reference/page-codes.md"
         );
     }
 

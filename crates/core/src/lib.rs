@@ -60,7 +60,7 @@ pub mod wire;
 pub use adapter::{Adapter, AdapterError, AdapterErrorKind, AdapterResult};
 pub use auth::{Auth, SessionLookup};
 pub use callbacks::{Callbacks, SignInDecision};
-pub use codes::{ErrorPageCode, LogCode, SignInPageCode};
+pub use codes::{DocsLanguage, ErrorPageCode, LogCode, SignInPageCode};
 pub use config::{AuthBuilder, ConfigError, Pages, SessionStrategy};
 pub use events::Events;
 pub use model::{

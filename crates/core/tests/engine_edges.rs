@@ -330,7 +330,7 @@ async fn tampered_token_is_logged_once_as_jwt_session_error() {
             .count(),
         1
     );
-    assert!(text.contains("docs/src/reference/log-codes.md#jwt_session_error"));
+    assert!(text.contains(&keyway_core::LogCode::JwtSessionError.docs_url()));
     assert!(!text.contains(SECRET));
 }
 

@@ -76,7 +76,10 @@ fn assert_logged_once(logs: &str, code: &str) {
         "cause in the log: {}",
         lines[0]
     );
-    assert!(lines[0].contains(&format!("log-codes.md#{}", code.to_lowercase())));
+    assert!(lines[0].contains(&format!(
+        "/reference/log-codes.html#{}",
+        code.to_lowercase()
+    )));
 }
 
 fn configuration_page() -> String {

@@ -25,6 +25,17 @@ pub enum Locale {
     Ja,
 }
 
+/// The book's code reference exists in every language the pages speak.
+impl From<Locale> for crate::codes::DocsLanguage {
+    fn from(locale: Locale) -> Self {
+        match locale {
+            Locale::En => Self::En,
+            Locale::Ko => Self::Ko,
+            Locale::Ja => Self::Ja,
+        }
+    }
+}
+
 impl Locale {
     /// Every supported locale.
     pub const ALL: [Locale; 3] = [Locale::En, Locale::Ko, Locale::Ja];
