@@ -53,7 +53,7 @@ macro_rules! queries {
             type Tm = <Conn as AsyncConnection>::TransactionManager;
 
             fn time(t: Ts, op: &'static str) -> AdapterResult<DateTime<Utc>> {
-                t.from_db().map_err(|e| bad_row(op, e))
+                t.into_utc().map_err(|e| bad_row(op, e))
             }
 
             #[derive(QueryableByName)]

@@ -9,7 +9,7 @@ pub(crate) trait DbTime: Sized {
     /// `t` as stored.
     fn to_db(t: DateTime<Utc>) -> Self;
     /// The stored value as a UTC timestamp, or what is wrong with it.
-    fn from_db(self) -> Result<DateTime<Utc>, String>;
+    fn into_utc(self) -> Result<DateTime<Utc>, String>;
 }
 
 #[cfg(feature = "postgres")]
@@ -17,7 +17,7 @@ impl DbTime for DateTime<Utc> {
     fn to_db(t: DateTime<Utc>) -> Self {
         t
     }
-    fn from_db(self) -> Result<DateTime<Utc>, String> {
+    fn into_utc(self) -> Result<DateTime<Utc>, String> {
         Ok(self)
     }
 }
@@ -27,7 +27,7 @@ impl DbTime for chrono::NaiveDateTime {
     fn to_db(t: DateTime<Utc>) -> Self {
         t.naive_utc()
     }
-    fn from_db(self) -> Result<DateTime<Utc>, String> {
+    fn into_utc(self) -> Result<DateTime<Utc>, String> {
         Ok(self.and_utc())
     }
 }
@@ -40,7 +40,7 @@ impl DbTime for String {
     fn to_db(t: DateTime<Utc>) -> Self {
         t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
     }
-    fn from_db(self) -> Result<DateTime<Utc>, String> {
+    fn into_utc(self) -> Result<DateTime<Utc>, String> {
         if let Ok(t) = DateTime::parse_from_rfc3339(&self) {
             return Ok(t.with_timezone(&Utc));
         }
@@ -68,8 +68,8 @@ mod tests {
             .unwrap()
             .with_timezone(&Utc);
         assert_eq!(String::to_db(t), "2030-01-02T03:04:05.678+00:00");
-        assert_eq!(String::to_db(t).from_db().unwrap(), t);
-        assert_eq!("2030-01-02 03:04:05.678".to_owned().from_db().unwrap(), t);
-        assert!("soon".to_owned().from_db().is_err());
+        assert_eq!(String::to_db(t).into_utc().unwrap(), t);
+        assert_eq!("2030-01-02 03:04:05.678".to_owned().into_utc().unwrap(), t);
+        assert!("soon".to_owned().into_utc().is_err());
     }
 }

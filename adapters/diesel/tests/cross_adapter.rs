@@ -5,6 +5,8 @@
 //! MariaDB, with the default names and with a table prefix. Whichever crate
 //! migrates first, the other finds the schema up to date.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::sync::Arc;

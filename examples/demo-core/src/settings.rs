@@ -165,7 +165,7 @@ impl Settings {
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from(framework.dir).join("data")),
             database_url: var("DATABASE_URL"),
-            adapter: match ConnectOptions::from_vars(&var) {
+            adapter: match ConnectOptions::from_vars(var) {
                 Ok(o) => o.adapter,
                 Err(e) => return Err(SettingsError(format!("KEYWAY_ADAPTER: {e}"))),
             },
