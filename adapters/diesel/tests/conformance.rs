@@ -2,6 +2,8 @@
 //! included) against every backend: SQLite (file and in-memory), PostgreSQL
 //! and MariaDB, with the default table names and with the `kw_` prefix.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::sync::Arc;

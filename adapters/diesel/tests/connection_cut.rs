@@ -3,6 +3,8 @@
 //! fail cleanly and the same pool works again once the server is back.
 //! The scenario is keyway-testkit's, shared with keyway-sea-orm.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::sync::Arc;
