@@ -115,14 +115,45 @@ enum Mode {
     Jwt,
     Sqlite,
     Postgres,
+    /// SQLite through keyway-diesel.
+    SqliteDiesel,
+    /// PostgreSQL through keyway-diesel.
+    PostgresDiesel,
 }
 
 impl Mode {
+    /// Every mode, in the order the servers run.
+    const ALL: [Mode; 5] = [
+        Mode::Jwt,
+        Mode::Sqlite,
+        Mode::Postgres,
+        Mode::SqliteDiesel,
+        Mode::PostgresDiesel,
+    ];
+
+    /// The bench server's mode argument.
     fn arg(self) -> &'static str {
         match self {
             Self::Jwt => "jwt",
-            Self::Sqlite => "sqlite",
-            Self::Postgres => "postgres",
+            Self::Sqlite | Self::SqliteDiesel => "sqlite",
+            Self::Postgres | Self::PostgresDiesel => "postgres",
+        }
+    }
+
+    /// The adapter crate of a database mode (`--adapter`).
+    fn adapter(self) -> &'static str {
+        match self {
+            Self::SqliteDiesel | Self::PostgresDiesel => "diesel",
+            _ => "sea-orm",
+        }
+    }
+
+    /// A name for logs and files.
+    fn name(self) -> &'static str {
+        match self {
+            Self::SqliteDiesel => "sqlite-diesel",
+            Self::PostgresDiesel => "postgres-diesel",
+            other => other.arg(),
         }
     }
 }
@@ -186,6 +217,20 @@ const SCENARIOS: &[Scenario] = &[
         signed_in: true,
     },
     Scenario {
+        key: "session-sqlite-diesel",
+        label: "GET /api/auth/session, SQLite session, keyway-diesel",
+        mode: Mode::SqliteDiesel,
+        path: "/api/auth/session",
+        signed_in: true,
+    },
+    Scenario {
+        key: "session-postgres-diesel",
+        label: "GET /api/auth/session, PostgreSQL session, keyway-diesel",
+        mode: Mode::PostgresDiesel,
+        path: "/api/auth/session",
+        signed_in: true,
+    },
+    Scenario {
         key: "session-none",
         label: "GET /api/auth/session, no cookie",
         mode: Mode::Jwt,
@@ -237,7 +282,7 @@ pub(crate) fn run(args: &[String]) -> Result {
         })
         .collect();
     let mut results: Vec<(&Scenario, Vec<Row>)> = Vec::new();
-    for mode in [Mode::Jwt, Mode::Sqlite, Mode::Postgres] {
+    for mode in Mode::ALL {
         let scenarios: Vec<&Scenario> = selected
             .iter()
             .copied()
@@ -308,8 +353,8 @@ fn serve_and_load(
     let mut extra = Vec::new();
     match mode {
         Mode::Jwt => {}
-        Mode::Sqlite => {
-            let db = out_dir.join("bench.sqlite");
+        Mode::Sqlite | Mode::SqliteDiesel => {
+            let db = out_dir.join(format!("bench-{}.sqlite", mode.name()));
             for suffix in ["", "-wal", "-shm"] {
                 let mut p = db.clone().into_os_string();
                 p.push(suffix);
@@ -317,7 +362,7 @@ fn serve_and_load(
             }
             extra = vec!["--url".to_owned(), format!("sqlite://{}", db.display())];
         }
-        Mode::Postgres => {
+        Mode::Postgres | Mode::PostgresDiesel => {
             if TcpStream::connect_timeout(
                 &"127.0.0.1:5432".parse().map_err(|_| "bad address")?,
                 Duration::from_secs(2),
@@ -332,8 +377,11 @@ fn serve_and_load(
             extra = vec!["--url".to_owned(), options.postgres_url.clone()];
         }
     }
-    let log = logs_dir()?.join(format!("bench-server-{}.log", mode.arg()));
-    println!("==> {} server (log: {})", mode.arg(), log.display());
+    if mode != Mode::Jwt {
+        extra.extend(["--adapter".to_owned(), mode.adapter().to_owned()]);
+    }
+    let log = logs_dir()?.join(format!("bench-server-{}.log", mode.name()));
+    println!("==> {} server (log: {})", mode.name(), log.display());
     let server = Server::start(bin, mode.arg(), &extra, &log)?;
     let addr = server.addr;
     let cookie = if scenarios.iter().any(|s| s.signed_in) {
@@ -526,7 +574,7 @@ mod tests {
 
     #[test]
     fn every_mode_has_a_scenario_and_keys_are_unique() {
-        for mode in [Mode::Jwt, Mode::Sqlite, Mode::Postgres] {
+        for mode in Mode::ALL {
             assert!(SCENARIOS.iter().any(|s| s.mode == mode));
         }
         let mut keys: Vec<_> = SCENARIOS.iter().map(|s| s.key).collect();

@@ -226,7 +226,7 @@ pub(crate) async fn open(
                     Ok(c)
                 })
             });
-            let manager = AsyncDieselConnectionManager::new_with_config(url, config);
+            let manager = AsyncDieselConnectionManager::new_with_config(postgres_url(url), config);
             let pool = build(Pool::builder(manager), max, timeout)?;
             let conn = pool.get().await.map_err(fail)?;
             let server = detect(
@@ -254,6 +254,23 @@ pub(crate) async fn open(
         #[allow(unreachable_patterns)]
         _ => unreachable!("family_of refuses families that are not compiled in"),
     }
+}
+
+/// `url` with its query re-encoded for tokio-postgres, which reads `%20`
+/// but not `+` as a space (`?options=-c+search_path%3Dx`, as sqlx and libpq
+/// accept, becomes `?options=-c%20search_path%3Dx`).
+#[cfg(feature = "postgres")]
+fn postgres_url(url: &str) -> String {
+    let Some((base, query)) = url.split_once('?') else {
+        return url.to_owned();
+    };
+    let enc = |s: &str| {
+        percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+    };
+    let pairs: Vec<String> = url::form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| format!("{}={}", enc(&k), enc(&v)))
+        .collect();
+    format!("{base}?{}", pairs.join("&"))
 }
 
 fn build<C>(
@@ -352,6 +369,16 @@ mod tests {
             sqlite_target("sqlite://k.db?mode=rwc"),
             ("file:k.db?mode=rwc".to_owned(), false)
         );
+    }
+
+    #[cfg(feature = "postgres")]
+    #[test]
+    fn postgres_options_keep_their_spaces() {
+        assert_eq!(
+            postgres_url("postgres://u@h/db?options=-c+search_path%3Dx&sslmode=disable"),
+            "postgres://u@h/db?options=%2Dc%20search%5Fpath%3Dx&sslmode=disable"
+        );
+        assert_eq!(postgres_url("postgres://u@h/db"), "postgres://u@h/db");
     }
 
     #[test]

@@ -46,10 +46,18 @@
 //!
 //! ## diesel-async or a blocking pool
 //!
-//! Measured on this project's two-core machine with `examples/pool_measure.rs`
-//! (one indexed session read, the query behind every request with a
-//! database session cookie; numbers in the crate's README section below).
-//! See [`measurement`](crate#measurement).
+//! The choice: diesel-async (deadpool) for every backend. On PostgreSQL and
+//! MySQL/MariaDB its drivers are pure Rust and asynchronous; a blocking
+//! pool (r2d2 with `spawn_blocking`) would need diesel's C client libraries
+//! (libpq, libmysqlclient) on every machine that builds keyway, and a
+//! thread hand-off each way per query. On SQLite, which has no network
+//! client, diesel-async's wrapper *is* a blocking pool: each query runs on
+//! tokio's blocking threads.
+//!
+//! Not measured yet, side by side: a blocking pool against diesel-async on
+//! the same queries (the machine's disk filled up while this crate was
+//! written). `cargo xtask bench --only session-sqlite,session-sqlite-diesel,session-postgres,session-postgres-diesel`
+//! compares keyway-diesel's session read with keyway-sea-orm's.
 //!
 //! No Diesel type appears in this crate's API.
 

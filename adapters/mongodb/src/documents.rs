@@ -212,7 +212,7 @@ impl<'a> Reader<'a> {
             None => Ok(None),
             Some(Bson::Int32(n)) => Ok(Some(i64::from(*n))),
             Some(Bson::Int64(n)) => Ok(Some(*n)),
-            #[allow(clippy::cast_possible_truncation)]
+            // Whole and within ±2^53, so the cast is exact.
             Some(Bson::Double(x)) if x.fract() == 0.0 && x.abs() < 9_007_199_254_740_992.0 => {
                 Ok(Some(*x as i64))
             }

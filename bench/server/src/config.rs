@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use keyway::adapter::{ConnectOptions, connect_with};
+use keyway::adapter::{AdapterCrate, ConnectOptions, connect_with};
 use keyway::{Auth, SessionData, SessionStrategy, SessionUser, User};
 use keyway_credentials::{Rejection, constant_time_eq, credentials};
 
@@ -33,11 +33,14 @@ pub(crate) struct Args {
     pub(crate) mode: Mode,
     pub(crate) addr: String,
     pub(crate) url: Option<String>,
+    /// The adapter crate of a database mode (`--adapter`, default
+    /// keyway-sea-orm).
+    pub(crate) adapter: AdapterCrate,
 }
 
 impl Args {
     pub(crate) fn parse(mut args: impl Iterator<Item = String>) -> Result<Self, String> {
-        let usage = "usage: keyway-bench-server <jwt|sqlite|postgres> [--addr HOST:PORT] [--url DATABASE_URL]";
+        let usage = "usage: keyway-bench-server <jwt|sqlite|postgres> [--addr HOST:PORT] [--url DATABASE_URL] [--adapter sea-orm|diesel]";
         let mode = match args.next().as_deref() {
             Some("jwt") => Mode::Jwt,
             Some("sqlite") => Mode::Sqlite,
@@ -48,6 +51,7 @@ impl Args {
             mode,
             addr: "127.0.0.1:0".to_owned(),
             url: None,
+            adapter: AdapterCrate::SeaOrm,
         };
         while let Some(flag) = args.next() {
             let value = args
@@ -56,6 +60,9 @@ impl Args {
             match flag.as_str() {
                 "--addr" => parsed.addr = value,
                 "--url" => parsed.url = Some(value),
+                "--adapter" => {
+                    parsed.adapter = value.parse().map_err(|e| format!("--adapter: {e}"))?;
+                }
                 _ => return Err(format!("unknown argument `{flag}`; {usage}")),
             }
         }
@@ -115,6 +122,7 @@ pub(crate) async fn auth(args: &Args) -> Result<Auth, String> {
 /// The database URL and connection options of a database mode.
 fn database(args: &Args) -> Result<(String, ConnectOptions), String> {
     let mut options = ConnectOptions {
+        adapter: Some(args.adapter),
         connect_timeout: Some(Duration::from_secs(5)),
         ..ConnectOptions::default()
     };

@@ -67,7 +67,8 @@
 //!   what browsers see.
 //! - **Limits**: the auth routes read a body of at most
 //!   [`Auth::max_body_bytes`], refusing more with `413` (a `Content-Length`
-//!   that announces more is refused before reading), and a body that breaks
+//!   that announces more is refused without reading the body; rocket itself
+//!   peeks at a body's first bytes before routing), and a body that breaks
 //!   off with `400`, as every keyway binding. rocket's `limits` (`form`,
 //!   `json`, ...) apply to rocket's own data guards in the app's routes; they
 //!   neither raise nor lower keyway's limit.

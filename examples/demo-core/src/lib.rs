@@ -41,12 +41,15 @@ use std::fmt;
 use std::io::Write;
 use std::process::ExitCode;
 
+use keyway::adapter::{AdapterCrate, ConnectOptions};
 use keyway::{Auth, SessionStrategy, User};
 use keyway_credentials::{constant_time_eq, credentials};
 
 pub use keyway;
 pub use secret::SecretSource;
-pub use settings::{DEFAULT_EMAIL_FROM, Framework, OidcSettings, Settings, SettingsError};
+pub use settings::{
+    DEFAULT_EMAIL_FROM, DEFAULT_SQL_ADAPTER, Framework, OidcSettings, Settings, SettingsError,
+};
 pub use signin::{EmailDelivery, OIDC_ID, OIDC_NAME};
 
 /// The framework the core's own tests read settings for.
@@ -106,7 +109,14 @@ pub async fn build(settings: Settings) -> Result<Demo, DemoError> {
             ))
         })?;
     }
-    let adapter = keyway::adapter::connect(&database_url)
+    let adapter_crate = settings
+        .adapter_crate()
+        .map_err(|e| DemoError(format!("DATABASE_URL: {e}")))?;
+    let options = ConnectOptions {
+        adapter: Some(adapter_crate),
+        ..ConnectOptions::default()
+    };
+    let adapter = keyway::adapter::connect_with(&database_url, options)
         .await
         .map_err(|e| DemoError(format!("DATABASE_URL: {e}")))?;
 
@@ -205,6 +215,27 @@ impl Demo {
         let _ = out.flush();
     }
 
+    /// The banner's adapter line: the crate serving the database and how
+    /// to choose the other.
+    fn adapter_line(&self) -> String {
+        let Ok(krate) = self.settings.adapter_crate() else {
+            return "unknown".to_owned();
+        };
+        match (krate, self.settings.adapter) {
+            (AdapterCrate::SeaOrm | AdapterCrate::Diesel, Some(_)) => format!(
+                "{} (KEYWAY_ADAPTER={}; the default is {})",
+                krate.crate_name(),
+                krate.name(),
+                settings::DEFAULT_SQL_ADAPTER.crate_name()
+            ),
+            (AdapterCrate::SeaOrm | AdapterCrate::Diesel, None) => format!(
+                "{} (the default; KEYWAY_ADAPTER=sea-orm or diesel chooses)",
+                krate.crate_name()
+            ),
+            _ => krate.crate_name().to_owned(),
+        }
+    }
+
     /// What the demo prints when it starts: what it serves and how to sign
     /// in.
     pub fn banner(&self) -> String {
@@ -256,6 +287,7 @@ impl Demo {
             format!("  OpenID       {openid}"),
             format!("  sessions     {strategy}"),
             format!("  database     {database}"),
+            format!("  adapter      {}", self.adapter_line()),
             format!("  secret       {secret}"),
         ];
         lines.join("\n")

@@ -4,6 +4,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use keyway::SessionStrategy;
+use keyway::adapter::{AdapterCrate, ConnectOptions};
 
 /// Which demo runs: the framework the banner names, and the demo's own
 /// directory, where its data is kept by default.
@@ -46,6 +47,9 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// `DATABASE_URL` (default: an SQLite file in the data directory).
     pub database_url: Option<String>,
+    /// `KEYWAY_ADAPTER`: `sea-orm` or `diesel`, the adapter crate for SQL
+    /// databases; `None` is the demo's default, [`DEFAULT_SQL_ADAPTER`].
+    pub adapter: Option<AdapterCrate>,
     /// The generic OpenID Connect provider, offered when `AUTH_OIDC_ISSUER`,
     /// `AUTH_OIDC_ID` and `AUTH_OIDC_SECRET` are all set.
     pub oidc: Option<OidcSettings>,
@@ -57,6 +61,10 @@ pub struct Settings {
     /// [`DEFAULT_EMAIL_FROM`]).
     pub email_from: String,
 }
+
+/// The adapter crate serving SQL databases when `KEYWAY_ADAPTER` is not
+/// set (the demo compiles both keyway-sea-orm and keyway-diesel).
+pub const DEFAULT_SQL_ADAPTER: AdapterCrate = AdapterCrate::SeaOrm;
 
 /// The sender of sign-in emails when `EMAIL_FROM` is not set.
 pub const DEFAULT_EMAIL_FROM: &str = "keyway demo <no-reply@example.com>";
@@ -97,6 +105,7 @@ impl fmt::Debug for Settings {
             .field("oidc", &self.oidc)
             .field("email_server", &self.email_server.is_some())
             .field("email_from", &self.email_from)
+            .field("adapter", &self.adapter)
             .finish_non_exhaustive()
     }
 }
@@ -156,6 +165,10 @@ impl Settings {
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from(framework.dir).join("data")),
             database_url: var("DATABASE_URL"),
+            adapter: match ConnectOptions::from_vars(&var) {
+                Ok(o) => o.adapter,
+                Err(e) => return Err(SettingsError(format!("KEYWAY_ADAPTER: {e}"))),
+            },
             oidc: oidc(&var)?,
             email_server: var("EMAIL_SERVER"),
             email_from: var("EMAIL_FROM").unwrap_or_else(|| DEFAULT_EMAIL_FROM.to_owned()),
@@ -179,6 +192,20 @@ impl Settings {
                 "sqlite://{}",
                 self.data_dir.join("keyway-demo.db").display()
             ),
+        }
+    }
+
+    /// The adapter crate that serves [`database_url`](Self::database_url):
+    /// `KEYWAY_ADAPTER` if set, else the one compiled-in crate for the URL's
+    /// scheme, else (both SQL crates serve it) [`DEFAULT_SQL_ADAPTER`]. The
+    /// demo passes it to keyway explicitly.
+    pub fn adapter_crate(&self) -> Result<AdapterCrate, keyway::adapter::ConnectError> {
+        let url = self.database_url();
+        match keyway::adapter::resolve(&url, self.adapter) {
+            Err(keyway::adapter::ConnectError::Ambiguous { .. }) => {
+                keyway::adapter::resolve(&url, Some(DEFAULT_SQL_ADAPTER))
+            }
+            other => other,
         }
     }
 

@@ -1,5 +1,7 @@
-//! The same demo sign-in flow on SQLite, PostgreSQL, MariaDB and MongoDB,
-//! changing only `DATABASE_URL`: the demo binary is started as README says, a
+//! The same demo sign-in flow on SQLite, PostgreSQL and MariaDB with each
+//! SQL adapter crate (`KEYWAY_ADAPTER` unset or `sea-orm`, then `diesel`),
+//! and on MongoDB, changing only `DATABASE_URL`: the demo binary is started
+//! as README says, a
 //! client signs in with the demo user's credentials, reaches the protected
 //! page and signs out, and the session is looked up in that database
 //! through keyway's adapter while it lives and after it ends.
@@ -21,6 +23,7 @@ use std::path::PathBuf;
 
 use http::StatusCode;
 use keyway::SessionToken;
+use keyway::adapter::{AdapterCrate, ConnectOptions};
 
 use super::DemoBinary;
 use super::binary::{Client, Demo};
@@ -199,9 +202,20 @@ async fn mongodb(test: &str) -> Option<TestDatabase> {
 }
 
 /// Credentials sign-in, the protected page, sign-out, on the database at
-/// `db.url`, with `env` set as well.
-async fn sign_in_flow(bin: DemoBinary, db: &TestDatabase, env: &[(&str, &str)]) {
+/// `db.url`, through the adapter crate `adapter` (`KEYWAY_ADAPTER` for the
+/// SQL crates), with `env` set as well; on SQL databases the session is then
+/// looked up through the other SQL crate, on the same tables.
+async fn sign_in_flow(
+    bin: DemoBinary,
+    db: &TestDatabase,
+    adapter: AdapterCrate,
+    env: &[(&str, &str)],
+) {
     let mut vars = vec![("DATABASE_URL", db.url.as_str())];
+    let sql = matches!(adapter, AdapterCrate::SeaOrm | AdapterCrate::Diesel);
+    if sql {
+        vars.push(("KEYWAY_ADAPTER", adapter.name()));
+    }
     vars.extend_from_slice(env);
     let demo = Demo::start(bin, &vars).await;
     assert!(
@@ -209,6 +223,16 @@ async fn sign_in_flow(bin: DemoBinary, db: &TestDatabase, env: &[(&str, &str)]) 
         "{}",
         demo.banner
     );
+    let adapter_line = if sql {
+        format!(
+            "adapter      {} (KEYWAY_ADAPTER={};",
+            adapter.crate_name(),
+            adapter.name()
+        )
+    } else {
+        format!("adapter      {}", adapter.crate_name())
+    };
+    assert!(demo.banner.contains(&adapter_line), "{}", demo.banner);
     assert!(
         demo.banner.contains("sessions     database"),
         "{}",
@@ -245,7 +269,18 @@ async fn sign_in_flow(bin: DemoBinary, db: &TestDatabase, env: &[(&str, &str)]) 
 
     // The session lives in this database.
     let session = SessionToken::new(c.cookie(SESSION_COOKIE).expect("a session cookie"));
-    let adapter = keyway::adapter::connect(&db.url).await.unwrap();
+    let other = match adapter {
+        AdapterCrate::Diesel => AdapterCrate::SeaOrm,
+        AdapterCrate::SeaOrm => AdapterCrate::Diesel,
+        same => same,
+    };
+    let options = ConnectOptions {
+        adapter: Some(other),
+        ..ConnectOptions::default()
+    };
+    let adapter = keyway::adapter::connect_with(&db.url, options)
+        .await
+        .unwrap();
     let (_, user) = adapter
         .get_session_and_user(&session)
         .await
@@ -283,21 +318,40 @@ async fn sign_in_flow(bin: DemoBinary, db: &TestDatabase, env: &[(&str, &str)]) 
 
 pub async fn sign_in_flow_on_sqlite(bin: DemoBinary) {
     let db = sqlite(bin);
-    sign_in_flow(bin, &db, &[]).await;
+    sign_in_flow(bin, &db, AdapterCrate::SeaOrm, &[]).await;
 }
 
 pub async fn sign_in_flow_on_postgresql(bin: DemoBinary) {
     let Some(db) = postgres("sign_in_flow_on_postgresql").await else {
         return;
     };
-    sign_in_flow(bin, &db, &[]).await;
+    sign_in_flow(bin, &db, AdapterCrate::SeaOrm, &[]).await;
 }
 
 pub async fn sign_in_flow_on_mariadb(bin: DemoBinary) {
     let Some(db) = mariadb("sign_in_flow_on_mariadb").await else {
         return;
     };
-    sign_in_flow(bin, &db, &[]).await;
+    sign_in_flow(bin, &db, AdapterCrate::SeaOrm, &[]).await;
+}
+
+pub async fn sign_in_flow_on_sqlite_with_diesel(bin: DemoBinary) {
+    let db = sqlite(bin);
+    sign_in_flow(bin, &db, AdapterCrate::Diesel, &[]).await;
+}
+
+pub async fn sign_in_flow_on_postgresql_with_diesel(bin: DemoBinary) {
+    let Some(db) = postgres("sign_in_flow_on_postgresql_with_diesel").await else {
+        return;
+    };
+    sign_in_flow(bin, &db, AdapterCrate::Diesel, &[]).await;
+}
+
+pub async fn sign_in_flow_on_mariadb_with_diesel(bin: DemoBinary) {
+    let Some(db) = mariadb("sign_in_flow_on_mariadb_with_diesel").await else {
+        return;
+    };
+    sign_in_flow(bin, &db, AdapterCrate::Diesel, &[]).await;
 }
 
 /// MongoDB, with the settings the issue names:
@@ -306,5 +360,11 @@ pub async fn sign_in_flow_on_mongodb(bin: DemoBinary) {
     let Some(db) = mongodb("sign_in_flow_on_mongodb").await else {
         return;
     };
-    sign_in_flow(bin, &db, &[("SESSION_STRATEGY", "database")]).await;
+    sign_in_flow(
+        bin,
+        &db,
+        AdapterCrate::MongoDb,
+        &[("SESSION_STRATEGY", "database")],
+    )
+    .await;
 }

@@ -122,6 +122,9 @@ macro_rules! database_tests {
             sign_in_flow_on_sqlite,
             sign_in_flow_on_postgresql,
             sign_in_flow_on_mariadb,
+            sign_in_flow_on_sqlite_with_diesel,
+            sign_in_flow_on_postgresql_with_diesel,
+            sign_in_flow_on_mariadb_with_diesel,
             sign_in_flow_on_mongodb,
         );
     };
