@@ -33,14 +33,49 @@ pub(crate) fn run(args: &[String]) -> Result {
     services::ensure_all().map_err(|e| format!("step `services` failed: {e}"))?;
     println!("<== services ok ({})", secs(t.elapsed()));
 
-    for step in steps(test_args) {
+    let release = release_packages(&workspace_root())?;
+    for step in steps(test_args, &release) {
         run_step(&step)?;
     }
     println!("ci: all steps passed in {}", secs(started.elapsed()));
     Ok(())
 }
 
-fn steps(test_args: &[String]) -> Vec<Step> {
+/// The packages CI builds in release: every example with a binary
+/// (`examples/*/src/main.rs`) and the bench server, so that what README
+/// tells users to run, and what `cargo xtask bench` builds, always builds
+/// with optimisations too.
+fn release_packages(root: &std::path::Path) -> Result<Vec<String>> {
+    let mut dirs: Vec<std::path::PathBuf> = std::fs::read_dir(root.join("examples"))
+        .map_err(|e| format!("cannot list examples/: {e}"))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|dir| dir.join("src/main.rs").is_file())
+        .collect();
+    dirs.sort();
+    dirs.push(root.join("bench/server"));
+    dirs.iter().map(|dir| package_name(dir)).collect()
+}
+
+/// The `name` of the `[package]` in `dir/Cargo.toml`.
+fn package_name(dir: &std::path::Path) -> Result<String> {
+    let path = dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut in_package = false;
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_package = line == "[package]";
+        } else if in_package
+            && let Some(value) = line.strip_prefix("name")
+            && let Some(value) = value.trim_start().strip_prefix('=')
+        {
+            return Ok(value.trim().trim_matches('"').to_owned());
+        }
+    }
+    Err(format!("no package name in {}", path.display()))
+}
+
+fn steps(test_args: &[String], release: &[String]) -> Vec<Step> {
     let strings = |args: &[&str]| args.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>();
     let mut test = strings(&["test", "--workspace", "--all-features"]);
     test.extend(test_args.iter().cloned());
@@ -50,6 +85,11 @@ fn steps(test_args: &[String]) -> Vec<Step> {
         rustdocflags.push(" ");
     }
     rustdocflags.push("-D warnings");
+    let mut release_build = strings(&["build", "--release"]);
+    for package in release {
+        release_build.push("-p".to_owned());
+        release_build.push(package.clone());
+    }
     vec![
         Step {
             name: "fmt",
@@ -78,6 +118,11 @@ fn steps(test_args: &[String]) -> Vec<Step> {
             name: "doc",
             args: strings(&["doc", "--workspace", "--no-deps", "--all-features"]),
             env: vec![("RUSTDOCFLAGS", rustdocflags)],
+        },
+        Step {
+            name: "release",
+            args: release_build,
+            env: vec![],
         },
     ]
 }
@@ -126,9 +171,9 @@ mod tests {
     #[test]
     fn test_step_receives_the_extra_arguments() {
         let extra = vec!["csrf".to_owned(), "--".to_owned(), "--nocapture".to_owned()];
-        let steps = steps(&extra);
+        let steps = steps(&extra, &[]);
         let names: Vec<_> = steps.iter().map(|s| s.name).collect();
-        assert_eq!(names, ["fmt", "clippy", "test", "doc"]);
+        assert_eq!(names, ["fmt", "clippy", "test", "doc", "release"]);
         assert_eq!(
             steps[2].args,
             [
@@ -144,10 +189,27 @@ mod tests {
 
     #[test]
     fn doc_step_denies_warnings() {
-        let steps = steps(&[]);
+        let steps = steps(&[], &[]);
         let (name, value) = &steps[3].env[0];
         assert_eq!(*name, "RUSTDOCFLAGS");
         assert!(value.to_string_lossy().ends_with("-D warnings"));
+    }
+
+    #[test]
+    fn every_example_binary_and_the_bench_server_are_built_in_release() {
+        let packages = release_packages(&workspace_root()).unwrap();
+        for expected in ["axum-demo", "actix-demo", "keyway-bench-server"] {
+            assert!(packages.iter().any(|p| p == expected), "{packages:?}");
+        }
+        // A library under examples/ has nothing to run.
+        assert!(
+            !packages.iter().any(|p| p == "keyway-demo-core"),
+            "{packages:?}"
+        );
+        let steps = steps(&[], &packages);
+        let release = steps.iter().find(|s| s.name == "release").unwrap();
+        assert_eq!(release.args[..2], ["build", "--release"]);
+        assert!(release.args.windows(2).any(|w| w == ["-p", "actix-demo"]));
     }
 
     #[test]

@@ -20,6 +20,7 @@ Subcommands:
                      cargo clippy --workspace --all-targets --all-features -- -D warnings
                      cargo test --workspace --all-features <args>
                      cargo doc --workspace --no-deps --all-features  (RUSTDOCFLAGS=-D warnings)
+                     cargo build --release -p <every example binary> -p keyway-bench-server
   services         make sure the servers the tests need are running (PostgreSQL,
                    MariaDB, a MongoDB-compatible server, an OpenID provider);
                    starts what is missing. Installs chromium and chromedriver

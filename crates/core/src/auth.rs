@@ -16,7 +16,9 @@ use crate::cookies::{CookieNames, CookieOptions, RequestCookies, SetCookie};
 use crate::csrf::CsrfToken;
 use crate::events::Events;
 use crate::failure;
+use crate::host::{HostRefused, SiteOrigin};
 use crate::jwt::{JwtCodec, TokenFormat};
+use crate::keys::Keys;
 use crate::pages::{Locale, Theme};
 use crate::provider::Provider;
 use crate::redirect::Origin;
@@ -39,14 +41,23 @@ pub(crate) struct CookieJar {
     pub nonce_codec: JwtCodec,
     /// Options of the OAuth check cookies.
     pub check_options: CookieOptions,
+    /// The link-intent cookie ([`Auth::link_intent`]): its name and codec
+    /// (salt = the name).
+    pub link_intent: String,
+    pub link_intent_codec: JwtCodec,
 }
 
 /// The engine's configuration, shared by every request.
 pub(crate) struct Inner {
-    /// The secret string CSRF hashes use (Auth.js joins several with commas).
+    /// The secret string CSRF and verification-token hashes use, as Auth.js
+    /// does (it joins several with commas): an Auth.js app sharing the
+    /// secret reads those values, so they keep the raw secret.
     pub csrf_secret: String,
+    /// The derived key of every purpose only keyway reads (see [`crate::keys`]).
+    pub keys: Keys,
     pub base_path: String,
-    pub fixed_origin: Option<Origin>,
+    /// How a request's origin is found (`AUTH_URL`, trusted hosts).
+    pub site: SiteOrigin,
     pub use_secure_cookies: Option<bool>,
     pub strategy: SessionStrategy,
     pub max_age: i64,
@@ -54,6 +65,12 @@ pub(crate) struct Inner {
     pub providers: Vec<Provider>,
     pub adapter: Option<Arc<dyn Adapter>>,
     pub pages: Pages,
+    /// A credentials user may join an existing user by email.
+    pub credentials_link_by_email: bool,
+    /// The oldest session (seconds since sign-in) that may link an account.
+    pub link_max_session_age: i64,
+    /// An email sign-in may land in a user whose address was never verified.
+    pub email_sign_in_to_unverified_users: bool,
     pub theme: Theme,
     pub locale: Option<Locale>,
     pub callbacks: Arc<dyn Callbacks>,
@@ -61,6 +78,9 @@ pub(crate) struct Inner {
     pub wire: WireProfile,
     /// `[plain, secure]`.
     pub jars: [CookieJar; 2],
+    /// The JWKS document of the asymmetric session-token keys, when a
+    /// signing key is configured (served at `<base path>/jwks`).
+    pub jwks: Option<serde_json::Value>,
     /// Single-flight locks for access-token refreshes.
     pub refresh_locks: crate::access_token::RefreshLocks,
 }
@@ -94,7 +114,7 @@ impl fmt::Debug for Auth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Auth")
             .field("base_path", &self.0.base_path)
-            .field("origin", &self.0.fixed_origin)
+            .field("origin", &self.0.site.fixed)
             .field("strategy", &self.0.strategy)
             .field("providers", &self.0.providers)
             .finish_non_exhaustive()
@@ -114,6 +134,7 @@ pub struct SessionLookup {
 
 fn cookie_jar(
     b: &AuthBuilder,
+    keys: &Keys,
     wire: &WireProfile,
     format: &TokenFormat,
     secure: bool,
@@ -146,16 +167,32 @@ fn cookie_jar(
     } else {
         ""
     };
-    let session_codec = JwtCodec::new(format.clone(), &b.secrets, salt)
-        .map_err(|e| ConfigError::new(format!("the session token format cannot be used: {e}")))?;
+    // The encrypted formats keep Auth.js's derivation from the secret (an
+    // Auth.js app reads them); a signed token is keyed by a key of its own.
+    let session_codec = match (&b.signing_key, format) {
+        (Some(key), _) => Ok(JwtCodec::key_pair(key, &b.retired_keys)),
+        (None, TokenFormat::Signed { .. }) => {
+            JwtCodec::new(format.clone(), keys.session_signing(), salt)
+        }
+        (None, _) => JwtCodec::new(format.clone(), &b.secrets, salt),
+    }
+    .map_err(|e| ConfigError::new(format!("the session token format cannot be used: {e}")))?;
     let check = |name: &str| {
-        JwtCodec::new(wire.token_format.clone(), &b.secrets, name)
+        JwtCodec::new(wire.token_format.clone(), keys.check_cookies(), name)
             .map_err(|e| ConfigError::new(format!("the check cookie format cannot be used: {e}")))
     };
     let state_codec = check(&names.state)?;
     let pkce_codec = check(&names.pkce_code_verifier)?;
     let nonce_codec = check(&names.nonce)?;
+    let link_intent = format!(
+        "{}{}.link-intent",
+        if secure { "__Secure-" } else { "" },
+        wire.cookie_prefix
+    );
+    let link_intent_codec = check(&link_intent)?;
     Ok(CookieJar {
+        link_intent,
+        link_intent_codec,
         check_options: CookieOptions::defaults(secure),
         names,
         session_options,
@@ -166,6 +203,30 @@ fn cookie_jar(
         pkce_codec,
         nonce_codec,
     })
+}
+
+/// `<base path>/jwks`, with or without a trailing slash.
+fn is_jwks_path(base_path: &str, path: &str) -> bool {
+    path.strip_prefix(base_path)
+        .map(|rest| rest.strip_suffix('/').unwrap_or(rest))
+        == Some("/jwks")
+}
+
+/// The JWKS document, cacheable for five minutes (a rotated key shows up
+/// within that time; retired keys stay listed far longer).
+fn jwks_response(jwks: &serde_json::Value) -> Response<Bytes> {
+    let body = Bytes::from(jwks.to_string());
+    let mut response = Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/jwk-set+json"),
+    );
+    headers.insert(
+        http::header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    response
 }
 
 impl Auth {
@@ -181,15 +242,22 @@ impl Auth {
             .token_format
             .clone()
             .unwrap_or_else(|| wire.token_format.clone());
+        let keys = Keys::derive(&b.secrets);
         let jars = [
-            cookie_jar(&b, &wire, &format, false)?,
-            cookie_jar(&b, &wire, &format, true)?,
+            cookie_jar(&b, &keys, &wire, &format, false)?,
+            cookie_jar(&b, &keys, &wire, &format, true)?,
         ];
         let csrf_secret = b.secrets.join(",");
+        let jwks = b
+            .signing_key
+            .as_ref()
+            .map(|key| crate::jwt::jwks(std::iter::once(key.public_key()).chain(&b.retired_keys)));
         Ok(Self(Arc::new(Inner {
+            jwks,
             csrf_secret,
+            keys,
             base_path: checked.base_path,
-            fixed_origin: checked.fixed_origin,
+            site: checked.site,
             use_secure_cookies: b.use_secure_cookies,
             strategy: checked.strategy,
             max_age: b.max_age,
@@ -197,6 +265,9 @@ impl Auth {
             providers: b.providers,
             adapter: b.adapter,
             pages: b.pages,
+            credentials_link_by_email: b.credentials_link_by_email,
+            link_max_session_age: b.link_max_session_age,
+            email_sign_in_to_unverified_users: b.email_sign_in_to_unverified_users,
             theme: b.theme,
             locale: b.locale,
             callbacks: b.callbacks,
@@ -232,13 +303,28 @@ impl Auth {
         MAX_BODY_BYTES
     }
 
+    /// The JWKS document (`{"keys":[...]}`) of the session-token signing
+    /// keys, current first, then the retired ones; `None` unless a
+    /// [signing key](AuthBuilder::signing_key) is configured. The engine
+    /// serves it at `GET <base path>/jwks`.
+    pub fn jwks(&self) -> Option<&serde_json::Value> {
+        self.0.jwks.as_ref()
+    }
+
     /// Serves one request under the base path: every Auth.js action
     /// (`providers`, `csrf`, `session`, `signin`, `callback`, `signout`,
-    /// `verify-request`, `error`). Never panics and never answers 500 for bad
-    /// input: unknown actions and methods are 400.
+    /// `verify-request`, `error`), and `GET jwks` when a signing key is
+    /// configured. Never panics and never answers 500 for bad input: unknown
+    /// actions and methods are 400.
     pub async fn handle(&self, request: Request<Bytes>) -> Response<Bytes> {
         let (parts, body) = request.into_parts();
         let inner = &*self.0;
+        if let Some(jwks) = &inner.jwks
+            && parts.method == Method::GET
+            && is_jwks_path(&inner.base_path, parts.uri.path())
+        {
+            return jwks_response(jwks);
+        }
         let json_bad_request = inner.wire.empty_session == "null";
         let Some((action, provider)) = request::parse_route(&inner.base_path, parts.uri.path())
         else {
@@ -275,11 +361,27 @@ impl Auth {
         } else {
             Body::default()
         };
-        let Some(ctx) = self.context(&parts, body).await else {
-            return response::into_response(
-                failure::bad_request(json_bad_request, &parts.method),
-                false,
-            );
+        let ctx = match self.context(&parts, body).await {
+            Ok(ctx) => ctx,
+            Err(HostRefused::Unusable) => {
+                return response::into_response(
+                    failure::bad_request(json_bad_request, &parts.method),
+                    false,
+                );
+            }
+            Err(HostRefused::Untrusted(host)) => {
+                let page = crate::pages::PageContext {
+                    theme: &inner.theme,
+                    locale: request::request_locale(inner.locale, &parts.headers),
+                    site_url: "",
+                };
+                let kind = provider
+                    .as_deref()
+                    .and_then(|id| inner.provider(id))
+                    .map(Provider::kind);
+                let outcome = failure::untrusted_host(action, kind, &host, page);
+                return response::into_response(outcome, false);
+            }
         };
         let outcome = match actions::dispatch(&ctx, action, provider.as_deref(), &parts).await {
             Ok(outcome) => outcome,
@@ -299,7 +401,7 @@ impl Auth {
             }
             Err(_) => return SessionLookup::default(),
         };
-        let Some(ctx) = self.context(&parts, Body::default()).await else {
+        let Ok(ctx) = self.context(&parts, Body::default()).await else {
             return SessionLookup::default();
         };
         let read = session::read(&ctx).await;
@@ -313,11 +415,44 @@ impl Auth {
         }
     }
 
+    /// Lets the user signed in on `headers` link an account of the OAuth
+    /// provider `provider` within the next 10 minutes, however long ago
+    /// they signed in (linking otherwise needs a sign-in younger than
+    /// [`link_max_session_age`](crate::AuthBuilder::link_max_session_age)).
+    /// Call it from the application's own handler once it has checked the
+    /// user again (a password prompt, a second factor), add the returned
+    /// `Set-Cookie` values to its answer, then send the browser to
+    /// `POST {base path}/signin/{provider}`. The intent is bound to that
+    /// user and provider and used up by the callback.
+    ///
+    /// `None` when nobody is signed in (the session is read in full,
+    /// callbacks included) or `provider` is not an OAuth provider.
+    pub async fn link_intent(
+        &self,
+        headers: &HeaderMap,
+        provider: &str,
+    ) -> Option<Vec<HeaderValue>> {
+        let parts = match Request::builder().method(Method::GET).body(()) {
+            Ok(r) => {
+                let (mut parts, ()) = r.into_parts();
+                parts.headers = headers.clone();
+                parts
+            }
+            Err(_) => return None,
+        };
+        let ctx = self.context(&parts, Body::default()).await.ok()?;
+        let cookie = actions::link_intent(&ctx, provider).await?;
+        HeaderValue::from_str(&cookie.header_value())
+            .ok()
+            .map(|v| vec![v])
+    }
+
     /// The URL of the sign-in page for a request, with `callback_url` (a path
     /// or URL on the site) to come back to. Bindings use it to send a browser
     /// that needs a session to sign in.
     pub fn signin_url(&self, headers: &HeaderMap, callback_url: &str) -> String {
-        let origin = request::request_origin(self.0.fixed_origin.as_ref(), None, headers);
+        // An untrusted or missing host gives a path on the same site.
+        let origin = self.0.site.origin_for(None, headers);
         let origin = origin.map(|o| o.as_str().to_owned()).unwrap_or_default();
         let callback = crate::redirect::Origin::parse(&origin)
             .map(|o| crate::redirect::default_redirect(callback_url, &o))
@@ -334,13 +469,9 @@ impl Auth {
         &'a self,
         parts: &'a http::request::Parts,
         body: Body,
-    ) -> Option<RequestContext<'a>> {
+    ) -> Result<RequestContext<'a>, HostRefused> {
         let inner = &*self.0;
-        let origin = request::request_origin(
-            inner.fixed_origin.as_ref(),
-            Some(&parts.uri),
-            &parts.headers,
-        )?;
+        let origin = inner.site.origin_for(Some(&parts.uri), &parts.headers)?;
         let secure = inner
             .use_secure_cookies
             .unwrap_or_else(|| origin.is_https());
@@ -381,7 +512,7 @@ impl Auth {
             .path_and_query()
             .map(|p| p.as_str().to_owned())
             .unwrap_or_default();
-        Some(RequestContext {
+        Ok(RequestContext {
             auth: inner,
             method: parts.method.clone(),
             path_and_query,

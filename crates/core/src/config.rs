@@ -11,7 +11,8 @@ use crate::callbacks::{Callbacks, DefaultCallbacks};
 use crate::codes::LogCode;
 use crate::cookies::SameSite;
 use crate::events::{Events, NoEvents};
-use crate::jwt::TokenFormat;
+use crate::host::{SiteOrigin, normalise_trusted_host};
+use crate::jwt::{PublicKey, SigningKey, TokenFormat};
 use crate::pages::{Locale, Theme};
 use crate::provider::{Provider, ProviderType};
 use crate::redirect::Origin;
@@ -25,6 +26,8 @@ pub const DEFAULT_UPDATE_AGE_SECS: i64 = 24 * 60 * 60;
 pub const DEFAULT_BASE_PATH: &str = "/api/auth";
 /// The shortest secret accepted, in bytes.
 pub const MIN_SECRET_LEN: usize = 16;
+/// Default for [`AuthBuilder::link_max_session_age`]: 10 minutes.
+pub const DEFAULT_LINK_MAX_SESSION_AGE_SECS: i64 = 10 * 60;
 
 /// Where sessions live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,6 +129,7 @@ pub struct AuthBuilder {
     pub(crate) base_path: Option<String>,
     pub(crate) url: Option<String>,
     pub(crate) trust_host: bool,
+    pub(crate) trusted_hosts: Vec<String>,
     pub(crate) use_secure_cookies: Option<bool>,
     pub(crate) strategy: Option<SessionStrategy>,
     pub(crate) max_age: i64,
@@ -139,8 +143,13 @@ pub struct AuthBuilder {
     pub(crate) events: Arc<dyn Events>,
     pub(crate) wire_mode: WireMode,
     pub(crate) token_format: Option<TokenFormat>,
+    pub(crate) signing_key: Option<SigningKey>,
+    pub(crate) retired_keys: Vec<PublicKey>,
     pub(crate) cookie_overrides: Vec<(CookieKey, CookieOverride)>,
     pub(crate) credentials_database_sessions: bool,
+    pub(crate) credentials_link_by_email: bool,
+    pub(crate) link_max_session_age: i64,
+    pub(crate) email_sign_in_to_unverified_users: bool,
     pub(crate) env_errors: Vec<ConfigError>,
 }
 
@@ -151,6 +160,7 @@ impl Default for AuthBuilder {
             base_path: None,
             url: None,
             trust_host: false,
+            trusted_hosts: Vec::new(),
             use_secure_cookies: None,
             strategy: None,
             max_age: DEFAULT_MAX_AGE_SECS,
@@ -164,8 +174,13 @@ impl Default for AuthBuilder {
             events: Arc::new(NoEvents),
             wire_mode: WireMode::default(),
             token_format: None,
+            signing_key: None,
+            retired_keys: Vec::new(),
             cookie_overrides: Vec::new(),
             credentials_database_sessions: false,
+            credentials_link_by_email: false,
+            link_max_session_age: DEFAULT_LINK_MAX_SESSION_AGE_SECS,
+            email_sign_in_to_unverified_users: false,
             env_errors: Vec::new(),
         }
     }
@@ -181,9 +196,11 @@ impl fmt::Debug for AuthBuilder {
             .field("base_path", &self.base_path)
             .field("url", &self.url)
             .field("trust_host", &self.trust_host)
+            .field("trusted_hosts", &self.trusted_hosts)
             .field("strategy", &self.strategy)
             .field("providers", &self.providers)
             .field("wire_mode", &self.wire_mode)
+            .field("signing_key", &self.signing_key)
             .finish_non_exhaustive()
     }
 }
@@ -225,11 +242,43 @@ impl AuthBuilder {
         self
     }
 
+    /// Reads the asymmetric session-token keys from the environment:
+    /// `AUTH_SIGNING_KEY`, a PKCS#8 PEM private key (Ed25519 or P-256; literal
+    /// `\n` are read as line breaks), and `AUTH_SIGNING_KEYS_RETIRED`, any
+    /// number of PEM public (or private) keys still accepted and published.
+    /// See [`signing_key`](Self::signing_key). An unreadable key is reported
+    /// by `build()`, naming the variable.
+    pub fn signing_key_from_env(mut self) -> Self {
+        if let Some(pem) = env_var("AUTH_SIGNING_KEY") {
+            match SigningKey::from_pem(&pem) {
+                Ok(key) => self.signing_key = Some(key),
+                Err(e) => self
+                    .env_errors
+                    .push(ConfigError::new(format!("AUTH_SIGNING_KEY: {e}"))),
+            }
+        }
+        if let Some(pems) = env_var("AUTH_SIGNING_KEYS_RETIRED") {
+            for block in crate::jwt::split_pem_blocks(&pems) {
+                match PublicKey::from_pem(&block) {
+                    Ok(key) => self.retired_keys.push(key),
+                    Err(e) => self
+                        .env_errors
+                        .push(ConfigError::new(format!("AUTH_SIGNING_KEYS_RETIRED: {e}"))),
+                }
+            }
+        }
+        self
+    }
+
     /// Reads everything Auth.js reads from the environment: the secrets (see
     /// [`secret_from_env`](Self::secret_from_env)), `AUTH_URL` (or
-    /// `NEXTAUTH_URL`) and `AUTH_TRUST_HOST`.
+    /// `NEXTAUTH_URL`) and `AUTH_TRUST_HOST`; and keyway's
+    /// `AUTH_TRUSTED_HOSTS` (comma-separated, see
+    /// [`trusted_hosts`](Self::trusted_hosts)) and
+    /// `AUTH_SIGNING_KEY` / `AUTH_SIGNING_KEYS_RETIRED`
+    /// ([`signing_key_from_env`](Self::signing_key_from_env)).
     pub fn from_env(mut self) -> Self {
-        self = self.secret_from_env();
+        self = self.secret_from_env().signing_key_from_env();
         if let Some(url) = env_var("AUTH_URL").or_else(|| env_var("NEXTAUTH_URL")) {
             self.url = Some(url);
         }
@@ -241,6 +290,9 @@ impl AuthBuilder {
                     "AUTH_TRUST_HOST is {other:?}: set it to true or false"
                 ))),
             }
+        }
+        if let Some(hosts) = env_var("AUTH_TRUSTED_HOSTS") {
+            self = self.trusted_hosts(hosts.split(',').filter(|h| !h.trim().is_empty()));
         }
         self
     }
@@ -261,9 +313,37 @@ impl AuthBuilder {
 
     /// Trust the request's `Host`, `X-Forwarded-Host` and `X-Forwarded-Proto`
     /// headers to tell the site's origin (`AUTH_TRUST_HOST`). Only behind a
-    /// proxy that sets them.
+    /// proxy that sets them. Without [`url`](Self::url) or
+    /// [`trusted_hosts`](Self::trusted_hosts), whoever sends the request
+    /// chooses the origin, so email sign-in is refused at build time.
     pub fn trust_host(mut self, trust: bool) -> Self {
         self.trust_host = trust;
+        self
+    }
+
+    /// The hosts the site answers on (`AUTH_TRUSTED_HOSTS`, comma-separated),
+    /// each `host` or `host:port` as visitors type it (`example.com`,
+    /// `www.example.com`, `localhost:3000`). Without [`url`](Self::url), a
+    /// request's origin is taken from `Host` (or, with
+    /// [`trust_host`](Self::trust_host), `X-Forwarded-Host`) only when it
+    /// names one of them; any other host is refused with the `Configuration`
+    /// error page and nothing is sent or redirected. Calling it again adds
+    /// hosts.
+    ///
+    /// ```
+    /// let auth = keyway_core::Auth::builder()
+    ///     .secret("a-long-random-secret-value-0123456789")
+    ///     .trust_host(true)
+    ///     .trusted_hosts(["example.com", "www.example.com"])
+    ///     .build()?;
+    /// # Ok::<(), keyway_core::ConfigError>(())
+    /// ```
+    pub fn trusted_hosts<I, S>(mut self, hosts: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.trusted_hosts.extend(hosts.into_iter().map(Into::into));
         self
     }
 
@@ -343,10 +423,47 @@ impl AuthBuilder {
     }
 
     /// The session token format (default: the wire mode's JWE). Use
-    /// [`TokenFormat::Signed`] for a signed-only JWS that other services can
-    /// verify with the secret.
+    /// [`TokenFormat::Signed`] for a signed-only HMAC JWS that other services
+    /// verify with the key derived for it
+    /// ([`keys::derive`](crate::keys::derive)`(secret,
+    /// Purpose::SessionSigning)`), or better [`signing_key`](Self::signing_key)
+    /// so that they need no secret at all.
     pub fn token_format(mut self, format: TokenFormat) -> Self {
         self.token_format = Some(format);
+        self
+    }
+
+    /// Signs session tokens with an asymmetric key (Ed25519 → `EdDSA`,
+    /// P-256 → `ES256`): the session cookie becomes a signed JWS whose
+    /// header names the key's `kid`, and `GET <base path>/jwks` publishes
+    /// the public keys, so other services verify sessions without holding any
+    /// secret. Replaces the encrypted token: the claims are readable by
+    /// whoever holds the cookie (as with [`TokenFormat::Signed`]).
+    ///
+    /// ```
+    /// # let pem = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIGho63zGkWId+V6gnip03p/PLym1UiZzndZ5egRTanZc\n-----END PRIVATE KEY-----\n";
+    /// use keyway_core::jwt::SigningKey;
+    ///
+    /// let key = SigningKey::from_pem(pem)?; // openssl genpkey -algorithm ed25519
+    /// let auth = keyway_core::Auth::builder()
+    ///     .secret("a-long-random-secret-value-0123456789")
+    ///     .url("https://example.com")
+    ///     .signing_key(key)
+    ///     .build()?;
+    /// assert_eq!(auth.jwks().expect("published")["keys"][0]["alg"], "EdDSA");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn signing_key(mut self, key: SigningKey) -> Self {
+        self.signing_key = Some(key);
+        self
+    }
+
+    /// A public key that signed session tokens before the current
+    /// [`signing_key`](Self::signing_key): its tokens are still accepted and
+    /// it stays in the JWKS, so a key can be rotated without signing everyone
+    /// out. Drop it once the longest session (`max_age`) has passed.
+    pub fn retired_signing_key(mut self, key: PublicKey) -> Self {
+        self.retired_keys.push(key);
         self
     }
 
@@ -361,6 +478,45 @@ impl AuthBuilder {
     /// a database session is made. Auth.js refuses this combination.
     pub fn allow_credentials_with_database_sessions(mut self, allow: bool) -> Self {
         self.credentials_database_sessions = allow;
+        self
+    }
+
+    /// **Dangerous.** Lets a credentials sign-in with database sessions join
+    /// an existing user who has the same email address (default: off). A
+    /// credentials user is otherwise matched by its credentials account only,
+    /// and one whose email already belongs to another user is refused with
+    /// `OAuthAccountNotLinked`, unless `authorize` returns the user with
+    /// `email_verified` set (the application vouches that it proved the
+    /// address). Turn this on only when the application's own sign-up proves
+    /// every address: anyone who can put a victim's address into the
+    /// application's user store becomes the victim.
+    pub fn dangerously_link_credentials_by_email(mut self, allow: bool) -> Self {
+        self.credentials_link_by_email = allow;
+        self
+    }
+
+    /// How recent a sign-in must be, in seconds, for an OAuth sign-in made
+    /// while signed in to link the new account to the signed-in user
+    /// (default 10 minutes). The session is read in full (the `jwt` and
+    /// `session` callbacks run, so a session the application revoked links
+    /// nothing); an older session is refused with `OAuthAccountNotLinked`,
+    /// so a stolen long-lived cookie cannot attach an attacker's account to
+    /// its victim, unless the application made a link intent for that user
+    /// and provider ([`Auth::link_intent`](crate::Auth::link_intent), after
+    /// checking the user again). `0` leaves link intents as the only way.
+    pub fn link_max_session_age(mut self, secs: i64) -> Self {
+        self.link_max_session_age = secs;
+        self
+    }
+
+    /// **Dangerous.** Lets an email sign-in land in an existing user whose
+    /// address was never verified (default: off). Such users come from
+    /// OAuth or credentials sign-ins, or from an older database; the address
+    /// may have been typed by whoever linked them, so the real owner of the
+    /// mailbox is refused with `OAuthAccountNotLinked` instead of joining
+    /// them.
+    pub fn dangerously_allow_email_sign_in_to_unverified_users(mut self, allow: bool) -> Self {
+        self.email_sign_in_to_unverified_users = allow;
         self
     }
 
@@ -420,8 +576,29 @@ impl AuthBuilder {
 /// The checked, normalised configuration the engine runs on.
 pub(crate) struct Checked {
     pub base_path: String,
-    pub fixed_origin: Option<Origin>,
+    pub site: SiteOrigin,
     pub strategy: SessionStrategy,
+}
+
+/// One-time codes of fewer than 8 digits are refused: with the attempt and
+/// send limits, 8 digits keep a guess at about one in four million a day.
+fn check_one_time_codes(b: &AuthBuilder) -> Result<(), ConfigError> {
+    use crate::provider::OneTimeCode;
+    let (min, max) = (OneTimeCode::MIN_DIGITS, OneTimeCode::MAX_DIGITS);
+    for p in &b.providers {
+        if let Provider::Email(email) = p
+            && let Some(code) = email.one_time_code()
+            && !(min..=max).contains(&code.digits)
+        {
+            return Err(ConfigError::new(format!(
+                "email provider {:?}: one-time codes of {} digits are refused: use \
+                 {min} to {max} digits (OneTimeCode::default() has 8)",
+                email.id(),
+                code.digits
+            )));
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn check(b: &AuthBuilder) -> Result<Checked, ConfigError> {
@@ -479,13 +656,29 @@ fn check_all(b: &AuthBuilder) -> Result<Checked, Vec<ConfigError>> {
             (None, None)
         }
     };
-    if b.url.is_none() && !b.trust_host {
+    let mut allowed_hosts = Vec::with_capacity(b.trusted_hosts.len());
+    for entry in &b.trusted_hosts {
+        match normalise_trusted_host(entry) {
+            Some(host) => allowed_hosts.push(host),
+            None => problems.push(ConfigError::new(format!(
+                "AUTH_TRUSTED_HOSTS entry {entry:?} is not a host: list hosts as visitors \
+                 type them, e.g. example.com,www.example.com,localhost:3000"
+            ))),
+        }
+    }
+    if b.url.is_none() && !b.trust_host && b.trusted_hosts.is_empty() {
         problems.push(ConfigError::new(
             "keyway cannot tell the site's origin: set AUTH_URL to the public URL \
-             (e.g. https://example.com), or AUTH_TRUST_HOST=true when a trusted proxy \
-             sets Host / X-Forwarded-Host / X-Forwarded-Proto",
+             (e.g. https://example.com), or AUTH_TRUSTED_HOSTS to the hosts the site \
+             answers on, or AUTH_TRUST_HOST=true when a trusted proxy sets Host / \
+             X-Forwarded-Host / X-Forwarded-Proto",
         ));
     }
+    let site = SiteOrigin {
+        fixed: fixed_origin,
+        trust_forwarded: b.trust_host,
+        allowed_hosts,
+    };
 
     let base_path = match normalise_base_path(b.base_path.as_deref().or(url_path.as_deref())) {
         Ok(path) => Some(path),
@@ -525,11 +718,38 @@ fn check_all(b: &AuthBuilder) -> Result<Checked, Vec<ConfigError>> {
     }
 
     let has_email = b.providers.iter().any(|p| p.kind() == ProviderType::Email);
+    // An unusable AUTH_URL is reported above; this would only repeat it.
+    let url_unusable = b.url.is_some() && site.fixed.is_none();
+    if has_email && !site.is_trusted() && !url_unusable {
+        problems.push(ConfigError::with_code(
+            LogCode::SigninEmailError,
+            "email sign-in mails links built on the site's origin, and with only \
+             AUTH_TRUST_HOST the origin comes from request headers anyone can forge: set \
+             AUTH_URL to the public URL (e.g. https://example.com), or AUTH_TRUSTED_HOSTS to \
+             the hosts the site answers on (e.g. example.com,www.example.com)",
+        ));
+    }
     if has_email && b.adapter.is_none() {
         problems.push(ConfigError::with_code(
             LogCode::EmailRequiresAdapterError,
             "the email provider needs a database to store verification tokens: add an adapter \
              (e.g. keyway::adapter::connect(DATABASE_URL))",
+        ));
+    }
+
+    if let Err(e) = check_one_time_codes(b) {
+        problems.push(e);
+    }
+    if b.signing_key.is_none() && !b.retired_keys.is_empty() {
+        problems.push(ConfigError::new(
+            "retired signing keys are configured without a current one: set AUTH_SIGNING_KEY \
+             or call .signing_key(...)",
+        ));
+    }
+    if b.signing_key.is_some() && b.token_format.is_some() {
+        problems.push(ConfigError::new(
+            "both a signing key and a token format are configured: a signing key already \
+             chooses the token format; drop .token_format(...)",
         ));
     }
 
@@ -561,6 +781,11 @@ fn check_all(b: &AuthBuilder) -> Result<Checked, Vec<ConfigError>> {
     }
     if b.update_age < 0 {
         problems.push(ConfigError::new("session update age must not be negative"));
+    }
+    if b.link_max_session_age < 0 {
+        problems.push(ConfigError::new(
+            "link_max_session_age must not be negative (0 turns linking to a signed-in user off)",
+        ));
     }
 
     for (name, page) in [
@@ -601,7 +826,7 @@ fn check_all(b: &AuthBuilder) -> Result<Checked, Vec<ConfigError>> {
     match base_path {
         Some(base_path) if problems.is_empty() => Ok(Checked {
             base_path,
-            fixed_origin,
+            site,
             strategy,
         }),
         // A missing base path always left its problem above; the fallback
@@ -677,9 +902,10 @@ mod tests {
         let email = crate::Provider::Email(std::sync::Arc::new(NoSend));
         let b = AuthBuilder::default().provider(email);
         let problems = b.problems();
-        assert_eq!(problems.len(), 3, "{problems:#?}");
+        assert_eq!(problems.len(), 4, "{problems:#?}");
         assert_eq!(problems[0].code(), None);
-        assert_eq!(problems[2].code(), Some(LogCode::EmailRequiresAdapterError));
+        assert_eq!(problems[2].code(), Some(LogCode::SigninEmailError));
+        assert_eq!(problems[3].code(), Some(LogCode::EmailRequiresAdapterError));
 
         let good = AuthBuilder::default()
             .secret("0123456789abcdef0123456789abcdef")

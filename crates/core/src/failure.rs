@@ -71,8 +71,14 @@ pub(crate) fn describe(error: &(dyn std::error::Error + 'static)) -> String {
     s
 }
 
-/// Logs a server-side failure once, with its code, cause and docs page.
+/// The most characters of a cause written to the log.
+const MAX_CAUSE_CHARS: usize = 2000;
+
+/// Logs a server-side failure once, with its code, cause and docs page. The
+/// cause may quote a remote party (a provider, a database), so it is kept
+/// to one bounded line.
 pub(crate) fn log_error(code: LogCode, cause: &str) {
+    let cause = &crate::redact::bounded_remote_text(cause, MAX_CAUSE_CHARS);
     tracing::error!(
         code = code.as_str(),
         cause = cause,
@@ -192,6 +198,7 @@ pub(crate) fn respond(ctx: &RequestContext<'_>, action: Action, failure: Failure
             }
         }
         Failure::SignInRefused { page, reason } => {
+            let reason = crate::redact::bounded_remote_text(&reason, MAX_CAUSE_CHARS);
             tracing::info!(page = %page, reason = %reason, "[keyway] sign-in refused");
             Outcome::redirect(with_query(&signin_page(ctx), &format!("error={page}")))
         }
@@ -200,6 +207,55 @@ pub(crate) fn respond(ctx: &RequestContext<'_>, action: Action, failure: Failure
             Outcome::redirect(with_query(&signin_page(ctx), &format!("error={page}")))
         }
     }
+}
+
+/// The answer to a request for a host the application does not list
+/// (`AUTH_TRUSTED_HOSTS`): the `Configuration` error page, served in place
+/// with status 400 (a redirect would need an absolute URL on that host),
+/// nothing sent and no cookie set. A sign-in or callback is logged with its
+/// provider family's code, anything else as a warning.
+pub(crate) fn untrusted_host(
+    action: Action,
+    kind: Option<crate::provider::ProviderType>,
+    host: &str,
+    page: crate::pages::PageContext<'_>,
+) -> Outcome {
+    use crate::provider::ProviderType;
+    let code = match (action, kind) {
+        (Action::SignIn, Some(ProviderType::Email)) => Some(LogCode::SigninEmailError),
+        (Action::SignIn, Some(ProviderType::OAuth | ProviderType::Oidc)) => {
+            Some(LogCode::SigninOauthError)
+        }
+        (Action::Callback, Some(ProviderType::Email)) => Some(LogCode::CallbackEmailError),
+        (Action::Callback, Some(ProviderType::OAuth | ProviderType::Oidc)) => {
+            Some(LogCode::CallbackOauthError)
+        }
+        (Action::Callback, Some(ProviderType::Credentials)) => {
+            Some(LogCode::CallbackCredentialsHandlerError)
+        }
+        _ => None,
+    };
+    let cause = format!(
+        "the request is for host \"{host}\", which is not in AUTH_TRUSTED_HOSTS: refused \
+         without building a link or redirect on it (add the host to AUTH_TRUSTED_HOSTS if \
+         the site answers on it)"
+    );
+    match code {
+        Some(code) => log_error(code, &cause),
+        None => tracing::warn!(
+            page = %ErrorPageCode::Configuration,
+            cause = %cause,
+            "[keyway][warn] {cause}"
+        ),
+    }
+    let html = crate::pages::render_error(
+        &page,
+        &crate::pages::ErrorPage {
+            code: ErrorPageCode::Configuration,
+            signin_url: "",
+        },
+    );
+    Outcome::html(StatusCode::BAD_REQUEST, html).no_cache()
 }
 
 /// Auth.js's answer to an unknown action or method.

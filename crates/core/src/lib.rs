@@ -41,7 +41,9 @@ pub mod cookies;
 pub mod csrf;
 pub mod events;
 mod failure;
+mod host;
 pub mod jwt;
+pub mod keys;
 pub mod model;
 pub mod oauth;
 pub mod pages;
@@ -65,7 +67,7 @@ pub use model::{
     Account, AccountType, Session, SessionToken, SessionUpdate, User, UserUpdate, VerificationToken,
 };
 pub use provider::{
-    AuthorizeError, CredentialsInput, CredentialsProvider, EmailProvider, Provider,
+    AuthorizeError, CredentialsInput, CredentialsProvider, EmailProvider, Provider, SendLimit,
 };
 pub use session::{SessionData, SessionUser};
 pub use wire::WireMode;

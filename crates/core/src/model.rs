@@ -255,6 +255,40 @@ impl SessionToken {
         Self(crate::random::uuid())
     }
 
+    /// A fresh random token that also records when its user signed in: a
+    /// UUID v4 from the OS CSPRNG, `.`, and `signed_in_at` in seconds since
+    /// the Unix epoch. The engine makes its database sessions with it, so it
+    /// can tell how recent a sign-in is (see
+    /// [`signed_in_at`](Self::signed_in_at)) without another column.
+    ///
+    /// ```
+    /// use keyway_core::SessionToken;
+    ///
+    /// let at = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+    /// let token = SessionToken::generate_at(at);
+    /// assert_eq!(token.signed_in_at(), Some(at));
+    /// assert_eq!(SessionToken::generate().signed_in_at(), None);
+    /// ```
+    pub fn generate_at(signed_in_at: DateTime<Utc>) -> Self {
+        Self(format!(
+            "{}.{}",
+            crate::random::uuid(),
+            signed_in_at.timestamp()
+        ))
+    }
+
+    /// When the user signed in, for a token made by
+    /// [`generate_at`](Self::generate_at); `None` for any other token (one
+    /// made by Auth.js, or by [`generate`](Self::generate)). Trust it only
+    /// for a token the database knows: the value comes from the cookie.
+    pub fn signed_in_at(&self) -> Option<DateTime<Utc>> {
+        let (random, secs) = self.0.rsplit_once('.')?;
+        if random.len() != 36 || secs.is_empty() || !secs.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        DateTime::from_timestamp(secs.parse().ok()?, 0)
+    }
+
     /// The token value.
     pub fn as_str(&self) -> &str {
         &self.0

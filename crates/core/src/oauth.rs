@@ -117,6 +117,11 @@ pub struct OAuthProfile {
     pub name: Option<String>,
     /// Email address (the engine lower-cases it).
     pub email: Option<String>,
+    /// Whether the provider says it verified [`email`](Self::email) (the
+    /// `email_verified` claim, GitHub's `verified` flag, …). The engine
+    /// stores and matches an email only when this is true; otherwise the
+    /// user is made without one.
+    pub email_verified: bool,
     /// Picture URL.
     pub image: Option<String>,
     /// The raw profile document (claims or userinfo JSON).

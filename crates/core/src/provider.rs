@@ -161,16 +161,25 @@ impl fmt::Debug for VerificationRequest<'_> {
 /// in the same message as the link, typed on the verify-request page by the
 /// browser that asked for it.
 ///
-/// The engine clamps the values to safe ranges: 6 to 12 digits, 1 to 10
-/// attempts, a lifetime of 60 s up to the link's.
+/// `build()` refuses fewer than 8 or more than 12 digits; the engine clamps
+/// the other values to safe ranges: 1 to 10 attempts, a lifetime of 60 s up
+/// to the link's. Attempts are counted in the adapter
+/// ([`Adapter::hit`](crate::Adapter::hit)), so they hold across instances.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OneTimeCode {
-    /// How many decimal digits a code has (default 8).
+    /// How many decimal digits a code has: 8 (the default) to 12.
     pub digits: u8,
     /// How many wrong codes end a code (default 5).
     pub max_attempts: u8,
     /// How long a code stays valid, in seconds (default 600).
     pub max_age_secs: i64,
+}
+
+impl OneTimeCode {
+    /// The fewest digits a code may have; `build()` refuses fewer.
+    pub const MIN_DIGITS: u8 = 8;
+    /// The most digits a code may have; `build()` refuses more.
+    pub const MAX_DIGITS: u8 = 12;
 }
 
 impl Default for OneTimeCode {
@@ -180,6 +189,37 @@ impl Default for OneTimeCode {
             max_attempts: 5,
             max_age_secs: 600,
         }
+    }
+}
+
+/// How many sign-in emails one address may be sent, and in what window.
+///
+/// The engine enforces it for every email provider, custom ones included
+/// ([`EmailProvider::send_limit`]), with a fixed-window counter kept by the
+/// adapter ([`Adapter::hit`](crate::Adapter::hit)): every instance on the
+/// same database shares it, and the counter is keyed by a keyed hash of the
+/// address, never the address itself. Counted per address across all email
+/// providers; every request counts, refused ones too, until the window
+/// ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SendLimit {
+    /// Messages allowed per address in one window.
+    pub max: u32,
+    /// The window (at least one second).
+    pub window: std::time::Duration,
+}
+
+impl SendLimit {
+    /// `max` messages per address per `window`.
+    pub fn new(max: u32, window: std::time::Duration) -> Self {
+        Self { max, window }
+    }
+}
+
+impl Default for SendLimit {
+    /// Five messages per address per hour.
+    fn default() -> Self {
+        Self::new(5, std::time::Duration::from_secs(3600))
     }
 }
 
@@ -199,13 +239,13 @@ pub trait EmailProvider: Send + Sync + 'static {
     fn one_time_code(&self) -> Option<OneTimeCode> {
         None
     }
-    /// Asked once per message about to be sent to the normalised address
-    /// `identifier`; `false` refuses the sign-in with the `EmailSignin` page
-    /// (logged as `SIGNIN_EMAIL_ERROR`). A send limit lives here; the default
-    /// allows every message.
-    fn allow_send(&self, identifier: &str) -> bool {
-        let _ = identifier;
-        true
+    /// How many messages one address may be sent ([`SendLimit::default`],
+    /// five an hour, unless overridden); `None` turns the limit off (for
+    /// instance when a proxy already limits the route). The engine counts
+    /// through the adapter; a message past the limit refuses the sign-in with
+    /// the `EmailSignin` page (logged as `SIGNIN_EMAIL_ERROR`).
+    fn send_limit(&self) -> Option<SendLimit> {
+        Some(SendLimit::default())
     }
     /// Delivers the sign-in link.
     async fn send_verification_request(

@@ -1,6 +1,6 @@
-//! Hiding the secrets of a connection URL before it goes into an error
-//! message or a log line: shared by the adapters and by the facade's
-//! `connect`, so that every crate hides the same things.
+//! Making text fit for a log line: hiding the secrets of a connection URL
+//! (shared by the adapters and by the facade's `connect`, so that every crate
+//! hides the same things), and defusing text a remote party wrote.
 
 /// `url` with the password of its userinfo, and any password-like query
 /// parameter (`pass`, `pwd`, `secret`, `key` or `token` in its name),
@@ -44,6 +44,46 @@ pub fn redact_url(url: &str) -> String {
     out
 }
 
+/// The most characters of remote text [`remote_text`] keeps.
+pub const REMOTE_TEXT_MAX_CHARS: usize = 300;
+
+/// Text a remote party wrote (a provider's `error_description`, a token
+/// endpoint's error body, a userinfo answer), made safe for one log line:
+/// control characters (newlines, escape sequences, …) and the Unicode
+/// line/paragraph separators become visible `\u{…}` escapes, and at most
+/// [`REMOTE_TEXT_MAX_CHARS`] characters are kept (`…` marks a cut). A
+/// provider can then neither forge log lines nor flood the log.
+///
+/// ```
+/// use keyway_core::redact::remote_text;
+///
+/// assert_eq!(
+///     remote_text("denied\n[keyway][error] forged"),
+///     "denied\\u{a}[keyway][error] forged"
+/// );
+/// assert_eq!(remote_text(&"x".repeat(1000)).chars().count(), 301);
+/// ```
+pub fn remote_text(text: &str) -> String {
+    bounded_remote_text(text, REMOTE_TEXT_MAX_CHARS)
+}
+
+/// [`remote_text`] with another length bound, in characters.
+pub fn bounded_remote_text(text: &str, max_chars: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max_chars * 2));
+    for (n, c) in text.chars().enumerate() {
+        if n == max_chars {
+            out.push('…');
+            break;
+        }
+        if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{85}') {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn redact_query(s: &str) -> String {
     let Some((base, query)) = s.split_once('?') else {
         return s.to_owned();
@@ -67,7 +107,24 @@ fn is_secret_param(key: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::redact_url;
+    use super::{bounded_remote_text, redact_url, remote_text};
+
+    #[test]
+    fn remote_text_is_one_bounded_line() {
+        let forged = "bad\r\n2026-01-01 ERROR [keyway][error][X] \u{1b}[31mred\u{2028}end";
+        let safe = remote_text(forged);
+        assert!(
+            !safe.chars().any(|c| c.is_control() || c == '\u{2028}'),
+            "{safe}"
+        );
+        assert_eq!(
+            safe,
+            "bad\\u{d}\\u{a}2026-01-01 ERROR [keyway][error][X] \\u{1b}[31mred\\u{2028}end"
+        );
+        assert_eq!(bounded_remote_text("héllo wörld", 4), "héll…");
+        assert_eq!(bounded_remote_text("abc", 3), "abc");
+        assert_eq!(remote_text(""), "");
+    }
 
     #[test]
     fn hides_passwords_and_keeps_the_rest() {

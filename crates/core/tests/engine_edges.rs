@@ -558,26 +558,30 @@ async fn signed_jws_sessions_work_and_refuse_other_algorithms() {
     b.sign_in("wonderland").await;
     let token = b.cookie("authjs.session-token").expect("token").to_owned();
     assert_eq!(token.split('.').count(), 3, "a compact JWS");
-    // Another service can verify it with the secret alone.
+    // Another service can verify it with the key derived for this purpose.
+    let key = keyway_core::keys::derive(
+        SECRET.as_bytes(),
+        keyway_core::keys::Purpose::SessionSigning,
+    );
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS512);
     validation.validate_exp = true;
     let data = jsonwebtoken::decode::<serde_json::Value>(
         &token,
-        &jsonwebtoken::DecodingKey::from_secret(SECRET.as_bytes()),
+        &jsonwebtoken::DecodingKey::from_secret(&key),
         &validation,
     )
-    .expect("verifies with the shared secret");
+    .expect("verifies with the derived signing key");
     assert_eq!(data.claims["email"], "alice@example.com");
     assert_eq!(
         b.get("/api/auth/session").await.json()["user"]["name"],
         "Alice Liddell"
     );
 
-    // An HS256 token made with the same secret is refused: JWT_SESSION_ERROR.
+    // An HS256 token made with the same key is refused: JWT_SESSION_ERROR.
     let hs256 = jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
         &data.claims,
-        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+        &jsonwebtoken::EncodingKey::from_secret(&key),
     )
     .expect("encode");
     b.jar.insert("authjs.session-token".into(), hs256);

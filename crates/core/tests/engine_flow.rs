@@ -79,7 +79,15 @@ async fn journey(strategy: SessionStrategy, mode: WireMode) {
     match strategy {
         SessionStrategy::Jwt => assert!(token.starts_with("eyJ"), "a JWE: {token}"),
         SessionStrategy::Database => {
-            assert_eq!(token.len(), 36, "a UUID");
+            // A UUID, then when the user signed in (for account linking).
+            let (uuid, _) = token.split_once('.').expect("uuid.signed-in-at");
+            assert_eq!(uuid.len(), 36, "a UUID: {token}");
+            assert!(
+                keyway_core::SessionToken::new(token.clone())
+                    .signed_in_at()
+                    .is_some_and(|t| (chrono::Utc::now() - t).num_seconds() < 60),
+                "{token}"
+            );
             let mem = memory.as_ref().expect("adapter");
             let user = keyway_core::Adapter::get_user_by_email(mem, "alice@example.com")
                 .await

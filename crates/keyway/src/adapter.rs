@@ -6,11 +6,11 @@
 //!
 //! | scheme                      | database       | keyway-sea-orm     | keyway-diesel | other                  |
 //! |-----------------------------|----------------|--------------------|---------------|------------------------|
-//! | `sqlite:`                   | SQLite         | `sea-orm-sqlite`   | not yet       |                        |
-//! | `postgres:`, `postgresql:`  | PostgreSQL     | `sea-orm-postgres` | not yet       |                        |
-//! | `mysql:`, `mariadb:`        | MySQL/MariaDB  | `sea-orm-mysql`    | not yet       |                        |
+//! | `sqlite:`                   | SQLite         | `sea-orm-sqlite`   | `diesel-sqlite`   |                    |
+//! | `postgres:`, `postgresql:`  | PostgreSQL     | `sea-orm-postgres` | `diesel-postgres` |                    |
+//! | `mysql:`, `mariadb:`        | MySQL/MariaDB  | `sea-orm-mysql`    | `diesel-mysql`    |                    |
 //! | `memory:`                   | in-process     |                    |               | keyway-memory, `memory`|
-//! | `mongodb:`, `mongodb+srv:`  | MongoDB        |                    |               | not available yet      |
+//! | `mongodb:`, `mongodb+srv:`  | MongoDB        |                    |               | keyway-mongodb, `mongodb` |
 //!
 //! When two compiled-in crates serve one scheme, the choice is explicit:
 //! [`ConnectOptions::adapter`], or the `KEYWAY_ADAPTER` environment variable
@@ -121,9 +121,11 @@ pub struct ConnectOptions {
     /// keyway-sea-orm and keyway-diesel serve SQL databases), it must be
     /// set. [`ConnectOptions::from_env`] sets it from `KEYWAY_ADAPTER`.
     pub adapter: Option<AdapterCrate>,
-    /// Create or upgrade the adapter's tables when connecting (default `true`).
+    /// Create or upgrade the adapter's tables (MongoDB: its indexes) when
+    /// connecting (default `true`).
     pub migrate: bool,
-    /// Put before every table name (SQL databases).
+    /// Put before every table name (SQL databases) or collection name
+    /// (MongoDB).
     pub table_prefix: Option<String>,
     /// Largest number of pooled connections.
     pub max_connections: Option<u32>,
@@ -235,7 +237,7 @@ mod tests {
             "`sea-orm-postgres`",
             "`sea-orm-mysql`",
             "`memory`",
-            "not available yet",
+            "`mongodb`",
         ] {
             assert!(s.contains(needle), "{needle} missing from {s}");
         }

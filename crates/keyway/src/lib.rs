@@ -20,6 +20,10 @@
 //! | `sea-orm-sqlite`   | yes     | `sqlite:`                    | keyway-sea-orm, SQLite |
 //! | `sea-orm-postgres` | no      | `postgres:`, `postgresql:`   | keyway-sea-orm, PostgreSQL |
 //! | `sea-orm-mysql`    | no      | `mysql:`, `mariadb:`         | keyway-sea-orm, MySQL/MariaDB |
+//! | `diesel-sqlite`    | no      | `sqlite:`                    | keyway-diesel, SQLite  |
+//! | `diesel-postgres`  | no      | `postgres:`, `postgresql:`   | keyway-diesel, PostgreSQL |
+//! | `diesel-mysql`     | no      | `mysql:`, `mariadb:`         | keyway-diesel, MySQL/MariaDB |
+//! | `mongodb`          | no      | `mongodb:`, `mongodb+srv:`   | keyway-mongodb, MongoDB (database from the URL's path, default `keyway`) |
 //!
 //! When two compiled-in adapter crates serve one scheme, the app chooses
 //! ([`adapter::ConnectOptions::adapter`], or `KEYWAY_ADAPTER` through
@@ -46,6 +50,20 @@ pub use keyway_memory as memory;
     feature = "sea-orm-mysql"
 ))]
 pub use keyway_sea_orm as sea_orm;
+
+/// The MongoDB adapter crate (feature `mongodb`), for
+/// `keyway::mongodb::MongoAdapter::from_client` with the app's own client.
+#[cfg(feature = "mongodb")]
+pub use keyway_mongodb as mongodb;
+
+/// The Diesel adapter crate (features `diesel-sqlite`, `diesel-postgres`,
+/// `diesel-mysql`).
+#[cfg(any(
+    feature = "diesel-sqlite",
+    feature = "diesel-postgres",
+    feature = "diesel-mysql"
+))]
+pub use keyway_diesel as diesel;
 
 /// Credentials sign-in (feature `credentials`): `keyway::credentials::credentials(...)`.
 #[cfg(feature = "credentials")]

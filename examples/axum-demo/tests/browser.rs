@@ -2,4 +2,4 @@
 //! email sign-in (keyway-demo-core's `testing::browser_journeys`).
 //! Screenshots in `test-output/axum-demo-browser/<journey>/`.
 
-keyway_demo_core::browser_tests!("axum", env!("CARGO_BIN_EXE_axum-demo"));
+keyway_demo_core::browser_tests!("axum", "axum-demo");

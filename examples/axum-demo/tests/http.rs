@@ -3,4 +3,4 @@
 //! credentials sign-in in both session strategies, the banner, bad
 //! settings.
 
-keyway_demo_core::http_tests!("axum", env!("CARGO_BIN_EXE_axum-demo"));
+keyway_demo_core::http_tests!("axum", "axum-demo");

@@ -1,9 +1,9 @@
-//! README's "Add keyway to an axum app" snippet, kept compiling: the body of
-//! `app` is the snippet as README shows it.
+//! README's "Add keyway to an axum app" snippet, kept compiling and kept
+//! the same: the body of `app` between the markers is the snippet, and a
+//! test compares it with README.md's text.
 
-use axum::{Router, routing::get};
 use keyway::{AuthorizeError, CredentialsInput, User};
-use keyway_axum::{RequireSession, SessionLayer};
+use keyway_demo_core::testing::{marked_snippet, readme_snippet};
 
 /// The application's own credentials check (README leaves it out).
 async fn check(c: CredentialsInput) -> Result<Option<User>, AuthorizeError> {
@@ -12,7 +12,11 @@ async fn check(c: CredentialsInput) -> Result<Option<User>, AuthorizeError> {
 }
 
 #[rustfmt::skip]
-fn app() -> Result<Router, Box<dyn std::error::Error>> {
+fn app() -> Result<axum::Router, Box<dyn std::error::Error>> {
+    // README snippet begins
+    use axum::{Router, routing::get};
+    use keyway_axum::{RequireSession, SessionLayer};
+
     let auth = keyway::Auth::builder()
         .from_env()                                        // AUTH_SECRET, AUTH_URL
         .provider(keyway_credentials::credentials(|c| async move { check(c).await }).username_password())
@@ -22,7 +26,19 @@ fn app() -> Result<Router, Box<dyn std::error::Error>> {
         .route("/dashboard", get(|s: RequireSession| async move { format!("Hello, {:?}", s.user.email) }))
         .merge(keyway_axum::routes(auth.clone()))          // sign-in, callback, session, sign-out... under /api/auth
         .layer(SessionLayer::new(auth));                   // lets the extractors read the session and roll its cookie
+    // README snippet ends
     Ok(app)
+}
+
+#[test]
+fn the_snippet_is_the_one_in_the_readme() {
+    assert_eq!(
+        marked_snippet(include_str!("readme.rs")),
+        readme_snippet(
+            include_str!("../../../README.md"),
+            "Add keyway to an axum app"
+        )
+    );
 }
 
 #[test]

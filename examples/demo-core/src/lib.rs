@@ -26,8 +26,9 @@
 //! }
 //! ```
 //!
-//! With the `testing` feature, the `testing` module holds the tests every demo runs
-//! against its binary (HTTP, databases, the console email, a real browser).
+//! With the `testing` feature, the `testing` module holds the tests every
+//! demo runs against its binary (HTTP, databases, the console email, a real
+//! browser).
 
 pub mod pages;
 mod secret;

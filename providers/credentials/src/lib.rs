@@ -28,7 +28,11 @@
 //!
 //! Users signed in this way get a JWT session, or a database session when the
 //! configuration opts in with
-//! `allow_credentials_with_database_sessions(true)`.
+//! `allow_credentials_with_database_sessions(true)`. With database sessions
+//! the user is found by its credentials account only: an address that
+//! already belongs to another user is refused (`OAuthAccountNotLinked`)
+//! unless `authorize` returns the user with `email_verified` set, saying
+//! the application proved the address.
 
 use std::future::Future;
 use std::pin::Pin;

@@ -4,7 +4,8 @@
 //! address, receives a link, follows it and is signed in. Optionally the
 //! same message carries a one-time code to type on the "check your email"
 //! page instead, and a send limit keeps the endpoint from flooding a
-//! mailbox.
+//! mailbox (counted by the engine through the adapter, so it holds across
+//! every instance on the same database).
 //!
 //! - [`Email`]: the provider; add it with `Auth::builder().provider(email)`.
 //!   Email sign-in needs an adapter (verification tokens are stored).
@@ -42,10 +43,11 @@
 //! page shows a form to type it. The code works only in the browser that
 //! asked for it (an encrypted, HttpOnly cookie holds the address and a
 //! per-message nonce; the address never travels in a URL), is stored only
-//! as an HMAC keyed by the secret, and allows `max_attempts` guesses counted
-//! in the database (attempt rows consumed atomically, so clearing cookies or
-//! racing requests gains nothing). Using the code retires the link and vice
-//! versa. With the defaults an attacker gets at most 5 guesses per message
+//! as an HMAC under a key derived from the secret for this purpose alone, and
+//! allows `max_attempts` guesses counted in the database by the adapter's
+//! counters (so clearing cookies, racing requests or another instance gains
+//! nothing). Codes have 8 to 12 digits: `build()` refuses fewer. Using the
+//! code retires the link and vice versa. With the defaults an attacker gets at most 5 guesses per message
 //! and 5 messages per address per hour: 25 guesses an hour against 10^8
 //! codes, and the victim's mailbox fills with codes meanwhile.
 //!
@@ -55,28 +57,24 @@
 //! the `EmailSignin` sign-in page; a used, expired or wrong link or code is
 //! the `Verification` error page (403).
 
-mod limit;
 mod message;
 mod sender;
 mod smtp;
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use keyway_core::Provider;
 use keyway_core::provider::{BoxError, EmailProvider, VerificationRequest};
 
-pub use keyway_core::provider::OneTimeCode;
-pub use limit::SendLimit;
+pub use keyway_core::provider::{OneTimeCode, SendLimit};
 pub use message::{Content, escape_html};
 pub use sender::{
     ConsoleSender, FnSender, SendVerificationRequest, VerificationMessage, send_with,
 };
 pub use smtp::{SmtpConfig, SmtpConfigError, SmtpSecurity, SmtpSender, smtp_from_env};
-
-use limit::Limiter;
 
 /// The email provider. Build it with [`Email::builder`] (or
 /// [`Email::smtp_from_env`], [`Email::from_env_or_console`]) and turn it into
@@ -87,7 +85,7 @@ pub struct Email {
     max_age_secs: i64,
     sender: Arc<dyn SendVerificationRequest>,
     code: Option<OneTimeCode>,
-    limiter: Option<Limiter>,
+    limit: Option<SendLimit>,
 }
 
 impl fmt::Debug for Email {
@@ -97,6 +95,7 @@ impl fmt::Debug for Email {
             .field("name", &self.name)
             .field("max_age_secs", &self.max_age_secs)
             .field("one_time_code", &self.code)
+            .field("send_limit", &self.limit)
             .finish_non_exhaustive()
     }
 }
@@ -184,8 +183,9 @@ impl EmailBuilder {
         self
     }
 
-    /// At most `limit.max` messages per address in any `limit.window`
-    /// (default: 5 per hour). Counted per process.
+    /// At most `limit.max` messages per address in one `limit.window`
+    /// (default: 5 per hour). The engine counts through the adapter, so the
+    /// limit holds across every instance on the same database.
     pub fn send_limit(mut self, limit: SendLimit) -> Self {
         self.limit = Some(limit);
         self
@@ -205,7 +205,7 @@ impl EmailBuilder {
             max_age_secs: i64::try_from(self.max_age.as_secs()).unwrap_or(i64::MAX),
             sender: self.sender,
             code: self.code,
-            limiter: self.limit.map(Limiter::new),
+            limit: self.limit,
         }
     }
 }
@@ -228,18 +228,8 @@ impl EmailProvider for Email {
         self.code
     }
 
-    fn allow_send(&self, identifier: &str) -> bool {
-        let allowed = self
-            .limiter
-            .as_ref()
-            .is_none_or(|l| l.try_send(identifier, Instant::now()));
-        if !allowed {
-            tracing::warn!(
-                provider = %self.id,
-                "[keyway][warn] email send limit reached for an address; message refused"
-            );
-        }
-        allowed
+    fn send_limit(&self) -> Option<SendLimit> {
+        self.limit
     }
 
     async fn send_verification_request(
@@ -278,14 +268,11 @@ mod tests {
         assert_eq!(email.name(), "Email");
         assert_eq!(email.max_age_secs(), 86_400);
         assert_eq!(email.one_time_code(), None);
-        for _ in 0..5 {
-            assert!(email.allow_send("a@example.com"));
-        }
-        assert!(
-            !email.allow_send("a@example.com"),
+        assert_eq!(
+            email.send_limit(),
+            Some(SendLimit::new(5, Duration::from_secs(3600))),
             "five per hour by default"
         );
-        assert!(email.allow_send("b@example.com"));
     }
 
     #[test]
@@ -295,17 +282,43 @@ mod tests {
             .name("Magic link")
             .max_age(Duration::from_secs(600))
             .one_time_code(OneTimeCode {
-                digits: 6,
+                digits: 10,
                 ..OneTimeCode::default()
             })
             .no_send_limit()
             .build();
         assert_eq!((email.id(), email.name()), ("magic", "Magic link"));
         assert_eq!(email.max_age_secs(), 600);
-        assert_eq!(email.one_time_code().map(|c| c.digits), Some(6));
-        assert!((0..50).all(|_| email.allow_send("a@example.com")));
+        assert_eq!(email.one_time_code().map(|c| c.digits), Some(10));
+        assert_eq!(email.send_limit(), None);
         let provider: Provider = email.into();
         assert_eq!(provider.id(), "magic");
         assert_eq!(provider.kind().as_str(), "email");
+    }
+
+    #[test]
+    fn codes_of_fewer_than_eight_digits_are_refused_at_build() {
+        let build = |digits: u8| {
+            keyway_core::Auth::builder()
+                .secret("a-long-random-secret-value-0123456789")
+                .url("https://example.com")
+                .adapter(std::sync::Arc::new(keyway_memory::MemoryAdapter::new()))
+                .provider(
+                    quiet()
+                        .one_time_code(OneTimeCode {
+                            digits,
+                            ..OneTimeCode::default()
+                        })
+                        .build(),
+                )
+                .build()
+        };
+        for digits in [0, 6, 7, 13] {
+            let e = build(digits).expect_err("refused");
+            assert!(e.to_string().contains("8 to 12 digits"), "{digits}: {e}");
+        }
+        for digits in [8, 12] {
+            assert!(build(digits).is_ok(), "{digits}");
+        }
     }
 }

@@ -60,10 +60,11 @@ fn configuration_url() -> String {
 async fn failing_email_verified_update_is_callback_email_error() {
     let logs = LogCapture::start();
     let (auth, adapter, memory, outbox) = setup(false);
-    memory
-        .create_user(User::new("u-1", "known@example.com"))
-        .await
-        .expect("user");
+    // A user whose address was verified before (an unverified one is
+    // refused before any update).
+    let mut known = User::new("u-1", "known@example.com");
+    known.email_verified = Some(chrono::Utc::now() - chrono::Duration::days(30));
+    memory.create_user(known).await.expect("user");
     let mut b = Browser::new(auth);
     b.request_email("known@example.com", "/").await;
     adapter.fail("update_user", AdapterErrorKind::Other);
@@ -116,11 +117,46 @@ async fn failing_code_lookup_is_get_verification_request_error() {
 }
 
 #[tokio::test(flavor = "current_thread")]
+async fn failing_attempt_count_refuses_the_code() {
+    let logs = LogCapture::start();
+    let (auth, adapter, _, outbox) = setup(true);
+    let mut b = Browser::new(auth);
+    b.request_email("count@example.com", "/").await;
+    let code = last(&outbox).code.expect("code");
+    adapter.fail("hit", AdapterErrorKind::Other);
+    let r = b.post_code("count@example.com", &code).await;
+    assert_eq!(r.location(), Some(configuration_url().as_str()));
+    assert!(
+        logs.text().contains("GET_VERIFICATION_REQUEST_ERROR"),
+        "{}",
+        logs.text()
+    );
+    assert_eq!(b.session_email().await, None, "no attempt without a count");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn failing_send_count_refuses_the_message() {
+    let logs = LogCapture::start();
+    let (auth, adapter, memory, outbox) = setup(false);
+    adapter.fail("hit", AdapterErrorKind::Other);
+    let mut b = Browser::new(auth);
+    let r = b.request_email("limit@example.com", "/").await;
+    assert_eq!(r.location(), Some(email_signin_url().as_str()));
+    assert!(
+        logs.text().contains("SIGNIN_EMAIL_ERROR"),
+        "{}",
+        logs.text()
+    );
+    assert_eq!(memory.verification_token_count(), 0);
+    assert!(outbox.lock().expect("lock").is_empty(), "nothing sent");
+}
+
+#[tokio::test(flavor = "current_thread")]
 async fn partly_stored_code_rows_are_removed_and_nothing_is_sent() {
     let logs = LogCapture::start();
     let (auth, adapter, memory, outbox) = setup(true);
-    // The link and the code row are stored, the first attempt ticket fails.
-    adapter.fail_after("create_verification_token", AdapterErrorKind::Other, 2);
+    // The link row is stored, the code row fails.
+    adapter.fail_after("create_verification_token", AdapterErrorKind::Other, 1);
     let mut b = Browser::new(auth);
     let r = b.request_email("partial@example.com", "/").await;
     assert_eq!(r.location(), Some(email_signin_url().as_str()));

@@ -76,10 +76,14 @@ async fn existing_user_gets_email_verified_refreshed() {
     };
     let memory = MemoryAdapter::new();
     let address = unique_address("known");
-    let known = keyway_core::Adapter::create_user(&memory, User::new("u-1", address.clone()))
+    // Verified a month ago (an address never verified is refused: see
+    // keyway-core's account_safety tests).
+    let verified_before = chrono::Utc::now() - chrono::Duration::days(30);
+    let mut known = User::new("u-1", address.clone());
+    known.email_verified = Some(verified_before);
+    keyway_core::Adapter::create_user(&memory, known)
         .await
         .expect("user");
-    assert!(known.email_verified.is_none());
     let email = Email::builder(plain_smtp().build().expect("smtp")).build();
     let mut b = Browser::new(auth(email, &memory));
     b.request_email(&address, "/").await;
@@ -88,7 +92,10 @@ async fn existing_user_gets_email_verified_refreshed() {
     assert_eq!(b.session_email().await.as_deref(), Some(address.as_str()));
     assert_eq!(memory.user_count(), 1, "no second user");
     let stored = memory.stored_user("u-1").expect("still there");
-    assert!(stored.email_verified.is_some(), "email_verified refreshed");
+    assert!(
+        stored.email_verified.is_some_and(|t| t > verified_before),
+        "email_verified refreshed"
+    );
 }
 
 #[tokio::test]

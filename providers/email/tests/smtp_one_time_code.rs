@@ -45,8 +45,8 @@ async fn code_typed_on_the_verify_request_page_signs_in_once() {
     );
     assert_eq!(
         memory.verification_token_count(),
-        1 + 1 + 5,
-        "link, code and five attempt tickets"
+        2,
+        "the link and the code (attempts are counted, not stored as rows)"
     );
 
     // The verify-request page shows the form for this browser only.
@@ -91,7 +91,7 @@ async fn code_typed_on_the_verify_request_page_signs_in_once() {
     assert_eq!(
         memory.verification_token_count(),
         0,
-        "code, tickets and the link are all used up"
+        "the code and the link are both used up"
     );
 
     // Single use: the code again, and the link sent with it, are refused.
@@ -114,7 +114,7 @@ async fn wrong_codes_are_limited_and_cookies_do_not_reset_the_count() {
     let code = sink.first_code(&address).await;
 
     // Two wrong guesses, then a replay of the original cookie from another
-    // browser (as if the attacker cleared and restored cookies): one ticket
+    // browser (as if the attacker cleared and restored cookies): one attempt
     // left, which the third wrong guess uses.
     for _ in 0..2 {
         let r = b.post_code(&address, &wrong(&code)).await;
@@ -181,7 +181,12 @@ async fn code_needs_the_requesting_browser_csrf_and_the_same_address() {
         "{:?}",
         r.location()
     );
-    assert_eq!(memory.verification_token_count(), 1 + 1 + 5, "nothing used");
+    assert_eq!(memory.verification_token_count(), 2, "nothing used");
+    assert_eq!(
+        memory.counter_count(),
+        1,
+        "only the send is counted, no attempt"
+    );
 
     // Another address than the one the code went to.
     let r = b.post_code(&unique_address("someone-else"), &code).await;
@@ -191,7 +196,8 @@ async fn code_needs_the_requesting_browser_csrf_and_the_same_address() {
         let r = b.post_code(&address, bad).await;
         assert_eq!(r.location(), Some(verification_url().as_str()), "{bad:?}");
     }
-    assert_eq!(memory.verification_token_count(), 1 + 1 + 5);
+    assert_eq!(memory.verification_token_count(), 2);
+    assert_eq!(memory.counter_count(), 1, "still no attempt counted");
 
     let r = b.post_code(&address, &code).await;
     assert_eq!(r.location(), Some(format!("{ORIGIN}/").as_str()));

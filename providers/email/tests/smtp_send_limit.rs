@@ -65,21 +65,21 @@ async fn third_message_to_one_address_is_refused_and_logged() {
 }
 
 #[tokio::test]
-async fn limit_window_slides() {
-    let Some(sink) = sink("limit_window_slides") else {
+async fn limit_window_ends() {
+    let Some(sink) = sink("limit_window_ends") else {
         return;
     };
     let memory = MemoryAdapter::new();
     let email = Email::builder(plain_smtp().build().expect("smtp"))
         .one_time_code(OneTimeCode::default())
-        .send_limit(SendLimit::new(1, Duration::from_millis(700)))
+        .send_limit(SendLimit::new(1, Duration::from_secs(1)))
         .build();
     let mut b = Browser::new(auth(email, &memory));
     let address = unique_address("slide");
     let ok = |r: &Resp| r.location().is_some_and(|l| l.contains("/verify-request"));
     assert!(ok(&b.request_email(&address, "/").await));
     assert!(!ok(&b.request_email(&address, "/").await));
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     assert!(ok(&b.request_email(&address, "/").await));
     let mails = sink.wait_for(&address, 2).await;
     // Each message has its own code.

@@ -328,7 +328,10 @@ impl OAuth {
         self
     }
 
-    /// The application's own profile mapping, instead of the preset's.
+    /// The application's own profile mapping, instead of the preset's. Set
+    /// [`OAuthProfile::email_verified`](keyway_core::oauth::OAuthProfile)
+    /// only when the provider proves the address: the engine stores and
+    /// matches an email only then.
     pub fn profile<F>(mut self, map: F) -> Self
     where
         F: Fn(&Value, &TokenSet) -> Result<OAuthProfile, BoxError> + Send + Sync + 'static,

@@ -5,6 +5,7 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use keyway_core::redact::{bounded_remote_text, remote_text};
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
 use serde_json::{Map, Value};
 
@@ -46,8 +47,8 @@ pub(crate) enum HttpError {
 
 fn describe_oauth_error(error: &Option<String>, description: &Option<String>) -> String {
     match (error, description) {
-        (Some(e), Some(d)) => format!(" (error={e:?}: {d})"),
-        (Some(e), None) => format!(" (error={e:?})"),
+        (Some(e), Some(d)) => format!(" (error=\"{e}\": {d})"),
+        (Some(e), None) => format!(" (error=\"{e}\")"),
         _ => String::new(),
     }
 }
@@ -193,7 +194,7 @@ impl Http {
         });
         if !status.is_success() || oauth_error.is_some() {
             let (error, description) = match oauth_error {
-                Some((e, d)) => (Some(e), d.map(|d| truncate(d, 300))),
+                Some((e, d)) => (Some(e), d.map(remote_text)),
                 None => (None, None),
             };
             return Err(HttpError::Status {
@@ -218,18 +219,12 @@ fn object(url: &str, value: Value) -> Result<Map<String, Value>, HttpError> {
     }
 }
 
-/// A JSON value as text: strings as they are, anything else serialised.
+/// A JSON value as text for the log: strings as they are, anything else
+/// serialised; escaped and bounded, since the provider wrote it.
 fn text(v: &Value) -> String {
     match v {
-        Value::String(s) => truncate(s, 100),
-        other => truncate(&other.to_string(), 100),
-    }
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => format!("{}...", &s[..i]),
-        None => s.to_owned(),
+        Value::String(s) => bounded_remote_text(s, 100),
+        other => bounded_remote_text(&other.to_string(), 100),
     }
 }
 
@@ -238,9 +233,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn truncation_keeps_char_boundaries() {
-        assert_eq!(truncate("héllo", 2), "hé...");
-        assert_eq!(truncate("abc", 5), "abc");
+    fn error_text_is_escaped_and_bounded() {
+        assert_eq!(text(&Value::String("bad\ncode".into())), "bad\\u{a}code");
+        assert_eq!(text(&Value::String("é".repeat(150))).chars().count(), 101);
+        assert_eq!(text(&serde_json::json!({"a": 1})), r#"{"a":1}"#);
     }
 
     #[test]

@@ -22,6 +22,23 @@ pub fn text_at(document: &Value, path: &[&str]) -> Option<String> {
     }
 }
 
+/// Whether the value at `path` says yes: `true`, or the string `"true"`
+/// (Cognito and Apple send the `email_verified` claim as a string).
+pub fn flag_at(document: &Value, path: &[&str]) -> bool {
+    let mut v = document;
+    for key in path {
+        match v.get(key) {
+            Some(next) => v = next,
+            None => return false,
+        }
+    }
+    match v {
+        Value::Bool(b) => *b,
+        Value::String(s) => s.eq_ignore_ascii_case("true"),
+        _ => false,
+    }
+}
+
 /// The first of several paths that has a value.
 pub(crate) fn first_of(document: &Value, paths: &[&[&str]]) -> Option<String> {
     paths.iter().find_map(|p| text_at(document, p))
@@ -33,12 +50,14 @@ pub(crate) fn require_id(id: Option<String>) -> Result<String, BoxError> {
 }
 
 /// The default mapping (Auth.js v5): `id = sub ?? id`, `name = name ??
-/// nickname ?? preferred_username`, `email`, `image = picture`.
+/// nickname ?? preferred_username`, `email`, `image = picture`; the email
+/// counts as verified only with an `email_verified` claim that is true.
 pub fn default_profile(raw: &Value, _tokens: &TokenSet) -> Result<OAuthProfile, BoxError> {
     Ok(OAuthProfile {
         id: require_id(first_of(raw, &[&["sub"], &["id"]]))?,
         name: first_of(raw, &[&["name"], &["nickname"], &["preferred_username"]]),
         email: text_at(raw, &["email"]),
+        email_verified: flag_at(raw, &["email_verified"]),
         image: text_at(raw, &["picture"]),
         raw: raw.clone(),
     })
@@ -91,6 +110,30 @@ mod tests {
         assert_eq!(text_at(&doc, &["e"]), None);
         assert_eq!(text_at(&doc, &["n"]), None);
         assert_eq!(text_at(&doc, &["a", "b", "c"]), None);
+    }
+
+    #[test]
+    fn flags_are_true_or_the_string_true() {
+        let doc = json!({"a": true, "b": "TRUE", "c": "yes", "d": 1, "e": false, "n": {"x": true}});
+        assert!(flag_at(&doc, &["a"]));
+        assert!(flag_at(&doc, &["b"]));
+        assert!(flag_at(&doc, &["n", "x"]));
+        for path in [&["c"][..], &["d"], &["e"], &["missing"], &["n", "y"]] {
+            assert!(!flag_at(&doc, path), "{path:?}");
+        }
+    }
+
+    #[test]
+    fn default_mapping_trusts_only_a_verified_email() {
+        let p = default_profile(
+            &json!({"sub": "1", "email": "a@x", "email_verified": true}),
+            &TokenSet::default(),
+        )
+        .unwrap();
+        assert!(p.email_verified);
+        let p =
+            default_profile(&json!({"sub": "1", "email": "a@x"}), &TokenSet::default()).unwrap();
+        assert_eq!((p.email.as_deref(), p.email_verified), (Some("a@x"), false));
     }
 
     #[test]

@@ -86,20 +86,29 @@ impl OAuth {
         {
             map.insert("user".into(), user);
         }
-        if text_at(&document, &["email"]).is_none()
-            && document.is_object()
-            && let Some(email) = self.fallback_email(access_token).await
-            && let Value::Object(map) = &mut document
-        {
-            map.insert("email".into(), Value::String(email));
+        if !matches!(self.email_fallback, EmailFallback::None) && document.is_object() {
+            // The profile's own `email` says nothing about verification: the
+            // emails API decides which address is kept, and the mapping
+            // reads `email_verified`.
+            let stated = text_at(&document, &["email"]);
+            let verified = self.verified_email(access_token, stated.as_deref()).await;
+            if let Value::Object(map) = &mut document {
+                map.insert("email_verified".into(), Value::Bool(verified.is_some()));
+                match verified {
+                    Some(email) => map.insert("email".into(), Value::String(email)),
+                    None => map.remove("email"),
+                };
+            }
         }
         Ok(document)
     }
 
-    /// The primary address from the provider's emails API, when the profile
-    /// has none (private GitHub emails). Failures only lose the email.
-    async fn fallback_email(&self, access_token: &str) -> Option<String> {
-        let (url, pick): (String, fn(&Value) -> Option<String>) = match &self.email_fallback {
+    /// A verified address from the provider's emails API: `stated` (the
+    /// profile's public one) when the list marks it verified, else the
+    /// primary verified one. Failures only lose the email.
+    async fn verified_email(&self, access_token: &str, stated: Option<&str>) -> Option<String> {
+        type Pick = fn(&Value, Option<&str>) -> Option<String>;
+        let (url, pick): (String, Pick) = match &self.email_fallback {
             EmailFallback::None => return None,
             EmailFallback::Github { api } => (format!("{api}/user/emails"), github_email),
             EmailFallback::Bitbucket { api } => (format!("{api}/user/emails"), bitbucket_email),
@@ -110,7 +119,7 @@ impl OAuth {
             .get_value(&url, Auth::Bearer(access_token), &self.userinfo_headers)
             .await
         {
-            Ok(list) => pick(&list),
+            Ok(list) => pick(&list, stated),
             Err(e) => {
                 tracing::warn!(provider = %self.id, cause = %e, "[keyway][warn] the emails request failed; signing in without an email");
                 None
@@ -119,27 +128,39 @@ impl OAuth {
     }
 }
 
-/// GitHub: `[{email, primary, verified}]`: the primary one, else the first.
-fn github_email(list: &Value) -> Option<String> {
-    let items = list.as_array()?;
-    items
-        .iter()
-        .find(|e| e.get("primary").and_then(Value::as_bool) == Some(true))
-        .or_else(|| items.first())
+/// From a list of addresses, only those with `verified` set: `stated` when
+/// it is one of them, else the one with `primary` set, else the first.
+fn pick_verified(
+    items: &[Value],
+    stated: Option<&str>,
+    verified: &str,
+    primary: &str,
+) -> Option<String> {
+    let is = |e: &Value, key: &str| e.get(key).and_then(Value::as_bool) == Some(true);
+    let mut ok = items.iter().filter(|e| is(e, verified));
+    let same = |e: &&Value| {
+        stated.is_some_and(|s| text_at(e, &["email"]).is_some_and(|a| a.eq_ignore_ascii_case(s)))
+    };
+    ok.clone()
+        .find(same)
+        .or_else(|| ok.clone().find(|e| is(e, primary)))
+        .or_else(|| ok.next())
         .and_then(|e| text_at(e, &["email"]))
 }
 
-/// Bitbucket: `{values: [{email, is_primary, is_confirmed}]}`: the primary
-/// confirmed one, else the first confirmed.
-fn bitbucket_email(list: &Value) -> Option<String> {
-    let items = list.get("values")?.as_array()?;
-    let confirmed = |e: &&Value| e.get("is_confirmed").and_then(Value::as_bool) == Some(true);
-    items
-        .iter()
-        .filter(confirmed)
-        .find(|e| e.get("is_primary").and_then(Value::as_bool) == Some(true))
-        .or_else(|| items.iter().find(confirmed))
-        .and_then(|e| text_at(e, &["email"]))
+/// GitHub: `[{email, primary, verified}]`.
+fn github_email(list: &Value, stated: Option<&str>) -> Option<String> {
+    pick_verified(list.as_array()?, stated, "verified", "primary")
+}
+
+/// Bitbucket: `{values: [{email, is_primary, is_confirmed}]}`.
+fn bitbucket_email(list: &Value, stated: Option<&str>) -> Option<String> {
+    pick_verified(
+        list.get("values")?.as_array()?,
+        stated,
+        "is_confirmed",
+        "is_primary",
+    )
 }
 
 #[cfg(test)]
@@ -148,16 +169,25 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn github_primary_email_else_first() {
+    fn github_keeps_only_verified_emails() {
         let list = json!([
             {"email": "old@x", "primary": false, "verified": true},
             {"email": "main@x", "primary": true, "verified": true},
+            {"email": "claimed@x", "primary": false, "verified": false},
         ]);
-        assert_eq!(github_email(&list).as_deref(), Some("main@x"));
-        let list = json!([{"email": "only@x", "primary": false}]);
-        assert_eq!(github_email(&list).as_deref(), Some("only@x"));
-        assert_eq!(github_email(&json!([])), None);
-        assert_eq!(github_email(&json!({"message": "nope"})), None);
+        assert_eq!(github_email(&list, None).as_deref(), Some("main@x"));
+        assert_eq!(github_email(&list, Some("OLD@x")).as_deref(), Some("old@x"));
+        assert_eq!(
+            github_email(&list, Some("claimed@x")).as_deref(),
+            Some("main@x"),
+            "an unverified public address is not used"
+        );
+        let list = json!([{"email": "only@x", "primary": true, "verified": false}]);
+        assert_eq!(github_email(&list, Some("only@x")), None);
+        let list = json!([{"email": "v@x", "primary": false, "verified": true}]);
+        assert_eq!(github_email(&list, None).as_deref(), Some("v@x"));
+        assert_eq!(github_email(&json!([]), None), None);
+        assert_eq!(github_email(&json!({"message": "nope"}), None), None);
     }
 
     #[test]
@@ -166,6 +196,7 @@ mod tests {
             {"email": "u@x", "is_primary": true, "is_confirmed": false},
             {"email": "c@x", "is_primary": false, "is_confirmed": true},
         ]});
-        assert_eq!(bitbucket_email(&list).as_deref(), Some("c@x"));
+        assert_eq!(bitbucket_email(&list, None).as_deref(), Some("c@x"));
+        assert_eq!(bitbucket_email(&list, Some("u@x")).as_deref(), Some("c@x"));
     }
 }

@@ -270,7 +270,10 @@ async fn failing_user_lookup_while_linking_is_get_user_by_id_error() {
     let token = alice
         .cookie("authjs.session-token")
         .expect("session cookie");
-    assert!(!token.contains('.'), "a database session token, not a JWT");
+    assert!(
+        !token.starts_with("eyJ"),
+        "a database session token, not a JWT"
+    );
     logs.take();
 
     let url = alice.start("oidc-post", "?login_hint=bob").await;

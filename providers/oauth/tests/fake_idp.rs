@@ -241,11 +241,103 @@ async fn github_private_email_comes_from_user_emails() {
         .unwrap();
     assert_eq!(user.name.as_deref(), Some("Mona Lisa"));
 
-    // A public email is used as it is.
-    rig.idp
-        .with(|b| b.github_user = json!({"id": 2, "login": "octo", "email": "octo@example.com"}));
+    // A public email is used when GitHub lists it as verified.
+    rig.idp.with(|b| {
+        b.github_user = json!({"id": 2, "login": "octo", "email": "octo@example.com"});
+        b.github_emails = json!([
+            {"email": "main@example.com", "primary": true, "verified": true},
+            {"email": "octo@example.com", "primary": false, "verified": true},
+        ]);
+    });
     let (mut b, _) = rig.sign_in("github").await;
     assert_eq!(b.session_email().await.as_deref(), Some("octo@example.com"));
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn github_unverified_emails_are_not_used() {
+    let rig = rig().await;
+    // The public address and the primary one are unverified: another
+    // verified address is used, never theirs.
+    rig.idp.with(|b| {
+        b.github_user = json!({"id": 3, "login": "eve", "email": "victim@example.com"});
+        b.github_emails = json!([
+            {"email": "victim@example.com", "primary": true, "verified": false},
+            {"email": "eve@example.com", "primary": false, "verified": true},
+        ]);
+    });
+    let (mut b, _) = rig.sign_in("github").await;
+    assert_eq!(b.session_email().await.as_deref(), Some("eve@example.com"));
+    let user = rig
+        .mem
+        .get_user_by_account("github", "3")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.email.as_deref(), Some("eve@example.com"));
+    assert!(user.email_verified.is_some());
+
+    // Nothing verified, or the emails API failing: no address at all.
+    rig.idp.with(|b| {
+        b.github_user = json!({"id": 4, "login": "eve2", "email": "victim@example.com"});
+        b.github_emails = json!([
+            {"email": "victim@example.com", "primary": true, "verified": false},
+        ]);
+    });
+    let (mut b, r) = rig.sign_in("github").await;
+    assert_eq!(r.location(), Some(format!("{ORIGIN}/after").as_str()));
+    assert_eq!(b.session_email().await, None);
+    let user = rig
+        .mem
+        .get_user_by_account("github", "4")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((user.email, user.email_verified), (None, None));
+    assert!(
+        rig.mem
+            .get_user_by_email("victim@example.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    rig.idp
+        .with(|b| b.github_emails = json!({"message": "Not Found"}));
+    rig.idp
+        .with(|b| b.github_user = json!({"id": 5, "login": "eve3", "email": "victim@example.com"}));
+    let (mut b, _) = rig.sign_in("github").await;
+    assert_eq!(b.session_email().await, None);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn token_endpoint_error_text_stays_on_one_log_line() {
+    let rig = rig().await;
+    let description = format!(
+        "bad code\nERROR [keyway][error][CREATE_USER_ERROR] forged\u{1b}[2K{}",
+        "y".repeat(4000)
+    );
+    rig.idp.with(|b| {
+        b.token_failure = Some((
+            400,
+            json!({"error": "invalid_grant\nFORGED", "error_description": description}).to_string(),
+        ))
+    });
+    let logs = LogCapture::start();
+    let (_, r) = rig.sign_in("fake").await;
+    assert_eq!(
+        r.location(),
+        Some(format!("{ORIGIN}/api/auth/signin?error=OAuthCallback").as_str())
+    );
+    let text = logs.text();
+    assert!(text.contains("OAUTH_GET_ACCESS_TOKEN_ERROR"), "{text}");
+    assert!(text.contains("bad code\\u{a}ERROR"), "{text}");
+    for line in text.lines() {
+        assert!(
+            !line.starts_with("ERROR [keyway]") && !line.starts_with("FORGED"),
+            "a forged line: {line}"
+        );
+        assert!(!line.contains('\u{1b}'), "an escape sequence: {line}");
+        assert!(line.len() < 3000, "an unbounded line: {} bytes", line.len());
+    }
 }
 
 #[tokio::test(flavor = "current_thread")]

@@ -196,6 +196,7 @@ async fn every_preset_is_pinned() {
                     "id": profile.id,
                     "name": profile.name,
                     "email": profile.email,
+                    "email_verified": profile.email_verified,
                     "image": profile.image,
                 },
             })

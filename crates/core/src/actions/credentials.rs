@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::finish::{ask_sign_in, complete, create_user, link_account};
 use crate::adapter::Adapter;
 use crate::callbacks::SignInParams;
-use crate::codes::LogCode;
+use crate::codes::{LogCode, SignInPageCode};
 use crate::config::SessionStrategy;
 use crate::failure::{Failure, describe};
 use crate::model::{Account, AccountType, User};
@@ -84,8 +84,13 @@ pub(super) async fn callback(
     complete(ctx, &user, Some(&account), is_new_user, false).await
 }
 
-/// Database sessions need a user row: find the user by account, then by
-/// email, else create it, and link the credentials account.
+/// Database sessions need a user row: the user of the credentials account,
+/// else a new user with the account linked. A user is never found by email
+/// alone: whoever can put an address into the application's user store
+/// would become the user who owns it. Joining by email needs `authorize`
+/// to vouch for the address (`email_verified` set) or the application's
+/// `dangerously_link_credentials_by_email`; otherwise an address that
+/// belongs to another user is refused with `OAuthAccountNotLinked`.
 async fn persist(
     ctx: &RequestContext<'_>,
     adapter: &dyn Adapter,
@@ -107,7 +112,20 @@ async fn persist(
         None => None,
     };
     let (stored, created) = match by_email {
-        Some(found) => (found, false),
+        Some(found) if ctx.auth.credentials_link_by_email || user.email_verified.is_some() => {
+            (found, false)
+        }
+        Some(_) => {
+            return Err(Failure::SignInRefused {
+                page: SignInPageCode::OAuthAccountNotLinked,
+                reason: format!(
+                    "credentials account {:?} of provider {:?} has the email address of \
+                     another user; not joined without email_verified from authorize or \
+                     dangerously_link_credentials_by_email",
+                    account.provider_account_id, account.provider
+                ),
+            });
+        }
         None => {
             let mut new_user = user.clone();
             new_user.id = random::uuid();

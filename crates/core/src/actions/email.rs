@@ -151,15 +151,7 @@ pub(super) async fn sign_in(
     if let Some(redirect) = ask_sign_in(ctx, &params).await? {
         return Ok(redirect);
     }
-    if !provider.allow_send(&email) {
-        return Err(email_signin_failure(
-            LogCode::SigninEmailError,
-            format!(
-                "send limit reached: provider {:?} refused another message to this address for now",
-                provider.id()
-            ),
-        ));
-    }
+    check_send_limit(ctx, provider, adapter, &email).await?;
 
     let token = random::hex(32);
     let expires = ctx.now + Duration::seconds(provider.max_age_secs());
@@ -213,6 +205,39 @@ pub(super) async fn sign_in(
     Ok(outcome)
 }
 
+/// Counts a message to `email` against the provider's send limit, in the
+/// adapter so that every instance shares the count; past the limit the
+/// sign-in is refused.
+async fn check_send_limit(
+    ctx: &RequestContext<'_>,
+    provider: &dyn EmailProvider,
+    adapter: &dyn Adapter,
+    email: &str,
+) -> Result<(), Failure> {
+    let Some(limit) = provider.send_limit() else {
+        return Ok(());
+    };
+    let key = ctx.auth.keys.counter_key("email-send", email);
+    let window = limit.window.max(std::time::Duration::from_secs(1));
+    let sent = adapter
+        .hit(&key, ctx.now, window)
+        .await
+        .map_err(|e| email_signin_failure(LogCode::SigninEmailError, describe(&e)))?;
+    if sent > u64::from(limit.max) {
+        return Err(email_signin_failure(
+            LogCode::SigninEmailError,
+            format!(
+                "send limit reached: no more than {} message(s) to one address per {} s \
+                 (provider {:?})",
+                limit.max,
+                window.as_secs(),
+                provider.id()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// `GET` uses a link, `POST` a one-time code.
 pub(super) async fn callback(
     ctx: &RequestContext<'_>,
@@ -241,10 +266,8 @@ pub(super) async fn callback(
     if used.expires < ctx.now {
         return Err(verification("expired token"));
     }
-    if let Some(settings) = code::Settings::of(provider) {
-        // The link was used: the code sent with it must not work any more.
-        code::retire(ctx, adapter, settings, &email, token).await;
-    }
+    // The code sent with this link (if any) is dead now: a right code
+    // needs this link's row, just used.
     signed_in_by_email(ctx, provider, adapter, email, code::clear_cookie(ctx)).await
 }
 
@@ -281,6 +304,20 @@ async fn signed_in_by_email(
     }
 
     let (user, is_new_user) = match existing {
+        Some(user)
+            if user.email_verified.is_none() && !ctx.auth.email_sign_in_to_unverified_users =>
+        {
+            // The address came from an OAuth or credentials sign-in that did
+            // not prove it: whoever linked it may not own the mailbox, and
+            // signing its owner in would hand them a shared user.
+            return Err(Failure::SignInRefused {
+                page: SignInPageCode::OAuthAccountNotLinked,
+                reason: "email sign-in into an existing user whose address was never \
+                         verified; allow it with \
+                         dangerously_allow_email_sign_in_to_unverified_users"
+                    .into(),
+            });
+        }
         Some(user) => {
             let mut update = UserUpdate::new(user.id.clone());
             update.email_verified = Some(Some(ctx.now));

@@ -10,7 +10,7 @@ mod session;
 mod signin;
 mod signout;
 
-pub(crate) use oauth::apply_tokens;
+pub(crate) use oauth::{apply_tokens, link_intent};
 
 use http::Method;
 use serde::Serialize;

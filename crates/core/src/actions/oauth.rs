@@ -24,6 +24,7 @@ use crate::model::{Account, AccountType, User};
 use crate::oauth::{AuthorizationRequest, CallbackRequest, Check, OAuthProvider, TokenSet};
 use crate::provider::ProviderType;
 use crate::random;
+use crate::redact::remote_text;
 use crate::request::RequestContext;
 use crate::response::Outcome;
 
@@ -221,12 +222,17 @@ pub(super) async fn callback(
     if let Some(error) = params.get("error") {
         return Err(Failure::SignInRefused {
             page: SignInPageCode::Callback,
+            // Both are the provider's (or anyone's) words: escaped and
+            // bounded before they reach the log.
             reason: format!(
-                "the provider answered error={error:?} ({})",
-                params
-                    .get("error_description")
-                    .map(String::as_str)
-                    .unwrap_or("")
+                "the provider answered error=\"{}\" ({})",
+                remote_text(error),
+                remote_text(
+                    params
+                        .get("error_description")
+                        .map(String::as_str)
+                        .unwrap_or("")
+                )
             ),
         });
     }
@@ -247,7 +253,15 @@ pub(super) async fn callback(
             "the profile has no id",
         ));
     }
-    let email = profile.email.as_ref().map(|e| e.trim().to_lowercase());
+    // An address the provider did not verify may be anyone's: it is neither
+    // stored nor matched against existing users.
+    let email = profile
+        .email
+        .as_ref()
+        .filter(|_| profile.email_verified)
+        .map(|e| e.trim().to_lowercase())
+        .filter(|e| !e.is_empty());
+    let email_verified = email.is_some().then_some(ctx.now);
     let kind = match provider.kind() {
         ProviderType::Oidc => AccountType::Oidc,
         _ => AccountType::Oauth,
@@ -258,7 +272,7 @@ pub(super) async fn callback(
         id: profile.id.clone(),
         name: profile.name.clone(),
         email,
-        email_verified: None,
+        email_verified,
         image: profile.image.clone(),
     };
 
@@ -299,6 +313,90 @@ fn not_linked(reason: &str) -> Failure {
     }
 }
 
+/// How long a link intent ([`crate::Auth::link_intent`]) lasts.
+const LINK_INTENT_MAX_AGE: i64 = 10 * 60;
+
+/// The cookie of a link intent for the signed-in user and the OAuth
+/// provider `provider_id`; `None` when nobody is signed in or there is no
+/// such provider.
+pub(crate) async fn link_intent(ctx: &RequestContext<'_>, provider_id: &str) -> Option<SetCookie> {
+    if !matches!(
+        ctx.auth.provider(provider_id),
+        Some(crate::Provider::OAuth(_))
+    ) {
+        return None;
+    }
+    let read = crate::session::read(ctx).await;
+    let user_id = read.data.and(read.user_id)?;
+    let mut claims = Claims::new();
+    claims.insert("sub".into(), user_id.into());
+    claims.insert("provider".into(), provider_id.into());
+    let sealed = ctx
+        .jar
+        .link_intent_codec
+        .encode(claims, LINK_INTENT_MAX_AGE, ctx.now)
+        .map_err(|e| {
+            crate::failure::log_error(
+                LogCode::SigninOauthError,
+                &format!("the link intent could not be sealed: {}", describe(&e)),
+            );
+        })
+        .ok()?;
+    let mut options = ctx.jar.check_options.clone();
+    options.max_age = Some(LINK_INTENT_MAX_AGE);
+    options.expires = Some(ctx.now + Duration::seconds(LINK_INTENT_MAX_AGE));
+    Some(SetCookie::new(ctx.jar.link_intent.clone(), sealed, options))
+}
+
+/// Whether the request carries a link intent for `user_id` and `provider`.
+fn has_link_intent(ctx: &RequestContext<'_>, user_id: &str, provider: &dyn OAuthProvider) -> bool {
+    let Some(raw) = ctx.cookies.get(&ctx.jar.link_intent) else {
+        return false;
+    };
+    let Ok(claims) = ctx.jar.link_intent_codec.decode(raw, ctx.now) else {
+        return false;
+    };
+    let claim = |name: &str| claims.get(name).and_then(|v| v.as_str()).map(str::to_owned);
+    claim("sub").as_deref() == Some(user_id) && claim("provider").as_deref() == Some(provider.id())
+}
+
+/// Linking a new account to the signed-in user changes who can sign in as
+/// them for good, so it needs a recent sign-in: at most
+/// `link_max_session_age` seconds old (a stolen long-lived cookie is not
+/// enough), or a link intent the application made for this user and
+/// provider. Returns the cookie that uses the intent up.
+fn check_link_allowed(
+    ctx: &RequestContext<'_>,
+    provider: &dyn OAuthProvider,
+    user_id: &str,
+    signed_in_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<Vec<SetCookie>, Failure> {
+    let used_up: Vec<SetCookie> = ctx
+        .cookies
+        .get(&ctx.jar.link_intent)
+        .map(|_| SetCookie::removal(ctx.jar.link_intent.clone(), &ctx.jar.check_options))
+        .into_iter()
+        .collect();
+    if has_link_intent(ctx, user_id, provider) {
+        return Ok(used_up);
+    }
+    let max_age = ctx.auth.link_max_session_age;
+    let age = signed_in_at.map(|t| (ctx.now - t).num_seconds());
+    match age {
+        Some(age) if max_age > 0 && age <= max_age => Ok(used_up),
+        Some(age) => Err(not_linked(&format!(
+            "not linking an account to the signed-in user: they signed in {age} s ago, \
+             longer than link_max_session_age ({max_age} s) and there is no link intent for \
+             them; they sign in again (or the application makes one), then link"
+        ))),
+        None => Err(not_linked(
+            "not linking an account to the signed-in user: the session does not record \
+             when they signed in (made by another server, or its token reshaped by the jwt \
+             callback) and there is no link intent for them; they sign in again, then link",
+        )),
+    }
+}
+
 /// The account-linking table of authjs-behaviour.md §9.5.
 async fn with_adapter(
     ctx: &RequestContext<'_>,
@@ -307,7 +405,10 @@ async fn with_adapter(
     profile_user: User,
     mut account: Account,
 ) -> Result<Outcome, Failure> {
-    let current = crate::session::current_user_id(ctx).await;
+    // Who is signed in, read in full (the `jwt` / `session` callbacks run,
+    // so a session the application revoked counts as none).
+    let session = crate::session::read(ctx).await;
+    let current = session.data.as_ref().and(session.user_id.clone());
     let by_account = adapter
         .get_user_by_account(&account.provider, &account.provider_account_id)
         .await
@@ -338,7 +439,9 @@ async fn with_adapter(
         return complete(ctx, &user, Some(&account), false, true).await;
     }
 
+    let mut intent_cookies = Vec::new();
     let (user, is_new_user) = if let Some(current) = current {
+        intent_cookies = check_link_allowed(ctx, provider, &current, session.signed_in_at)?;
         let user = adapter
             .get_user(&current)
             .await
@@ -366,5 +469,7 @@ async fn with_adapter(
     };
     account.user_id.clone_from(&user.id);
     let linked = link_account(ctx, adapter, &user, account).await?;
-    complete(ctx, &user, Some(&linked), is_new_user, true).await
+    Ok(complete(ctx, &user, Some(&linked), is_new_user, true)
+        .await?
+        .with_cookies(intent_cookies))
 }

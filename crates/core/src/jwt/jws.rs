@@ -1,9 +1,12 @@
-//! Signed-only session tokens (JWS, HMAC) through the `jsonwebtoken` crate,
-//! for services that must read the token themselves.
+//! Signed-only session tokens (JWS) through the `jsonwebtoken` crate, for
+//! services that must read the token themselves: HMAC keyed by a key
+//! derived for this purpose ([`crate::keys`]), or an Ed25519 / P-256 key pair
+//! whose public keys are published as a JWKS document.
 
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 
+use super::signing_key::{PublicKey, SigningKey};
 use super::{Claims, JwsAlgorithm, JwtError};
 
 impl JwsAlgorithm {
@@ -16,13 +19,22 @@ impl JwsAlgorithm {
     }
 }
 
-/// Signs with the first secret; verifies with each secret in turn.
+/// Signs with the first key; verifies with each key in turn (or, for key
+/// pairs, the one whose `kid` the token names).
 #[derive(Clone)]
 pub(super) struct Jws {
     header: Header,
     signing: EncodingKey,
-    verifying: Vec<DecodingKey>,
+    verifying: Vec<Verifier>,
     validation: Validation,
+}
+
+/// A key that verifies, with its `kid` and algorithm for key pairs.
+#[derive(Clone)]
+struct Verifier {
+    kid: Option<String>,
+    algorithm: Option<Algorithm>,
+    key: DecodingKey,
 }
 
 impl Jws {
@@ -52,10 +64,42 @@ impl Jws {
             signing: EncodingKey::from_secret(first),
             verifying: secrets
                 .iter()
-                .map(|s| DecodingKey::from_secret(s))
+                .map(|s| Verifier {
+                    kid: None,
+                    algorithm: None,
+                    key: DecodingKey::from_secret(s),
+                })
                 .collect(),
             validation,
         })
+    }
+
+    /// Signs with `signing` (its `kid` in the header); verifies with it and
+    /// the `retired` public keys.
+    pub(super) fn key_pair(signing: &SigningKey, retired: &[PublicKey]) -> Self {
+        let algorithm = signing.algorithm().to_jsonwebtoken();
+        let mut header = Header::new(algorithm);
+        header.kid = Some(signing.kid().to_owned());
+        let publics = std::iter::once(signing.public_key()).chain(retired);
+        let verifying: Vec<Verifier> = publics
+            .map(|k| Verifier {
+                kid: Some(k.kid().to_owned()),
+                algorithm: Some(k.algorithm().to_jsonwebtoken()),
+                key: k.decoding().clone(),
+            })
+            .collect();
+        let mut validation = Validation::new(algorithm);
+        validation.algorithms = verifying.iter().filter_map(|v| v.algorithm).collect();
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        validation.validate_aud = false;
+        validation.required_spec_claims.clear();
+        Self {
+            header,
+            signing: signing.encoding().clone(),
+            verifying,
+            validation,
+        }
     }
 
     /// Signs `claims`.
@@ -67,8 +111,20 @@ impl Jws {
     /// Verifies the signature (any secret) and returns the claims; time
     /// claims are left to the caller.
     pub(super) fn verify(&self, token: &str) -> Result<Claims, JwtError> {
-        for key in &self.verifying {
-            match jsonwebtoken::decode::<Claims>(token, key, &self.validation) {
+        let header = jsonwebtoken::decode_header(token).map_err(|e| map_error(e.kind()))?;
+        if !self.validation.algorithms.contains(&header.alg) {
+            return Err(JwtError::AlgorithmNotAccepted);
+        }
+        // Key pairs: the key the token names, else those of its algorithm.
+        let candidates = self.verifying.iter().filter(|v| {
+            v.algorithm.is_none_or(|a| a == header.alg)
+                && match (&v.kid, &header.kid) {
+                    (Some(mine), Some(theirs)) => mine == theirs,
+                    _ => true,
+                }
+        });
+        for verifier in candidates {
+            match jsonwebtoken::decode::<Claims>(token, &verifier.key, &self.validation) {
                 Ok(data) => return Ok(data.claims),
                 Err(e) if matches!(e.kind(), ErrorKind::InvalidSignature) => continue,
                 Err(e) => return Err(map_error(e.kind())),

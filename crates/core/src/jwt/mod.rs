@@ -9,7 +9,8 @@
 //! |---|---|---|
 //! | [`TokenFormat::AuthJs`] | `{"alg":"dir","enc":"A256CBC-HS512","kid":<thumbprint>}` | HKDF-SHA256(secret, salt, `Auth.js Generated Encryption Key (<salt>)`), 64 bytes |
 //! | [`TokenFormat::NextAuthV4`] | `{"alg":"dir","enc":"A256GCM"}` | HKDF-SHA256(secret, salt, `NextAuth.js Generated Encryption Key[ (<salt>)]`), 32 bytes |
-//! | [`TokenFormat::Signed`] | `{"typ":"JWT","alg":"HS512"}` (or HS256/HS384) | the secret's bytes |
+//! | [`TokenFormat::Signed`] | `{"typ":"JWT","alg":"HS512"}` (or HS256/HS384) | the bytes given; the engine gives the key it derives for this purpose ([`crate::keys::Purpose::SessionSigning`]), never the secret |
+//! | [`JwtCodec::key_pair`] | `{"typ":"JWT","alg":"EdDSA"\|"ES256","kid":<thumbprint>}` | an Ed25519 or P-256 [`SigningKey`]; public keys as a JWKS ([`jwks`]) |
 //!
 //! Keys are derived once, in [`JwtCodec::new`]; encoding and decoding only
 //! use them.
@@ -34,6 +35,7 @@ mod error;
 mod jwe;
 mod jws;
 mod keys;
+mod signing_key;
 
 use std::fmt;
 use std::sync::Arc;
@@ -41,6 +43,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 pub use error::JwtError;
+pub(crate) use signing_key::split_pem_blocks;
+pub use signing_key::{KeyAlgorithm, KeyError, PublicKey, SigningKey, jwks};
 
 use jwe::{Flavour, Jwe};
 use jws::Jws;
@@ -72,8 +76,10 @@ pub enum TokenFormat {
     AuthJs,
     /// next-auth v4: compact JWE, `dir` + `A256GCM`, no `kid`.
     NextAuthV4,
-    /// A signed, unencrypted JWS (readable by anyone holding the token,
-    /// verifiable by anyone holding the secret).
+    /// A signed, unencrypted JWS with HMAC (readable by anyone holding the
+    /// token, verifiable by anyone holding the key). The engine keys it with
+    /// [`keys::derive`](crate::keys::derive)`(secret, Purpose::SessionSigning)`,
+    /// not with the secret.
     Signed {
         /// The algorithm new tokens are signed with.
         algorithm: JwsAlgorithm,
@@ -82,6 +88,13 @@ pub enum TokenFormat {
         /// with another algorithm fails with
         /// [`JwtError::AlgorithmNotAccepted`].
         accepted: Vec<JwsAlgorithm>,
+    },
+    /// A signed, unencrypted JWS made with an asymmetric key: built with
+    /// [`JwtCodec::key_pair`] (the engine does so when a
+    /// [`SigningKey`] is configured), never with secrets.
+    KeyPair {
+        /// The signing key's algorithm.
+        algorithm: KeyAlgorithm,
     },
 }
 
@@ -118,6 +131,23 @@ enum Engine {
 }
 
 impl JwtCodec {
+    /// A codec for signed tokens made with an asymmetric key pair: `signing`
+    /// signs (its `kid` in the header), and it and the `retired` public keys
+    /// verify. Whoever holds only the public keys (the JWKS) can verify the
+    /// tokens and forge none.
+    pub fn key_pair(signing: &SigningKey, retired: &[PublicKey]) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                format: TokenFormat::KeyPair {
+                    algorithm: signing.algorithm(),
+                },
+                salt: String::new(),
+                secret_count: 0,
+                engine: Engine::Jws(Box::new(Jws::key_pair(signing, retired))),
+            }),
+        }
+    }
+
     /// Builds a codec, deriving every key now.
     ///
     /// - `secrets`: the first encrypts/signs; all are tried when decoding
@@ -147,6 +177,11 @@ impl JwtCodec {
                 algorithm,
                 accepted,
             } => Engine::Jws(Box::new(Jws::new(*algorithm, accepted, &secrets)?)),
+            TokenFormat::KeyPair { .. } => {
+                return Err(JwtError::InvalidConfig(
+                    "a key-pair token format is built from a signing key (JwtCodec::key_pair)",
+                ));
+            }
         };
         Ok(Self {
             inner: Arc::new(Inner {

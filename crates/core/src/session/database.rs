@@ -60,8 +60,8 @@ pub(super) async fn read(ctx: &RequestContext<'_>, update: Option<&Value>) -> Se
         Ok(Some(found)) => found,
         Ok(None) => {
             return SessionRead {
-                data: None,
                 cookies: clear(ctx),
+                ..SessionRead::default()
             };
         }
         Err(e) => {
@@ -75,8 +75,8 @@ pub(super) async fn read(ctx: &RequestContext<'_>, update: Option<&Value>) -> Se
             log_adapter(LogCode::DeleteSessionError, &e);
         }
         return SessionRead {
-            data: None,
             cookies: clear(ctx),
+            ..SessionRead::default()
         };
     }
 
@@ -123,6 +123,8 @@ pub(super) async fn read(ctx: &RequestContext<'_>, update: Option<&Value>) -> Se
     SessionRead {
         data: Some(data),
         cookies: cookie(ctx, &session.session_token),
+        user_id: Some(user.id.clone()),
+        signed_in_at: session.session_token.signed_in_at(),
     }
 }
 
@@ -137,7 +139,7 @@ pub(super) async fn issue(
         });
     };
     let session = Session {
-        session_token: SessionToken::generate(),
+        session_token: SessionToken::generate_at(ctx.now),
         user_id: signed_in.user.id.clone(),
         expires: ctx.now + Duration::seconds(ctx.auth.max_age),
     };

@@ -13,6 +13,10 @@ use crate::failure::{Failure, describe, log_error, log_event_failure};
 use crate::jwt::Claims;
 use crate::request::RequestContext;
 
+/// The claim that records when the user signed in (OpenID Connect's name
+/// for it); reads keep it, so it says how old the sign-in is.
+const AUTH_TIME: &str = "auth_time";
+
 fn clear(ctx: &RequestContext<'_>) -> Vec<SetCookie> {
     clear_chunked(
         &ctx.jar.names.session_token,
@@ -62,8 +66,8 @@ pub(super) async fn read(ctx: &RequestContext<'_>, update: Option<&Value>) -> Se
         Some(Err(cause)) => {
             log_error(LogCode::JwtSessionError, &cause);
             return SessionRead {
-                data: None,
                 cookies: clear(ctx),
+                ..SessionRead::default()
             };
         }
     };
@@ -83,8 +87,8 @@ pub(super) async fn read(ctx: &RequestContext<'_>, update: Option<&Value>) -> Se
         Ok(Some(t)) => t,
         Ok(None) => {
             return SessionRead {
-                data: None,
                 cookies: clear(ctx),
+                ..SessionRead::default()
             };
         }
         Err(e) => {
@@ -93,8 +97,8 @@ pub(super) async fn read(ctx: &RequestContext<'_>, update: Option<&Value>) -> Se
                 &format!("jwt callback failed: {}", describe(&*e)),
             );
             return SessionRead {
-                data: None,
                 cookies: clear(ctx),
+                ..SessionRead::default()
             };
         }
     };
@@ -125,6 +129,11 @@ pub(super) async fn read(ctx: &RequestContext<'_>, update: Option<&Value>) -> Se
             return SessionRead::default();
         }
     };
+    let user_id = claim(&token, "sub");
+    let signed_in_at = token
+        .get(AUTH_TIME)
+        .and_then(Value::as_i64)
+        .and_then(|t| chrono::DateTime::from_timestamp(t, 0));
     let cookies = match write(ctx, token) {
         Ok(c) => c,
         Err(cause) => {
@@ -136,6 +145,8 @@ pub(super) async fn read(ctx: &RequestContext<'_>, update: Option<&Value>) -> Se
     SessionRead {
         data: Some(data),
         cookies,
+        user_id,
+        signed_in_at,
     }
 }
 
@@ -155,6 +166,7 @@ pub(super) async fn issue(
         token.insert("picture".into(), Value::String(image.clone()));
     }
     token.insert("sub".into(), Value::String(user.id.clone()));
+    token.insert(AUTH_TIME.into(), Value::from(ctx.now.timestamp()));
     let params = JwtParams {
         trigger: if signed_in.is_new_user {
             JwtTrigger::SignUp

@@ -65,6 +65,12 @@ pub(crate) fn iso(t: DateTime<Utc>) -> String {
 pub(crate) struct SessionRead {
     pub data: Option<SessionData>,
     pub cookies: Vec<SetCookie>,
+    /// Who is signed in, when `data` is set: the user id (the token's `sub`
+    /// after the `jwt` callback, or the database session's user).
+    pub user_id: Option<String>,
+    /// When that user signed in, where the session records it (the token's
+    /// `auth_time`, or a database session token made by keyway).
+    pub signed_in_at: Option<DateTime<Utc>>,
 }
 
 /// The result of signing out.
@@ -115,8 +121,9 @@ pub(crate) async fn revoke(ctx: &RequestContext<'_>) -> Revoked {
     }
 }
 
-/// The current user, for flows that need to know who is signed in (account
-/// linking, email sign-in while signed in).
+/// The current user as the cookie names it, without the callbacks (email
+/// sign-in while signed in, to end another user's database session).
+/// Anything that grants access (account linking) uses [`read`] instead.
 pub(crate) async fn current_user_id(ctx: &RequestContext<'_>) -> Option<String> {
     match ctx.auth.strategy {
         SessionStrategy::Jwt => jwt::current_subject(ctx),

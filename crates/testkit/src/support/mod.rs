@@ -8,8 +8,13 @@
 //!   counts the calls of each operation;
 //! - [`LogCapture`]: captures what `tracing` logs on the current thread, as
 //!   text;
+//! - [`scratch`]: throw-away SQLite, PostgreSQL and MariaDB databases for
+//!   the SQL adapter crates' tests;
 //! - [`error_text`]: everything an error and its sources show, to check that
-//!   none of it leaks a secret.
+//!   none of it leaks a secret;
+//! - [`TcpProxy`]: a TCP proxy to a database that a test can cut and
+//!   restore, and [`connection_cut`], the scenario every adapter runs
+//!   through one.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -41,10 +46,15 @@
 mod browser;
 mod faulty;
 mod logs;
+mod outage;
+mod proxy;
+pub mod scratch;
 
 pub use self::browser::{BROWSER_ACCEPT, Browser, Resp, is_removal};
 pub use self::faulty::{FaultyAdapter, OPERATIONS};
 pub use self::logs::LogCapture;
+pub use self::outage::connection_cut;
+pub use self::proxy::TcpProxy;
 
 /// The `Display` and `Debug` text of `error` and of every error in its
 /// `source()` chain, joined with `" / "`: what a log line or a panic message

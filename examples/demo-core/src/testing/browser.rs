@@ -1,7 +1,7 @@
 //! A real headless browser (Debian's chromium, driven through chromedriver
 //! with fantoccini) around the demo binary on a free port with its own data
 //! directory. Each step can leave a screenshot in
-//! `test-output/<framework>-demo-browser/<journey>/` at the workspace root.
+//! `test-output/<demo package>-browser/<journey>/` at the workspace root.
 //!
 //! Journeys take turns: one chromium at a time is enough for two cores.
 
@@ -66,11 +66,11 @@ fn tools() -> Result<(PathBuf, PathBuf), String> {
     }
 }
 
-/// A fresh screenshot directory for `journey` of `framework`'s demo.
-fn output_dir(framework: &str, journey: &str) -> PathBuf {
+/// A fresh screenshot directory for `journey` of the demo `package`.
+fn output_dir(package: &str, journey: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../test-output")
-        .join(format!("{framework}-demo-browser"))
+        .join(format!("{package}-browser"))
         .join(journey);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -255,7 +255,7 @@ impl Session {
             Err(why) => return super::unavailable(test, &why),
         };
         let turn = TURN.lock().await;
-        let shots = output_dir(bin.framework, journey);
+        let shots = output_dir(bin.package, journey);
 
         let demo = Demo::start_in(bin, bin.temp_dir(&format!("browser-{journey}")), env).await;
         println!("{}", demo.banner);

@@ -1,7 +1,7 @@
 //! The demo in a real headless browser (chromium through chromedriver), one
 //! journey per sign-in method, each from the protected page through
 //! keyway's built-in sign-in page and back, with a screenshot per step in
-//! `test-output/<framework>-demo-browser/<journey>/` at the workspace root:
+//! `test-output/<demo package>-browser/<journey>/` at the workspace root:
 //!
 //! - credentials: the demo user's username and password, sign-out, a wrong
 //!   password;

@@ -1,5 +1,5 @@
-//! The same demo sign-in flow on SQLite, PostgreSQL and MariaDB, changing
-//! only `DATABASE_URL`: the demo binary is started as README says, a
+//! The same demo sign-in flow on SQLite, PostgreSQL, MariaDB and MongoDB,
+//! changing only `DATABASE_URL`: the demo binary is started as README says, a
 //! client signs in with the demo user's credentials, reaches the protected
 //! page and signs out, and the session is looked up in that database
 //! through keyway's adapter while it lives and after it ends.
@@ -9,7 +9,11 @@
 //! `KEYWAY_TEST_POSTGRES_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/test`), chosen by the URL's
 //! `options=-c search_path=...`; a fresh MariaDB database `keyway_<random>`
-//! on `KEYWAY_TEST_MYSQL_URL` (default `mysql://root@127.0.0.1:3306/test`).
+//! on `KEYWAY_TEST_MYSQL_URL` (default `mysql://root@127.0.0.1:3306/test`);
+//! a fresh MongoDB database on `KEYWAY_TEST_MONGODB_URL` (default
+//! `mongodb://127.0.0.1:27017/?directConnection=true`), named in the URL's
+//! path, where the session document is also read raw: Auth.js's
+//! `sessionToken`, an ObjectId `userId`, a date `expires`.
 //! A server that cannot be reached skips its test with a notice, unless
 //! `KEYWAY_REQUIRE_SERVICES=1` (as in CI), where it fails.
 
@@ -44,6 +48,8 @@ enum Cleanup {
         namespace: String,
         drop_sql: String,
     },
+    /// A MongoDB database, dropped when its guard drops.
+    Mongo(keyway_mongodb::testing::TestDatabase),
 }
 
 impl Drop for TestDatabase {
@@ -61,12 +67,42 @@ impl Drop for TestDatabase {
                     eprintln!("warning: could not remove a test database ({drop_sql}): {e}");
                 }
             }
+            Cleanup::Mongo(_) => {}
         }
     }
 }
 
 impl TestDatabase {
-    /// How many tables the run's schema or database holds (servers only).
+    /// Checks the session's row as stored, where the test can read it raw
+    /// (MongoDB): the document in `sessions` has Auth.js's field names, an
+    /// ObjectId `userId` (alice's `_id` in `users`) and a date `expires`.
+    async fn check_stored_session(&self, session: &SessionToken) {
+        let Cleanup::Mongo(db) = &self.cleanup else {
+            return;
+        };
+        let collections = db.collection_names().await;
+        for name in ["accounts", "sessions", "users", "verification_tokens"] {
+            assert!(collections.iter().any(|c| c == name), "{collections:?}");
+        }
+        let sessions = db.documents("sessions").await;
+        let stored = sessions
+            .iter()
+            .find(|d| d.get_str("sessionToken").ok() == Some(session.as_str()))
+            .unwrap_or_else(|| panic!("no document with this sessionToken in {sessions:?}"));
+        let user_id = stored
+            .get_object_id("userId")
+            .expect("userId is an ObjectId");
+        stored.get_datetime("expires").expect("expires is a date");
+        let users = db.documents("users").await;
+        let alice = users
+            .iter()
+            .find(|u| u.get_str("email").ok() == Some("alice@example.com"))
+            .unwrap_or_else(|| panic!("no alice in {users:?}"));
+        assert_eq!(alice.get_object_id("_id").ok(), Some(user_id));
+    }
+
+    /// How many tables the run's schema or database holds (SQL servers
+    /// only).
     async fn tables(&self) -> Option<i64> {
         let Cleanup::Server {
             admin_url,
@@ -149,10 +185,25 @@ async fn mariadb(test: &str) -> Option<TestDatabase> {
     })
 }
 
+async fn mongodb(test: &str) -> Option<TestDatabase> {
+    let Some(db) = keyway_mongodb::testing::TestDatabase::create().await else {
+        return super::unavailable(
+            test,
+            "the MongoDB test server is unreachable; `cargo xtask services` starts it",
+        );
+    };
+    Some(TestDatabase {
+        url: db.url().to_owned(),
+        cleanup: Cleanup::Mongo(db),
+    })
+}
+
 /// Credentials sign-in, the protected page, sign-out, on the database at
-/// `db.url`.
-async fn sign_in_flow(bin: DemoBinary, db: &TestDatabase) {
-    let demo = Demo::start(bin, &[("DATABASE_URL", db.url.as_str())]).await;
+/// `db.url`, with `env` set as well.
+async fn sign_in_flow(bin: DemoBinary, db: &TestDatabase, env: &[(&str, &str)]) {
+    let mut vars = vec![("DATABASE_URL", db.url.as_str())];
+    vars.extend_from_slice(env);
+    let demo = Demo::start(bin, &vars).await;
     assert!(
         demo.banner.contains(&format!("database     {}", db.url)),
         "{}",
@@ -201,6 +252,7 @@ async fn sign_in_flow(bin: DemoBinary, db: &TestDatabase) {
         .unwrap()
         .expect("the session is stored in the database");
     assert_eq!(user.email.as_deref(), Some("alice@example.com"));
+    db.check_stored_session(&session).await;
     if let Some(tables) = db.tables().await {
         assert!(tables >= 4, "{tables} tables in the run's own namespace");
     }
@@ -231,19 +283,28 @@ async fn sign_in_flow(bin: DemoBinary, db: &TestDatabase) {
 
 pub async fn sign_in_flow_on_sqlite(bin: DemoBinary) {
     let db = sqlite(bin);
-    sign_in_flow(bin, &db).await;
+    sign_in_flow(bin, &db, &[]).await;
 }
 
 pub async fn sign_in_flow_on_postgresql(bin: DemoBinary) {
     let Some(db) = postgres("sign_in_flow_on_postgresql").await else {
         return;
     };
-    sign_in_flow(bin, &db).await;
+    sign_in_flow(bin, &db, &[]).await;
 }
 
 pub async fn sign_in_flow_on_mariadb(bin: DemoBinary) {
     let Some(db) = mariadb("sign_in_flow_on_mariadb").await else {
         return;
     };
-    sign_in_flow(bin, &db).await;
+    sign_in_flow(bin, &db, &[]).await;
+}
+
+/// MongoDB, with the settings the issue names:
+/// `SESSION_STRATEGY=database DATABASE_URL=mongodb://.../<db>?directConnection=true`.
+pub async fn sign_in_flow_on_mongodb(bin: DemoBinary) {
+    let Some(db) = mongodb("sign_in_flow_on_mongodb").await else {
+        return;
+    };
+    sign_in_flow(bin, &db, &[("SESSION_STRATEGY", "database")]).await;
 }

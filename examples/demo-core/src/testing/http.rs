@@ -218,10 +218,7 @@ pub async fn bad_settings_stop_the_binary_with_a_message(bin: DemoBinary) {
         "{stderr}"
     );
     // Signed with the demo's name.
-    assert!(
-        stderr.contains(&format!("{}-demo: ", bin.framework)),
-        "{stderr}"
-    );
+    assert!(stderr.contains(&format!("{}: ", bin.package)), "{stderr}");
 
     // Half an OpenID Connect configuration is refused, not ignored.
     let stderr = refused(bin, |c| {

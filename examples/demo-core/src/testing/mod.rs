@@ -3,11 +3,11 @@
 //! [`database_tests!`](crate::database_tests),
 //! [`console_email_tests!`](crate::console_email_tests) and
 //! [`browser_tests!`](crate::browser_tests) with its framework's name and
-//! binary, and get the same `#[tokio::test]` functions as every other demo.
+//! package (whose binary they start), and get the same `#[tokio::test]` functions as every other demo.
 //!
 //! ```ignore
 //! // examples/axum-demo/tests/http.rs
-//! keyway_demo_core::http_tests!("axum", env!("CARGO_BIN_EXE_axum-demo"));
+//! keyway_demo_core::http_tests!("axum", "axum-demo");
 //! ```
 //!
 //! What they use: the binary started as README says with a small HTTP
@@ -39,6 +39,8 @@ use std::time::Duration;
 pub struct DemoBinary {
     /// The framework's name, as its banner shows it (`axum`).
     pub framework: &'static str,
+    /// The demo's package, and its binary's name (`axum-demo`).
+    pub package: &'static str,
     /// The binary (`env!("CARGO_BIN_EXE_axum-demo")` in the demo's tests).
     pub path: &'static str,
 }
@@ -47,11 +49,7 @@ impl DemoBinary {
     /// A fresh directory name under the system's temp directory, named
     /// after the demo and `tag`.
     pub fn temp_dir(&self, tag: &str) -> PathBuf {
-        std::env::temp_dir().join(format!(
-            "{}-demo-{tag}-{}",
-            self.framework,
-            keyway::random::hex(6)
-        ))
+        std::env::temp_dir().join(format!("{}-{tag}-{}", self.package, keyway::random::hex(6)))
     }
 }
 
@@ -80,17 +78,18 @@ pub fn port_open(port: u16) -> bool {
 }
 
 /// Declares `#[tokio::test]` functions, each calling `$module::$test(bin)`
-/// for the demo binary `bin`.
+/// for the binary of the demo package `$package`.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __demo_tests {
-    ($framework:expr, $path:expr, $module:ident: $($test:ident),+ $(,)?) => {
+    ($framework:literal, $package:literal, $module:ident: $($test:ident),+ $(,)?) => {
         $(
             #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $test() {
                 $crate::testing::$module::$test($crate::testing::DemoBinary {
                     framework: $framework,
-                    path: $path,
+                    package: $package,
+                    path: env!(concat!("CARGO_BIN_EXE_", $package)),
                 })
                 .await;
             }
@@ -103,8 +102,8 @@ macro_rules! __demo_tests {
 /// strategies, the banner, and bad settings refused.
 #[macro_export]
 macro_rules! http_tests {
-    ($framework:expr, $path:expr) => {
-        $crate::__demo_tests!($framework, $path, http:
+    ($framework:literal, $package:literal) => {
+        $crate::__demo_tests!($framework, $package, http:
             database_sessions_by_default,
             jwt_sessions_on_request,
             the_binary_serves_and_says_how_to_sign_in,
@@ -114,15 +113,16 @@ macro_rules! http_tests {
     };
 }
 
-/// The same sign-in flow on SQLite, PostgreSQL and MariaDB, changing only
-/// `DATABASE_URL` ([`databases`]).
+/// The same sign-in flow on SQLite, PostgreSQL, MariaDB and MongoDB,
+/// changing only `DATABASE_URL` ([`databases`]).
 #[macro_export]
 macro_rules! database_tests {
-    ($framework:expr, $path:expr) => {
-        $crate::__demo_tests!($framework, $path, databases:
+    ($framework:literal, $package:literal) => {
+        $crate::__demo_tests!($framework, $package, databases:
             sign_in_flow_on_sqlite,
             sign_in_flow_on_postgresql,
             sign_in_flow_on_mariadb,
+            sign_in_flow_on_mongodb,
         );
     };
 }
@@ -131,8 +131,8 @@ macro_rules! database_tests {
 /// signs in ([`console_email`]).
 #[macro_export]
 macro_rules! console_email_tests {
-    ($framework:expr, $path:expr) => {
-        $crate::__demo_tests!($framework, $path, console_email:
+    ($framework:literal, $package:literal) => {
+        $crate::__demo_tests!($framework, $package, console_email:
             without_an_smtp_server_the_link_is_printed_on_the_console,
         );
     };
@@ -142,11 +142,75 @@ macro_rules! console_email_tests {
 /// OpenID Connect and email sign-in.
 #[macro_export]
 macro_rules! browser_tests {
-    ($framework:expr, $path:expr) => {
-        $crate::__demo_tests!($framework, $path, browser_journeys:
+    ($framework:literal, $package:literal) => {
+        $crate::__demo_tests!($framework, $package, browser_journeys:
             sign_in_and_out_in_a_real_browser,
             sign_in_through_the_local_openid_provider,
             sign_in_by_email_in_a_real_browser,
         );
     };
+}
+
+/// The first ```` ```rust ```` block under the heading `## {heading}` of a
+/// README's text, without its fences.
+pub fn readme_snippet(readme: &str, heading: &str) -> String {
+    let title = format!("## {heading}");
+    let section = readme
+        .split_once(&format!("\n{title}\n"))
+        .unwrap_or_else(|| panic!("README has no {title:?}"))
+        .1;
+    let block = section
+        .split_once("```rust\n")
+        .unwrap_or_else(|| panic!("no rust block under {title:?}"))
+        .1;
+    let (code, _) = block
+        .split_once("```")
+        .unwrap_or_else(|| panic!("the rust block under {title:?} is not closed"));
+    code.to_owned()
+}
+
+/// The line that starts the README snippet in a test file.
+pub const SNIPPET_BEGINS: &str = "// README snippet begins";
+/// The line that ends it.
+pub const SNIPPET_ENDS: &str = "// README snippet ends";
+
+/// The lines between [`SNIPPET_BEGINS`] and [`SNIPPET_ENDS`] in a test
+/// file's `source`, without their common indentation: the snippet as the
+/// test compiles it, to compare with [`readme_snippet`].
+pub fn marked_snippet(source: &str) -> String {
+    let lines: Vec<&str> = source.lines().collect();
+    let begin = lines
+        .iter()
+        .position(|l| l.trim() == SNIPPET_BEGINS)
+        .expect("the test marks where the snippet begins");
+    let end = lines
+        .iter()
+        .position(|l| l.trim() == SNIPPET_ENDS)
+        .expect("the test marks where the snippet ends");
+    let body = &lines[begin + 1..end];
+    let indent = body
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    body.iter()
+        .map(|l| format!("{}\n", l.get(indent..).unwrap_or("")))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippets_are_read_from_the_readme_and_the_test_file() {
+        let readme = "# x\n\n## Use it\n\nText.\n\n```rust\nlet a = 1;\n\nlet b = a;\n```\n\n## Next\n\n```rust\nno\n```\n";
+        assert_eq!(
+            readme_snippet(readme, "Use it"),
+            "let a = 1;\n\nlet b = a;\n"
+        );
+        let source = "fn f() {\n    // README snippet begins\n    let a = 1;\n\n    let b = a;\n    // README snippet ends\n}\n";
+        assert_eq!(marked_snippet(source), "let a = 1;\n\nlet b = a;\n");
+    }
 }

@@ -6,13 +6,16 @@ use serde_json::Value;
 
 use super::oauth2;
 use crate::config::{EmailFallback, OAuth, UserinfoRequest};
-use crate::profile::{first_of, require_id, text_at};
+use crate::profile::{first_of, flag_at, require_id, text_at};
 
 fn github_profile(raw: &Value, _: &TokenSet) -> Result<OAuthProfile, BoxError> {
     Ok(OAuthProfile {
         id: require_id(text_at(raw, &["id"]))?,
         name: first_of(raw, &[&["name"], &["login"]]),
+        // Set from `GET /user/emails` (see `EmailFallback::Github`): only an
+        // address GitHub marks verified is kept.
         email: text_at(raw, &["email"]),
+        email_verified: flag_at(raw, &["email_verified"]),
         image: text_at(raw, &["avatar_url"]),
         raw: raw.clone(),
     })
@@ -53,6 +56,8 @@ fn gitlab_profile(raw: &Value, _: &TokenSet) -> Result<OAuthProfile, BoxError> {
         id: require_id(text_at(raw, &["id"]))?,
         name: first_of(raw, &[&["name"], &["username"]]),
         email: text_at(raw, &["email"]),
+        // The primary address of a confirmed account.
+        email_verified: text_at(raw, &["confirmed_at"]).is_some(),
         image: text_at(raw, &["avatar_url"]),
         raw: raw.clone(),
     })
@@ -82,7 +87,9 @@ fn bitbucket_profile(raw: &Value, _: &TokenSet) -> Result<OAuthProfile, BoxError
     Ok(OAuthProfile {
         id: require_id(first_of(raw, &[&["account_id"], &["uuid"]]))?,
         name: first_of(raw, &[&["display_name"], &["username"]]),
+        // Set from `GET /user/emails`: only a confirmed address is kept.
         email: text_at(raw, &["email"]),
+        email_verified: flag_at(raw, &["email_verified"]),
         image: text_at(raw, &["links", "avatar", "href"]),
         raw: raw.clone(),
     })
@@ -111,6 +118,7 @@ fn atlassian_profile(raw: &Value, _: &TokenSet) -> Result<OAuthProfile, BoxError
         id: require_id(text_at(raw, &["account_id"]))?,
         name: first_of(raw, &[&["name"], &["nickname"]]),
         email: text_at(raw, &["email"]),
+        email_verified: flag_at(raw, &["email_verified"]),
         image: text_at(raw, &["picture"]),
         raw: raw.clone(),
     })
@@ -138,6 +146,8 @@ fn notion_profile(raw: &Value, _: &TokenSet) -> Result<OAuthProfile, BoxError> {
         id: require_id(text_at(raw, &["id"]))?,
         name: text_at(raw, &["name"]),
         email: text_at(raw, &["person", "email"]),
+        // Notion says nothing about verification.
+        email_verified: false,
         image: text_at(raw, &["avatar_url"]),
         raw: raw.clone(),
     })
@@ -161,6 +171,7 @@ fn dropbox_profile(raw: &Value, _: &TokenSet) -> Result<OAuthProfile, BoxError> 
         id: require_id(text_at(raw, &["account_id"]))?,
         name: text_at(raw, &["name", "display_name"]),
         email: text_at(raw, &["email"]),
+        email_verified: flag_at(raw, &["email_verified"]),
         image: text_at(raw, &["profile_photo_url"]),
         raw: raw.clone(),
     })
@@ -192,6 +203,9 @@ fn zoom_profile(raw: &Value, _: &TokenSet) -> Result<OAuthProfile, BoxError> {
         id: require_id(text_at(raw, &["id"]))?,
         name,
         email: text_at(raw, &["email"]),
+        // `verified`: 1 when the account's address is verified.
+        email_verified: text_at(raw, &["verified"]).as_deref() == Some("1")
+            || flag_at(raw, &["verified"]),
         image: text_at(raw, &["pic_url"]),
         raw: raw.clone(),
     })

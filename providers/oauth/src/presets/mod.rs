@@ -36,6 +36,34 @@
 //! | [`zitadel`] | `zitadel` | OIDC | issuer = the instance URL |
 //! | [`zoom`] | `zoom` | OAuth 2 | |
 
+//!
+//! ## Which email addresses count
+//!
+//! keyway stores an address from a provider, and matches it against
+//! existing users, only when the provider says it verified it
+//! ([`OAuthProfile::email_verified`]); otherwise the user is made without an
+//! address. Per preset:
+//!
+//! | preset | the address counts when |
+//! |---|---|
+//! | OpenID presets ([`oidc`], [`google`], [`auth0`], [`okta`], [`keycloak`], [`cognito`], [`zitadel`], [`authentik`], [`linkedin`], [`slack`], [`salesforce`], [`line()`]) | the `email_verified` claim is `true` (or `"true"`) |
+//! | [`twitch`] | `email_verified` is true (the preset asks for it in the `claims` parameter) |
+//! | [`apple`] | the ID token's `email_verified` is true; the unsigned `user` form field is never read for the address |
+//! | [`microsoft_entra_id`] (multi-tenant) | the optional `xms_edov` claim (the tenant owns the domain) or `email_verified` is true; `email` / `preferred_username` alone prove nothing |
+//! | [`microsoft_entra_id_tenant`] (one tenant) | always: the tenant's administrators are the application's |
+//! | [`github`], [`github_enterprise`] | `GET /user/emails` lists it with `verified: true` (the public address if verified, else the primary verified one) |
+//! | [`bitbucket`] | `GET /user/emails` lists it with `is_confirmed: true` |
+//! | [`gitlab`] | the account has `confirmed_at` |
+//! | [`discord`] | the user's `verified` is true |
+//! | [`atlassian`], [`dropbox`] | `email_verified` is true |
+//! | [`kakao`] | `is_email_verified` and `is_email_valid` are true |
+//! | [`zoom`] | `verified` is 1 |
+//! | [`facebook`], [`spotify`], [`naver`], [`notion`], [`twitter`] | never: the provider says nothing about verification |
+//! | [`reddit`], [`strava`] | never: no address is given |
+//!
+//! An application that knows better maps the profile itself
+//! ([`OAuth::profile`]) and sets `email_verified`.
+
 mod developer;
 mod oidc;
 mod social;

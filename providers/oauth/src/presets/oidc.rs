@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::oidc_at;
 use crate::config::{OAuth, TokenAuthMethod};
-use crate::profile::{first_of, require_id, text_at};
+use crate::profile::{first_of, flag_at, require_id, text_at};
 
 /// Any OpenID provider, from `AUTH_OIDC_ISSUER`, `AUTH_OIDC_ID` and
 /// `AUTH_OIDC_SECRET` (id `oidc`; change it with `.id(...)`, which changes
@@ -32,7 +32,10 @@ fn apple_profile(raw: &Value, _: &TokenSet) -> Result<OAuthProfile, BoxError> {
     Ok(OAuthProfile {
         id: require_id(text_at(raw, &["sub"]))?,
         name,
-        email: first_of(raw, &[&["email"], &["user", "email"]]),
+        // Only the signed ID token's claims: the `user` form field is
+        // unsigned, anyone can post it.
+        email: text_at(raw, &["email"]),
+        email_verified: flag_at(raw, &["email_verified"]),
         image: None,
         raw: raw.clone(),
     })
@@ -51,11 +54,25 @@ pub fn apple() -> OAuth {
         .color("#000000")
 }
 
-fn entra_profile(raw: &Value, _: &TokenSet) -> Result<OAuthProfile, BoxError> {
+/// Multi-tenant Entra: `email` and `preferred_username` are set by each
+/// tenant's administrators and prove nothing, so the address counts as
+/// verified only with the optional `xms_edov` claim (the tenant owns the
+/// email's domain) or an `email_verified` claim.
+fn entra_profile(raw: &Value, tokens: &TokenSet) -> Result<OAuthProfile, BoxError> {
+    let mut profile = entra_tenant_profile(raw, tokens)?;
+    profile.email_verified = flag_at(raw, &["xms_edov"]) || flag_at(raw, &["email_verified"]);
+    Ok(profile)
+}
+
+/// Entra for one fixed tenant: its administrators are the application's,
+/// so the tenant's addresses are trusted.
+fn entra_tenant_profile(raw: &Value, _: &TokenSet) -> Result<OAuthProfile, BoxError> {
+    let email = first_of(raw, &[&["email"], &["preferred_username"]]).filter(|e| e.contains('@'));
     Ok(OAuthProfile {
         id: require_id(text_at(raw, &["sub"]))?,
         name: first_of(raw, &[&["name"], &["preferred_username"]]),
-        email: first_of(raw, &[&["email"], &["preferred_username"]]).filter(|e| e.contains('@')),
+        email_verified: email.is_some(),
+        email,
         image: None,
         raw: raw.clone(),
     })
@@ -64,7 +81,10 @@ fn entra_profile(raw: &Value, _: &TokenSet) -> Result<OAuthProfile, BoxError> {
 /// Microsoft Entra ID (Azure AD), multi-tenant (`common`) unless
 /// `AUTH_MICROSOFT_ENTRA_ID_ISSUER` or [`microsoft_entra_id_tenant`] names a
 /// tenant. For `common`, the ID token's `iss` must be the tenant template
-/// filled with the token's own `tid`.
+/// filled with the token's own `tid`. Any tenant's administrators choose
+/// their users' `email`, so this preset keeps an address only with the
+/// `xms_edov` or `email_verified` claim; [`microsoft_entra_id_tenant`]
+/// trusts its own tenant's addresses.
 pub fn microsoft_entra_id() -> OAuth {
     oidc_at(
         "microsoft-entra-id",
@@ -76,9 +96,20 @@ pub fn microsoft_entra_id() -> OAuth {
     .color("#0072c6")
 }
 
-/// Microsoft Entra ID for one tenant (a tenant id or domain).
+/// Microsoft Entra ID for one tenant (a tenant id or domain), whose
+/// `email` / `preferred_username` are trusted as verified (`common`,
+/// `organizations` and `consumers` are not one tenant and keep the
+/// multi-tenant rule).
 pub fn microsoft_entra_id_tenant(tenant: &str) -> OAuth {
-    microsoft_entra_id().issuer(format!("https://login.microsoftonline.com/{tenant}/v2.0"))
+    let p = microsoft_entra_id().issuer(format!("https://login.microsoftonline.com/{tenant}/v2.0"));
+    let shared = ["common", "organizations", "consumers"]
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case(tenant.trim()));
+    if shared {
+        p
+    } else {
+        p.mapped(entra_tenant_profile)
+    }
 }
 
 /// Auth0: `AUTH_AUTH0_ISSUER` is the tenant URL (`https://tenant.eu.auth0.com`).
@@ -105,6 +136,7 @@ fn cognito_profile(raw: &Value, _: &TokenSet) -> Result<OAuthProfile, BoxError> 
             &[&["name"], &["cognito:username"], &["preferred_username"]],
         ),
         email: text_at(raw, &["email"]),
+        email_verified: flag_at(raw, &["email_verified"]),
         image: text_at(raw, &["picture"]),
         raw: raw.clone(),
     })
@@ -149,6 +181,7 @@ fn twitch_profile(raw: &Value, _: &TokenSet) -> Result<OAuthProfile, BoxError> {
         id: require_id(text_at(raw, &["sub"]))?,
         name: text_at(raw, &["preferred_username"]),
         email: text_at(raw, &["email"]),
+        email_verified: flag_at(raw, &["email_verified"]),
         image: text_at(raw, &["picture"]),
         raw: raw.clone(),
     })
@@ -160,7 +193,7 @@ pub fn twitch() -> OAuth {
         .scope("openid user:read:email")
         .authorization_param(
             "claims",
-            r#"{"id_token":{"email":null,"picture":null,"preferred_username":null}}"#,
+            r#"{"id_token":{"email":null,"email_verified":null,"picture":null,"preferred_username":null}}"#,
         )
         .token_auth_method(TokenAuthMethod::ClientSecretPost)
         .mapped(twitch_profile)
@@ -179,6 +212,7 @@ fn salesforce_profile(raw: &Value, _: &TokenSet) -> Result<OAuthProfile, BoxErro
         id: require_id(first_of(raw, &[&["user_id"], &["sub"]]))?,
         name: text_at(raw, &["name"]),
         email: text_at(raw, &["email"]),
+        email_verified: flag_at(raw, &["email_verified"]),
         image: text_at(raw, &["picture"]),
         raw: raw.clone(),
     })

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::oauth2;
 use crate::config::{OAuth, TokenAuthMethod};
-use crate::profile::{first_of, require_id, text_at};
+use crate::profile::{first_of, flag_at, require_id, text_at};
 
 fn discord_profile(raw: &Value, _: &TokenSet) -> Result<OAuthProfile, BoxError> {
     let id = require_id(text_at(raw, &["id"]))?;
@@ -27,6 +27,8 @@ fn discord_profile(raw: &Value, _: &TokenSet) -> Result<OAuthProfile, BoxError> 
     Ok(OAuthProfile {
         name: first_of(raw, &[&["global_name"], &["username"]]),
         email: text_at(raw, &["email"]),
+        // The user object's `verified`: whether the email is verified.
+        email_verified: flag_at(raw, &["verified"]),
         image: Some(image),
         raw: raw.clone(),
         id,
@@ -52,6 +54,8 @@ fn facebook_profile(raw: &Value, _: &TokenSet) -> Result<OAuthProfile, BoxError>
         id: require_id(text_at(raw, &["id"]))?,
         name: text_at(raw, &["name"]),
         email: text_at(raw, &["email"]),
+        // The Graph API says nothing about verification.
+        email_verified: false,
         image: text_at(raw, &["picture", "data", "url"]),
         raw: raw.clone(),
     })
@@ -76,6 +80,7 @@ fn twitter_profile(raw: &Value, _: &TokenSet) -> Result<OAuthProfile, BoxError> 
         id: require_id(text_at(raw, &["data", "id"]))?,
         name: first_of(raw, &[&["data", "name"], &["data", "username"]]),
         email: text_at(raw, &["data", "email"]),
+        email_verified: false,
         image: text_at(raw, &["data", "profile_image_url"]),
         raw: raw.clone(),
     })
@@ -104,6 +109,7 @@ fn reddit_profile(raw: &Value, _: &TokenSet) -> Result<OAuthProfile, BoxError> {
         id: require_id(text_at(raw, &["id"]))?,
         name: text_at(raw, &["name"]),
         email: None,
+        email_verified: false,
         image,
         raw: raw.clone(),
     })
@@ -129,6 +135,8 @@ fn spotify_profile(raw: &Value, _: &TokenSet) -> Result<OAuthProfile, BoxError> 
         id: require_id(text_at(raw, &["id"]))?,
         name: text_at(raw, &["display_name"]),
         email: text_at(raw, &["email"]),
+        // Spotify says nothing about verification.
+        email_verified: false,
         image: raw
             .get("images")
             .and_then(Value::as_array)
@@ -161,6 +169,7 @@ fn strava_profile(raw: &Value, _: &TokenSet) -> Result<OAuthProfile, BoxError> {
         id: require_id(text_at(raw, &["id"]))?,
         name,
         email: None,
+        email_verified: false,
         image: text_at(raw, &["profile"]),
         raw: raw.clone(),
     })
@@ -194,6 +203,8 @@ fn kakao_profile(raw: &Value, _: &TokenSet) -> Result<OAuthProfile, BoxError> {
             ],
         ),
         email: text_at(raw, &["kakao_account", "email"]),
+        email_verified: flag_at(raw, &["kakao_account", "is_email_verified"])
+            && flag_at(raw, &["kakao_account", "is_email_valid"]),
         image: first_of(
             raw,
             &[
@@ -224,6 +235,8 @@ fn naver_profile(raw: &Value, _: &TokenSet) -> Result<OAuthProfile, BoxError> {
         id: require_id(text_at(raw, &["response", "id"]))?,
         name: first_of(raw, &[&["response", "nickname"], &["response", "name"]]),
         email: text_at(raw, &["response", "email"]),
+        // Naver says nothing about verification.
+        email_verified: false,
         image: text_at(raw, &["response", "profile_image"]),
         raw: raw.clone(),
     })

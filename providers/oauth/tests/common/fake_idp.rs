@@ -194,6 +194,7 @@ async fn token(State(idp): State<FakeIdp>, body: Bytes) -> Response {
             "exp": now + b.exp_in,
             "nonce": b.nonce,
             "email": "fake@example.com",
+            "email_verified": true,
             "name": "Fake User",
         });
         let mut header = Header::new(Algorithm::ES256);

@@ -3,50 +3,47 @@
 //!
 //! # Design
 //!
-//! The adapter contract only offers "store a row" and "fetch and delete the
-//! row `(identifier, token)`", so every piece of state is a verification
-//! token row keyed by the address, and the browser keeps only what it needs
-//! to find them.
-//!
-//! - **Per-message nonce.** `nonce = HMAC(secret, "nonce" ‖ link token)`:
-//!   random per message, and derivable again from the link, so using the
-//!   link can retire the code.
-//! - **The code row.** `token = HMAC(secret, "code" ‖ nonce ‖ code)`. The
-//!   code is never stored; without the secret and the nonce a stolen row
-//!   cannot be brute-forced.
-//! - **Attempt tickets.** `max_attempts` rows `HMAC(secret, "attempt" ‖
-//!   nonce ‖ i)`. Every guess first consumes one ticket (fetch-and-delete is
-//!   atomic, so concurrent guesses each take a different one); with no ticket
-//!   left the code is dead even if it is then guessed right. The count lives
-//!   in the database, so clearing cookies does not reset it.
+//! - **Per-message nonce.** `nonce = HMAC(code key, "nonce" ‖ link token)`:
+//!   random per message (the link token is).
+//! - **The code row.** A verification token row `HMAC(code key, "code" ‖
+//!   nonce ‖ code)`. The code is never stored; without the key (derived
+//!   from the secret for this purpose alone, see [`crate::keys`]) and the
+//!   nonce a stolen row cannot be brute-forced.
+//! - **Attempts** are counted in the adapter ([`Adapter::hit`]) under the
+//!   key `email-code:<HMAC(nonce)>`, in a window as long as the code lives:
+//!   every guess counts first, and past `max_attempts` the code is dead even
+//!   if it is then guessed right. The count lives in the database, so
+//!   clearing cookies, racing requests or another instance gains nothing.
+//! - **One message, one sign-in.** A right code also uses the link row sent
+//!   with it and fails if that row is gone: once the link was used the code
+//!   is dead, and once the code was used the link is.
 //! - **The pending cookie** (`<prefix>.email-code`, encrypted like the OAuth
 //!   check cookies, HttpOnly, lifetime of the code) carries the address, the
 //!   nonce and the link's stored hash. Keeping the address in a cookie rather
 //!   than the redirect URL keeps it out of logs, history and `Referer`, and
 //!   binds the code to the browser that asked for it: another browser, or
-//!   one that dropped the cookie, cannot guess at all. The link hash lets a
-//!   successful code retire the link too.
+//!   one that dropped the cookie, cannot guess at all.
 //!
-//! A guess therefore costs an attacker one of `max_attempts` tickets of one
+//! A guess therefore costs an attacker one of `max_attempts` attempts of one
 //! message, and the provider's send limit bounds the messages per address.
 
 use chrono::Duration;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 
-use super::{discard, normalize_identifier, signed_in_by_email, verification};
+use super::{normalize_identifier, signed_in_by_email, verification};
 use crate::adapter::Adapter;
 use crate::codes::LogCode;
 use crate::cookies::SetCookie;
-use crate::failure::{Failure, describe};
+use crate::failure::Failure;
 use crate::jwt::{Claims, JwtCodec, TokenFormat};
+use crate::keys;
 use crate::model::VerificationToken;
-use crate::provider::{EmailProvider, Provider};
+use crate::provider::{EmailProvider, OneTimeCode, Provider};
 use crate::random;
 use crate::request::RequestContext;
 use crate::response::Outcome;
 
-/// A provider's code settings, clamped to safe ranges.
+/// A provider's code settings, clamped to safe ranges (`build()` has
+/// already refused digits outside `OneTimeCode::MIN_DIGITS..=MAX_DIGITS`).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Settings {
     digits: usize,
@@ -59,7 +56,10 @@ impl Settings {
         let o = provider.one_time_code()?;
         let link_age = provider.max_age_secs().max(60);
         Some(Self {
-            digits: usize::from(o.digits.clamp(6, 12)),
+            digits: usize::from(
+                o.digits
+                    .clamp(OneTimeCode::MIN_DIGITS, OneTimeCode::MAX_DIGITS),
+            ),
             attempts: o.max_attempts.clamp(1, 10),
             max_age: o.max_age_secs.clamp(60, link_age),
         })
@@ -87,33 +87,39 @@ fn random_digits(n: usize) -> String {
     out
 }
 
-/// `hex(HMAC-SHA256(secret, kind ‖ 0 ‖ parts joined by 0))`.
-fn keyed(secret: &str, kind: &str, parts: &[&str]) -> Result<String, Failure> {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).map_err(|_| {
-        Failure::Configuration {
+/// `hex(HMAC-SHA256(key, "keyway email code" ‖ 0 ‖ kind ‖ 0 ‖ parts
+/// joined by 0))`, with the one-time code key of each secret, the writing
+/// one first.
+fn keyed(ctx: &RequestContext<'_>, kind: &str, parts: &[&str]) -> Vec<String> {
+    let mut all = vec!["keyway email code", kind];
+    all.extend_from_slice(parts);
+    ctx.auth
+        .keys
+        .email_code()
+        .iter()
+        .map(|key| random::to_hex(&keys::mac(key, &all)))
+        .collect()
+}
+
+/// The value written now: the first secret's.
+fn first(values: Vec<String>) -> Result<String, Failure> {
+    values
+        .into_iter()
+        .next()
+        .ok_or_else(|| Failure::Configuration {
             code: LogCode::SigninEmailError,
-            cause: "the secret cannot key HMAC-SHA256".into(),
-        }
-    })?;
-    mac.update(b"keyway email code\0");
-    mac.update(kind.as_bytes());
-    for part in parts {
-        mac.update(b"\0");
-        mac.update(part.as_bytes());
-    }
-    Ok(random::to_hex(&mac.finalize().into_bytes()))
+            cause: "no secret to key a one-time code".into(),
+        })
 }
 
 fn nonce_of(ctx: &RequestContext<'_>, link_token: &str) -> Result<String, Failure> {
-    keyed(&ctx.auth.csrf_secret, "nonce", &[link_token])
+    first(keyed(ctx, "nonce", &[link_token]))
 }
 
-fn ticket(ctx: &RequestContext<'_>, nonce: &str, i: u8) -> Result<String, Failure> {
-    keyed(&ctx.auth.csrf_secret, "attempt", &[nonce, &i.to_string()])
-}
-
-fn code_row(ctx: &RequestContext<'_>, nonce: &str, code: &str) -> Result<String, Failure> {
-    keyed(&ctx.auth.csrf_secret, "code", &[nonce, code])
+/// The stored hash of `code` under every secret (rotation: a code issued
+/// before the new secret came first still works).
+fn code_rows(ctx: &RequestContext<'_>, nonce: &str, code: &str) -> Vec<String> {
+    keyed(ctx, "code", &[nonce, code])
 }
 
 fn cookie_name(ctx: &RequestContext<'_>) -> String {
@@ -126,14 +132,11 @@ fn cookie_name(ctx: &RequestContext<'_>) -> String {
 }
 
 fn codec(ctx: &RequestContext<'_>, name: &str) -> Result<JwtCodec, Failure> {
-    JwtCodec::new(
-        TokenFormat::AuthJs,
-        &[ctx.auth.csrf_secret.as_bytes()],
-        name,
-    )
-    .map_err(|e| Failure::Configuration {
-        code: LogCode::SigninEmailError,
-        cause: format!("the one-time code cookie cannot be sealed: {e}"),
+    JwtCodec::new(TokenFormat::AuthJs, ctx.auth.keys.check_cookies(), name).map_err(|e| {
+        Failure::Configuration {
+            code: LogCode::SigninEmailError,
+            cause: format!("the one-time code cookie cannot be sealed: {e}"),
+        }
     })
 }
 
@@ -154,10 +157,7 @@ pub(super) fn issue(
         token,
         expires,
     };
-    let mut rows = vec![row(code_row(ctx, &nonce, &code)?)];
-    for i in 0..settings.attempts {
-        rows.push(row(ticket(ctx, &nonce, i)?));
-    }
+    let rows = vec![row(first(code_rows(ctx, &nonce, &code))?)];
     let mut claims = Claims::new();
     claims.insert("email".into(), email.into());
     claims.insert("nonce".into(), nonce.into());
@@ -226,50 +226,39 @@ pub(super) fn clear_cookie(ctx: &RequestContext<'_>) -> Vec<SetCookie> {
     }
 }
 
-/// Consumes the first ticket still there and returns its index and expiry;
-/// `None` when all are used.
-async fn take_ticket(
+/// Counts one guess at the code of `nonce` and returns how many were made.
+async fn count_attempt(
+    ctx: &RequestContext<'_>,
+    adapter: &dyn Adapter,
+    settings: Settings,
+    nonce: &str,
+) -> Result<u64, Failure> {
+    let key = ctx.auth.keys.counter_key("email-code", nonce);
+    let window = std::time::Duration::from_secs(settings.max_age.unsigned_abs());
+    adapter
+        .hit(&key, ctx.now, window)
+        .await
+        .map_err(|e| Failure::adapter(LogCode::GetVerificationRequestError, &e))
+}
+
+/// Uses the code row of `code`, trying each secret's hash (rotation).
+async fn use_code(
     ctx: &RequestContext<'_>,
     adapter: &dyn Adapter,
     email: &str,
     nonce: &str,
-    attempts: u8,
-) -> Result<Option<(u8, chrono::DateTime<chrono::Utc>)>, Failure> {
-    for i in 0..attempts {
-        let row = adapter
-            .use_verification_token(email, &ticket(ctx, nonce, i)?)
+    code: &str,
+) -> Result<Option<VerificationToken>, Failure> {
+    for row in code_rows(ctx, nonce, code) {
+        let used = adapter
+            .use_verification_token(email, &row)
             .await
             .map_err(|e| Failure::adapter(LogCode::GetVerificationRequestError, &e))?;
-        if let Some(row) = row {
-            return Ok(Some((i, row.expires)));
+        if used.is_some() {
+            return Ok(used);
         }
     }
     Ok(None)
-}
-
-/// Makes the code of the message behind `link_token` unusable (its link
-/// was used). Best effort: failures are logged.
-pub(super) async fn retire(
-    ctx: &RequestContext<'_>,
-    adapter: &dyn Adapter,
-    settings: Settings,
-    email: &str,
-    link_token: &str,
-) {
-    let Ok(nonce) = nonce_of(ctx, link_token) else {
-        return;
-    };
-    let mut rows = Vec::new();
-    for i in 0..settings.attempts {
-        if let Ok(token) = ticket(ctx, &nonce, i) {
-            rows.push(VerificationToken {
-                identifier: email.to_owned(),
-                token,
-                expires: ctx.now,
-            });
-        }
-    }
-    discard(adapter, &rows).await;
 }
 
 /// `POST /callback/{id}` with `csrfToken`, `code` (and `email`).
@@ -308,20 +297,12 @@ pub(super) async fn callback(
         return Err(verification("malformed one-time code"));
     }
     let email = pending.email;
-    let Some((index, ticket_expires)) =
-        take_ticket(ctx, adapter, &email, &pending.nonce, settings.attempts).await?
-    else {
+    let attempts = count_attempt(ctx, adapter, settings, &pending.nonce).await?;
+    if attempts > u64::from(settings.attempts) {
         return Err(verification("no attempts left for this one-time code"));
-    };
-    if ticket_expires < ctx.now {
-        return Err(verification("expired one-time code"));
     }
-    let row = adapter
-        .use_verification_token(&email, &code_row(ctx, &pending.nonce, &code)?)
-        .await
-        .map_err(|e| Failure::adapter(LogCode::GetVerificationRequestError, &e))?;
-    let Some(row) = row else {
-        let left = settings.attempts - index - 1;
+    let Some(row) = use_code(ctx, adapter, &email, &pending.nonce, &code).await? else {
+        let left = u64::from(settings.attempts) - attempts;
         return Err(verification(format!(
             "wrong one-time code ({left} attempt(s) left)"
         )));
@@ -329,18 +310,16 @@ pub(super) async fn callback(
     if row.expires < ctx.now {
         return Err(verification("expired one-time code"));
     }
-    // Used: burn the remaining tickets and the link sent with the code.
-    let mut rest = Vec::new();
-    for i in index + 1..settings.attempts {
-        rest.push(VerificationToken {
-            identifier: email.clone(),
-            token: ticket(ctx, &pending.nonce, i)?,
-            expires: ctx.now,
-        });
-    }
-    discard(adapter, &rest).await;
-    if let Err(e) = adapter.use_verification_token(&email, &pending.link).await {
-        tracing::error!(cause = %describe(&e), "[keyway][error] could not retire the link sent with a used code");
+    // The link sent with the code must still be unused; using it now
+    // retires it.
+    let link = adapter
+        .use_verification_token(&email, &pending.link)
+        .await
+        .map_err(|e| Failure::adapter(LogCode::GetVerificationRequestError, &e))?;
+    if link.is_none() {
+        return Err(verification(
+            "the link sent with this one-time code was already used",
+        ));
     }
     signed_in_by_email(ctx, provider, adapter, email, clear_cookie(ctx)).await
 }
@@ -371,14 +350,5 @@ mod tests {
         for c in counts {
             assert!((1_700..2_300).contains(&c), "{counts:?}");
         }
-    }
-
-    #[test]
-    fn keyed_hashes_separate_kinds_and_parts() {
-        let a = keyed("s", "code", &["n", "1"]).ok();
-        assert_eq!(a, keyed("s", "code", &["n", "1"]).ok());
-        assert_ne!(a, keyed("s", "attempt", &["n", "1"]).ok());
-        assert_ne!(a, keyed("s", "code", &["n1"]).ok());
-        assert_ne!(a, keyed("t", "code", &["n", "1"]).ok());
     }
 }
