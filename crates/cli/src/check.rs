@@ -197,10 +197,12 @@ pub(crate) async fn run(args: &DatabaseArgs, out: &Output) -> Exit {
     ));
     text.push_str(&format!(
         "  site       {}, base path {}\n",
-        match (&site, env("AUTH_TRUST_HOST")) {
-            (Some(url), _) => format!("AUTH_URL {url}"),
-            (None, Some(v)) => format!("from the request's host (AUTH_TRUST_HOST={v})"),
-            (None, None) => "unknown".to_owned(),
+        match (&site, env("AUTH_TRUSTED_HOSTS"), env("AUTH_TRUST_HOST")) {
+            (Some(url), _, _) => format!("AUTH_URL {url}"),
+            (None, Some(hosts), _) =>
+                format!("the request's host, one of AUTH_TRUSTED_HOSTS={hosts}"),
+            (None, None, Some(v)) => format!("from the request's host (AUTH_TRUST_HOST={v})"),
+            (None, None, None) => "unknown".to_owned(),
         },
         base_path.as_deref().unwrap_or("unusable")
     ));

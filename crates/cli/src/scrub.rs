@@ -1,6 +1,7 @@
 //! A last guard on everything `keyway` prints: the values of the secrets it
-//! can see (AUTH_SECRET and its rotations, OAuth client secrets, the
-//! passwords of DATABASE_URL and EMAIL_SERVER) are replaced by `***`, even
+//! can see (AUTH_SECRET and its rotations, AUTH_SIGNING_KEY and the retired
+//! keys, OAuth client secrets, the passwords of DATABASE_URL and
+//! EMAIL_SERVER) are replaced by `***`, even
 //! if a backend's error message were to quote one.
 
 /// The secret values to hide.
@@ -16,6 +17,7 @@ const SHORTEST: usize = 4;
 /// Whether the variable `name` holds a secret.
 fn is_secret_var(name: &str) -> bool {
     name == "NEXTAUTH_SECRET"
+        || name.starts_with("AUTH_SIGNING_KEY")
         || (name.starts_with("AUTH_") && (name.ends_with("_SECRET") || name.contains("_SECRET_")))
         || name == "AUTH_SECRET"
 }
@@ -102,6 +104,8 @@ mod tests {
             "NEXTAUTH_SECRET",
             "AUTH_GITHUB_SECRET",
             "AUTH_MICROSOFT_ENTRA_ID_SECRET",
+            "AUTH_SIGNING_KEY",
+            "AUTH_SIGNING_KEYS_RETIRED",
         ] {
             assert!(is_secret_var(yes), "{yes}");
         }

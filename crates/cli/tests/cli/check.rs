@@ -78,7 +78,7 @@ fn a_bad_environment_reports_every_problem_with_its_code() {
         .iter()
         .filter_map(|p| p["message"].as_str())
         .collect();
-    assert_eq!(messages.len(), 5, "{messages:#?}");
+    assert_eq!(messages.len(), 6, "{messages:#?}");
     assert!(
         messages[0].contains("shorter than 16 bytes"),
         "{messages:#?}"
@@ -89,7 +89,8 @@ fn a_bad_environment_reports_every_problem_with_its_code() {
         messages[3].contains("AUTH_KEYCLOAK_SECRET"),
         "{messages:#?}"
     );
-    assert!(messages[4].contains("needs a database"), "{messages:#?}");
+    assert!(messages[4].contains("forge"), "{messages:#?}");
+    assert!(messages[5].contains("needs a database"), "{messages:#?}");
     assert_eq!(
         codes(&v),
         [
@@ -97,6 +98,7 @@ fn a_bad_environment_reports_every_problem_with_its_code() {
             "Configuration",
             "Configuration",
             "Configuration",
+            "SIGNIN_EMAIL_ERROR",
             "EMAIL_REQUIRES_ADAPTER_ERROR"
         ]
     );
@@ -108,7 +110,7 @@ fn a_bad_environment_reports_every_problem_with_its_code() {
 
     let run = keyway(&["check"], &env);
     assert_eq!(run.code, 1, "{run:#?}");
-    assert!(run.stdout.contains("5 problems found"), "{run:#?}");
+    assert!(run.stdout.contains("6 problems found"), "{run:#?}");
     assert!(
         run.stdout.contains("[EMAIL_REQUIRES_ADAPTER_ERROR]"),
         "{run:#?}"
@@ -152,6 +154,7 @@ async fn a_database_without_tables_says_to_migrate_and_a_migrated_one_passes() {
         ("AUTH_SECRET", SECRET),
         ("AUTH_URL", "https://app.example.com"),
         ("DATABASE_URL", db.url.as_str()),
+        ("KEYWAY_ADAPTER", "sea-orm"),
         ("EMAIL_SERVER", "smtp://127.0.0.1:2525"),
         ("EMAIL_FROM", "no-reply@example.com"),
     ];

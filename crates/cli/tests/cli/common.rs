@@ -15,7 +15,7 @@ use std::process::Command;
 use std::sync::Arc;
 
 use keyway::Adapter;
-use keyway::adapter::{ConnectOptions, connect_with};
+use keyway::adapter::{AdapterCrate, ConnectOptions, connect_with};
 
 /// What one run of `keyway` did.
 #[derive(Debug)]
@@ -83,7 +83,10 @@ pub struct TestDb {
     pub label: String,
     /// The URL `keyway` gets.
     pub url: String,
-    /// Extra arguments that point `keyway` at this database (`--schema`).
+    /// The adapter crate that opens it.
+    pub krate: AdapterCrate,
+    /// Extra arguments that point `keyway` at this database (`--adapter`,
+    /// `--schema`).
     pub args: Vec<String>,
     /// The same for opening the adapter in the test.
     pub options: ConnectOptions,
@@ -94,9 +97,31 @@ enum Cleanup {
     // Held for its Drop, which removes the directory.
     Dir(#[allow(dead_code)] TempDir),
     Sql { admin_url: String, sql: String },
+    Mongo(keyway_mongodb::testing::TestDatabase),
 }
 
 impl TestDb {
+    /// The same database through another SQL adapter crate (`sea-orm` or
+    /// `diesel`).
+    pub fn with(mut self, krate: AdapterCrate) -> Self {
+        self.label = format!("{} via {}", self.label, krate.crate_name());
+        self.krate = krate;
+        self.args
+            .retain(|a| a != "--adapter" && AdapterCrate::ALL.iter().all(|c| a != c.name()));
+        self.args
+            .extend(["--adapter".to_owned(), krate.name().to_owned()]);
+        self.options.adapter = Some(krate);
+        self
+    }
+
+    /// The collection names, on MongoDB.
+    pub async fn collection_names(&self) -> Option<Vec<String>> {
+        match &self.cleanup {
+            Cleanup::Mongo(db) => Some(db.collection_names().await),
+            _ => None,
+        }
+    }
+
     /// `keyway <command> --database-url <url> <args>` plus `extra`.
     pub fn keyway(&self, command: &str, extra: &[&str], env: &[(&str, &str)]) -> Run {
         let mut args = vec![command, "--database-url", &self.url];
@@ -157,10 +182,12 @@ pub fn sqlite() -> TestDb {
     TestDb {
         label: "sqlite file".to_owned(),
         url,
+        krate: AdapterCrate::SeaOrm,
         args: Vec::new(),
         options: ConnectOptions::default(),
         cleanup: Cleanup::Dir(dir),
     }
+    .with(AdapterCrate::SeaOrm)
 }
 
 /// A fresh schema on the test PostgreSQL server, or `None`.
@@ -173,19 +200,23 @@ pub async fn postgres() -> Option<TestDb> {
     if !create(&url, "SELECT 1", "PostgreSQL").await {
         return None;
     }
-    Some(TestDb {
-        label: format!("postgres schema {schema}"),
-        url: url.clone(),
-        args: vec!["--schema".to_owned(), schema.clone()],
-        options: ConnectOptions {
-            schema: Some(schema.clone()),
-            ..ConnectOptions::default()
-        },
-        cleanup: Cleanup::Sql {
-            admin_url: url,
-            sql: format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"),
-        },
-    })
+    Some(
+        TestDb {
+            label: format!("postgres schema {schema}"),
+            url: url.clone(),
+            krate: AdapterCrate::SeaOrm,
+            args: vec!["--schema".to_owned(), schema.clone()],
+            options: ConnectOptions {
+                schema: Some(schema.clone()),
+                ..ConnectOptions::default()
+            },
+            cleanup: Cleanup::Sql {
+                admin_url: url,
+                sql: format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"),
+            },
+        }
+        .with(AdapterCrate::SeaOrm),
+    )
 }
 
 /// A fresh database on the test MariaDB/MySQL server, or `None`.
@@ -200,14 +231,31 @@ pub async fn mysql() -> Option<TestDb> {
     let base = admin_url
         .rsplit_once('/')
         .map_or(admin_url.as_str(), |(b, _)| b);
+    Some(
+        TestDb {
+            label: format!("mysql database {name}"),
+            url: format!("{base}/{name}"),
+            krate: AdapterCrate::SeaOrm,
+            args: Vec::new(),
+            options: ConnectOptions::default(),
+            cleanup: Cleanup::Sql {
+                admin_url,
+                sql: format!("DROP DATABASE IF EXISTS `{name}`"),
+            },
+        }
+        .with(AdapterCrate::SeaOrm),
+    )
+}
+
+/// A fresh database on the test MongoDB server, or `None`.
+pub async fn mongodb() -> Option<TestDb> {
+    let db = keyway_mongodb::testing::TestDatabase::create().await?;
     Some(TestDb {
-        label: format!("mysql database {name}"),
-        url: format!("{base}/{name}"),
+        label: format!("mongodb database {}", db.name()),
+        url: db.url().to_owned(),
+        krate: AdapterCrate::MongoDb,
         args: Vec::new(),
         options: ConnectOptions::default(),
-        cleanup: Cleanup::Sql {
-            admin_url,
-            sql: format!("DROP DATABASE IF EXISTS `{name}`"),
-        },
+        cleanup: Cleanup::Mongo(db),
     })
 }

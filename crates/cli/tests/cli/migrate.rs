@@ -2,7 +2,7 @@
 //! missing before, and usable through the adapter after.
 
 use keyway::User;
-use keyway::adapter::{ConnectOptions, connect_with};
+use keyway::adapter::{AdapterCrate, ConnectOptions, connect_with};
 
 use crate::common::{self, TestDb, keyway};
 
@@ -16,16 +16,13 @@ async fn migrate_and_use(db: &TestDb) {
     for attempt in ["first", "second"] {
         let run = db.keyway("migrate", &[], &[]);
         assert_eq!(run.code, 0, "{} ({attempt} run): {run:#?}", db.label);
-        assert!(run.stdout.contains("keyway-sea-orm"), "{run:#?}");
+        assert!(run.stdout.contains(db.krate.crate_name()), "{run:#?}");
         assert!(run.stdout.contains("up to date"), "{run:#?}");
     }
 
     let adapter = db.open().await;
     let user = User::new(&keyway::random::uuid(), "ada@example.com");
-    adapter
-        .create_user(user.clone())
-        .await
-        .expect("create_user");
+    let user = adapter.create_user(user).await.expect("create_user");
     let found = adapter.get_user(&user.id).await.expect("get_user");
     assert_eq!(found.map(|u| u.email), Some(user.email), "{}", db.label);
 }
@@ -33,19 +30,55 @@ async fn migrate_and_use(db: &TestDb) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite() {
     migrate_and_use(&common::sqlite()).await;
+    migrate_and_use(&common::sqlite().with(AdapterCrate::Diesel)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_in_its_own_schema() {
-    if let Some(db) = common::postgres().await {
-        migrate_and_use(&db).await;
+    for krate in [AdapterCrate::SeaOrm, AdapterCrate::Diesel] {
+        if let Some(db) = common::postgres().await {
+            migrate_and_use(&db.with(krate)).await;
+        }
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mariadb_in_its_own_database() {
-    if let Some(db) = common::mysql().await {
-        migrate_and_use(&db).await;
+    for krate in [AdapterCrate::SeaOrm, AdapterCrate::Diesel] {
+        if let Some(db) = common::mysql().await {
+            migrate_and_use(&db.with(krate)).await;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mongodb_in_its_own_database() {
+    let Some(db) = common::mongodb().await else {
+        return;
+    };
+    assert_eq!(db.collection_names().await, Some(Vec::new()));
+    let run = db.keyway("migrate", &[], &[]);
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(run.stdout.contains("keyway-mongodb"), "{run:#?}");
+    assert!(run.stdout.contains("collections"), "{run:#?}");
+    let names = db.collection_names().await.unwrap_or_default();
+    for wanted in ["accounts", "sessions", "users", "verification_tokens"] {
+        assert!(names.iter().any(|n| n == wanted), "{wanted}: {names:?}");
+    }
+    let adapter = db.open().await;
+    let user = User::new(&keyway::random::uuid(), "ada@example.com");
+    let user = adapter.create_user(user).await.expect("create_user");
+    let found = adapter.get_user(&user.id).await.expect("get_user");
+    assert_eq!(found.map(|u| u.email), Some(user.email));
+}
+
+#[test]
+fn two_adapters_on_one_scheme_need_a_choice() {
+    let db = common::sqlite();
+    let run = keyway(&["migrate", "--database-url", &db.url], &[]);
+    assert_eq!(run.code, 2, "{run:#?}");
+    for needle in ["keyway-sea-orm", "keyway-diesel", "KEYWAY_ADAPTER"] {
+        assert!(run.stderr.contains(needle), "{needle}: {run:#?}");
     }
 }
 
@@ -62,7 +95,7 @@ async fn table_prefix_and_json() {
     let options = ConnectOptions {
         migrate: false,
         table_prefix: Some("auth_".to_owned()),
-        ..ConnectOptions::default()
+        ..db.options.clone()
     };
     let adapter = connect_with(&db.url, options).await.expect("open");
     assert_eq!(adapter.get_user("nobody").await.expect("auth_users"), None);
@@ -80,9 +113,13 @@ fn the_memory_adapter_has_nothing_to_create() {
 #[test]
 fn the_database_url_comes_from_the_environment() {
     let db = common::sqlite();
-    let run = keyway(&["migrate", "--json"], &[("DATABASE_URL", &db.url)]);
+    let run = keyway(
+        &["migrate", "--json"],
+        &[("DATABASE_URL", &db.url), ("KEYWAY_ADAPTER", "diesel")],
+    );
     assert_eq!(run.code, 0, "{run:#?}");
     assert_eq!(run.json()["database_url"], db.url);
+    assert_eq!(run.json()["adapter"], "diesel");
 }
 
 #[test]

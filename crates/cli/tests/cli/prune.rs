@@ -2,6 +2,7 @@
 //! reported.
 
 use chrono::{TimeDelta, Utc};
+use keyway::adapter::AdapterCrate;
 use keyway::{Session, SessionToken, User, VerificationToken};
 
 use crate::common::{self, TestDb};
@@ -99,18 +100,30 @@ async fn prune_on(db: &TestDb) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite() {
     prune_on(&common::sqlite()).await;
+    prune_on(&common::sqlite().with(AdapterCrate::Diesel)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres() {
-    if let Some(db) = common::postgres().await {
-        prune_on(&db).await;
+    for krate in [AdapterCrate::SeaOrm, AdapterCrate::Diesel] {
+        if let Some(db) = common::postgres().await {
+            prune_on(&db.with(krate)).await;
+        }
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mariadb() {
-    if let Some(db) = common::mysql().await {
+    for krate in [AdapterCrate::SeaOrm, AdapterCrate::Diesel] {
+        if let Some(db) = common::mysql().await {
+            prune_on(&db.with(krate)).await;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mongodb() {
+    if let Some(db) = common::mongodb().await {
         prune_on(&db).await;
     }
 }
