@@ -154,4 +154,10 @@ impl Adapter for DieselAdapter {
             q::use_verification_token(c, &self.sql, &self.server, identifier, token).await
         })
     }
+
+    async fn delete_expired(&self, now: DateTime<Utc>) -> AdapterResult<keyway_core::Pruned> {
+        with_conn!(self, "delete_expired", |c, q| {
+            q::delete_expired(c, &self.sql, now).await
+        })
+    }
 }

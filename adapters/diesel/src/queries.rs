@@ -722,6 +722,38 @@ macro_rules! queries {
                     .op("hit")
             }
 
+            /// Deletes expired sessions and verification tokens (`expires <
+            /// now`) and ended counters (`window end <= now`), one statement
+            /// each, and counts them.
+            pub(crate) async fn delete_expired(
+                conn: &mut Conn,
+                sql: &Sql,
+                now: DateTime<Utc>,
+            ) -> AdapterResult<keyway_core::Pruned> {
+                const OP: &str = "delete_expired";
+                let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+                let sessions = diesel::sql_query(&sql.delete_expired_sessions)
+                    .bind::<$ts_sql, _>(Ts::to_db(now))
+                    .execute(&mut *conn)
+                    .await
+                    .op(OP)?;
+                let tokens = diesel::sql_query(&sql.delete_expired_tokens)
+                    .bind::<$ts_sql, _>(Ts::to_db(now))
+                    .execute(&mut *conn)
+                    .await
+                    .op(OP)?;
+                let counters = diesel::sql_query(&sql.sweep_counters)
+                    .bind::<BigInt, _>(now.timestamp_millis())
+                    .execute(&mut *conn)
+                    .await
+                    .op(OP)?;
+                Ok(keyway_core::Pruned {
+                    sessions: count(sessions),
+                    verification_tokens: count(tokens),
+                    counters: count(counters),
+                })
+            }
+
             /// Runs `statements` in order; in one transaction unless
             /// `transactional` is off (MySQL commits each DDL statement by
             /// itself).

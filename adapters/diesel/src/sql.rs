@@ -148,6 +148,10 @@ pub(crate) struct Sql {
     pub(crate) hits_of: String,
     /// Deletes ended counters; binds: now.
     pub(crate) sweep_counters: String,
+    /// Deletes sessions that expired before a moment; binds: now.
+    pub(crate) delete_expired_sessions: String,
+    /// Deletes verification tokens that expired before a moment; binds: now.
+    pub(crate) delete_expired_tokens: String,
     pub(crate) take_account: Take,
     pub(crate) take_session: Take,
     pub(crate) take_token: Take,
@@ -286,6 +290,16 @@ impl Sql {
                 "DELETE FROM {} WHERE {} <= {}",
                 d.q(&tables.rate_limits),
                 d.q("window_ends_ms"),
+                d.p(1)
+            ),
+            delete_expired_sessions: format!(
+                "DELETE FROM {sessions} WHERE {} < {}",
+                d.q("expires"),
+                d.p(1)
+            ),
+            delete_expired_tokens: format!(
+                "DELETE FROM {tokens} WHERE {} < {}",
+                d.q("expires"),
                 d.p(1)
             ),
             take_account: take(

@@ -59,9 +59,11 @@
 //!   doubled since the last sweep. A live counter is never evicted, however
 //!   many keys are hit.
 //!
-//! Nothing is ever persisted, and expired sessions and tokens are not swept:
-//! the engine deletes an expired session when it meets one, and a used or
-//! expired token is dropped when used.
+//! Nothing is ever persisted, and expired sessions and tokens are not swept
+//! by themselves: the engine deletes an expired session when it meets one, a
+//! used or expired token is dropped when used, and
+//! [`delete_expired`](Adapter::delete_expired) (what `keyway prune` runs)
+//! removes every expired row in one atomic step.
 
 mod inspect;
 mod store;
@@ -73,8 +75,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use keyway_core::{
-    Account, Adapter, AdapterResult, Session, SessionToken, SessionUpdate, User, UserUpdate,
-    VerificationToken,
+    Account, Adapter, AdapterResult, Pruned, Session, SessionToken, SessionUpdate, User,
+    UserUpdate, VerificationToken,
 };
 
 use crate::store::Store;
@@ -224,5 +226,9 @@ impl Adapter for MemoryAdapter {
 
     async fn hit(&self, key: &str, now: DateTime<Utc>, window: Duration) -> AdapterResult<u64> {
         Ok(self.write().hit(key, now, window))
+    }
+
+    async fn delete_expired(&self, now: DateTime<Utc>) -> AdapterResult<Pruned> {
+        Ok(self.write().delete_expired(now))
     }
 }

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use keyway_core::{
-    Account, AdapterError, AdapterResult, Session, SessionToken, SessionUpdate, User, UserUpdate,
-    VerificationToken,
+    Account, AdapterError, AdapterResult, Pruned, Session, SessionToken, SessionUpdate, User,
+    UserUpdate, VerificationToken,
 };
 
 /// `(provider, provider_account_id)`, the key of an account.
@@ -245,5 +245,23 @@ impl Store {
             self.counters_after_sweep = self.counters.len();
         }
         count
+    }
+
+    pub(crate) fn delete_expired(&mut self, now: DateTime<Utc>) -> Pruned {
+        fn gone(before: usize, after: usize) -> u64 {
+            u64::try_from(before - after).unwrap_or(u64::MAX)
+        }
+        let sessions = self.sessions.len();
+        self.sessions.retain(|_, s| s.expires >= now);
+        let tokens = self.verification_tokens.len();
+        self.verification_tokens.retain(|_, t| t.expires >= now);
+        let counters = self.counters.len();
+        self.counters.retain(|_, c| c.window_ends > now);
+        self.counters_after_sweep = self.counters.len();
+        Pruned {
+            sessions: gone(sessions, self.sessions.len()),
+            verification_tokens: gone(tokens, self.verification_tokens.len()),
+            counters: gone(counters, self.counters.len()),
+        }
     }
 }

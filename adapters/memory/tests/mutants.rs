@@ -11,8 +11,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 use keyway_core::{
-    Account, Adapter, AdapterErrorKind, AdapterResult, Session, SessionToken, SessionUpdate, User,
-    UserUpdate, VerificationToken,
+    Account, Adapter, AdapterErrorKind, AdapterResult, Pruned, Session, SessionToken,
+    SessionUpdate, User, UserUpdate, VerificationToken,
 };
 use keyway_memory::MemoryAdapter;
 use keyway_testkit::conformance::Report;
@@ -51,6 +51,12 @@ enum Bug {
     HitExtendsWindow,
     /// `hit` keys counters case-insensitively.
     HitFoldsCase,
+    /// `delete_expired` compares with the real clock, not the `now` given.
+    PruneUsesOwnClock,
+    /// `delete_expired` also deletes what expires at exactly `now`.
+    PruneAtTheInstant,
+    /// `delete_expired` deletes but reports nothing deleted.
+    PruneCountsNothing,
 }
 
 /// A `MemoryAdapter` with one [`Bug`].
@@ -295,6 +301,28 @@ impl Adapter for Mutant {
             }
         }
     }
+
+    async fn delete_expired(&self, now: DateTime<Utc>) -> AdapterResult<Pruned> {
+        let mut pruned = match self.bug {
+            Bug::PruneUsesOwnClock => self.inner.delete_expired(Utc::now()).await?,
+            Bug::PruneAtTheInstant => {
+                self.inner
+                    .delete_expired(now + TimeDelta::nanoseconds(1))
+                    .await?
+            }
+            Bug::PruneCountsNothing => {
+                self.inner.delete_expired(now).await?;
+                Pruned::default()
+            }
+            _ => self.inner.delete_expired(now).await?,
+        };
+        // The `hit` mutants keep their own counters: prune those too.
+        let mut counters = self.counters.lock().expect("lock");
+        let before = counters.len();
+        counters.retain(|_, (_, end)| *end > now);
+        pruned.counters += u64::try_from(before - counters.len()).expect("small");
+        Ok(pruned)
+    }
 }
 
 fn track<K: Clone>(map: &Mutex<HashMap<String, Vec<K>>>, user_id: &str, key: K) {
@@ -331,7 +359,7 @@ async fn assert_fails_exactly(bug: Bug, expected: &[&str]) {
         "{bug:?}: wrong cases failed; failures: {:#?}",
         report.failed()
     );
-    assert_eq!(report.cases(), 35, "{bug:?}: every case must still run");
+    assert_eq!(report.cases(), 36, "{bug:?}: every case must still run");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -415,9 +443,24 @@ async fn counter_keys_folded_to_one_case_are_caught() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pruning_by_another_clock_is_caught() {
+    assert_fails_exactly(Bug::PruneUsesOwnClock, &["delete_expired"]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pruning_what_expires_at_the_instant_is_caught() {
+    assert_fails_exactly(Bug::PruneAtTheInstant, &["delete_expired"]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pruning_without_counting_is_caught() {
+    assert_fails_exactly(Bug::PruneCountsNothing, &["delete_expired"]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_panicking_adapter_fails_cases_without_stopping_the_run() {
     let report = run_with(Bug::GetAccountPanics).await;
-    assert_eq!(report.cases(), 35);
+    assert_eq!(report.cases(), 36);
     let failed = report.failed();
     let (_, why) = failed
         .iter()

@@ -458,4 +458,11 @@ impl Adapter for MongoAdapter {
     ) -> AdapterResult<u64> {
         self.hit_counter(key, now, window).await
     }
+
+    async fn delete_expired(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> AdapterResult<keyway_core::Pruned> {
+        self.delete_expired_docs(now).await
+    }
 }

@@ -77,6 +77,7 @@ mod error;
 #[cfg(feature = "testkit")]
 mod inspect;
 mod options;
+mod prune;
 #[cfg(feature = "testkit")]
 pub mod testing;
 

@@ -107,4 +107,11 @@ impl Adapter for SeaOrmAdapter {
     ) -> AdapterResult<u64> {
         self.hit_impl(key, now, window).await
     }
+
+    async fn delete_expired(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> AdapterResult<keyway_core::Pruned> {
+        self.delete_expired_impl(now).await
+    }
 }

@@ -46,6 +46,9 @@
 //!   same transaction on MySQL/MariaDB. Counters whose window has ended are
 //!   deleted now and then by a later hit. Added by schema version 2: an
 //!   existing database gets the table at the next `connect`/`migrate`.
+//! * **Pruning**: [`Adapter::delete_expired`](keyway_core::Adapter::delete_expired)
+//!   is one `DELETE` per table (sessions, verification tokens, counters)
+//!   comparing with the caller's clock.
 //!
 //! No SeaORM or sqlx type appears in this crate's API, so its SeaORM version
 //! can change without breaking yours.
@@ -62,6 +65,7 @@ mod hot_sql;
 #[cfg(feature = "testkit")]
 mod inspect;
 mod options;
+mod prune;
 mod rows;
 mod schema;
 mod sessions;

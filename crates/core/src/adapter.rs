@@ -27,6 +27,8 @@
 //! - Rate-limit counters ([`Adapter::hit`]) are shared by every engine on the
 //!   same database, so limits hold across instances; see that method for the
 //!   exact rules.
+//! - Expired rows are removed by [`Adapter::delete_expired`] (what
+//!   `keyway prune` runs), never behind the application's back by a read.
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -184,6 +186,26 @@ pub const MAX_COUNTER_KEY_LEN: usize = 128;
 /// The result of an [`Adapter`] method.
 pub type AdapterResult<T> = Result<T, AdapterError>;
 
+/// What [`Adapter::delete_expired`] deleted: how many rows of each kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Pruned {
+    /// Database sessions whose `expires` had passed.
+    pub sessions: u64,
+    /// Verification tokens whose `expires` had passed.
+    pub verification_tokens: u64,
+    /// Rate-limit counters ([`Adapter::hit`]) whose window had ended.
+    pub counters: u64,
+}
+
+impl Pruned {
+    /// Every row deleted, of all kinds.
+    pub fn total(&self) -> u64 {
+        self.sessions
+            .saturating_add(self.verification_tokens)
+            .saturating_add(self.counters)
+    }
+}
+
 /// Storage for users, accounts, sessions and verification tokens.
 ///
 /// Implementations must be safe to call from many tasks at once. See the
@@ -335,4 +357,25 @@ pub trait Adapter: Send + Sync + 'static {
     /// [`Other`](AdapterErrorKind::Other)); the engine then refuses the
     /// limited action rather than allowing it unlimited.
     async fn hit(&self, key: &str, now: DateTime<Utc>, window: Duration) -> AdapterResult<u64>;
+
+    /// Deletes what has expired and says how many rows of each kind went:
+    ///
+    /// - every session whose `expires` is **before** `now` (`expires < now`:
+    ///   the engine still accepts a session at the instant it expires);
+    /// - every verification token whose `expires` is before `now`;
+    /// - every rate-limit counter of [`hit`](Adapter::hit) whose window
+    ///   ended at or before `now` (`window end <= now`, as `hit` counts).
+    ///
+    /// `now` is the caller's clock (the engine's, or `keyway prune`'s):
+    /// compare with it, never with the database's own clock. Nothing else is
+    /// touched: live sessions, tokens and counters stay exactly as they were,
+    /// and users and accounts are never deleted.
+    ///
+    /// It may run while the application serves requests and from several
+    /// processes at once; each deleted row is counted by the one call that
+    /// deleted it. An adapter that keeps no counters reports `counters: 0`.
+    ///
+    /// Errors: only backend failures ([`Connection`](AdapterErrorKind::Connection),
+    /// [`Other`](AdapterErrorKind::Other)).
+    async fn delete_expired(&self, now: DateTime<Utc>) -> AdapterResult<Pruned>;
 }

@@ -524,6 +524,53 @@ impl AuthBuilder {
     pub fn build(self) -> Result<crate::Auth, ConfigError> {
         crate::auth::Auth::from_builder(self)
     }
+
+    /// Every problem [`build`](Self::build) would refuse these settings
+    /// for, not only the first: the same checks, in the same order, each
+    /// with its message (and log code where it has one). Empty when the
+    /// settings pass. (`build` may still refuse a cookie override that
+    /// cannot work; that check needs the assembled engine.)
+    ///
+    /// ```
+    /// use keyway_core::Auth;
+    ///
+    /// let problems = Auth::builder().secret("short").problems();
+    /// // The secret is too short, and there is neither AUTH_URL nor AUTH_TRUST_HOST.
+    /// assert_eq!(problems.len(), 2);
+    /// ```
+    pub fn problems(&self) -> Vec<ConfigError> {
+        check_all(self).err().unwrap_or_default()
+    }
+
+    /// The base path the engine will serve (`/api/auth` unless set in code
+    /// or by `AUTH_URL`'s path), or `None` when that setting is unusable.
+    pub fn base_path_in_use(&self) -> Option<String> {
+        let (_, url_path) = site_url(self).ok()?;
+        normalise_base_path(self.base_path.as_deref().or(url_path.as_deref())).ok()
+    }
+
+    /// The callback URL to register at an OAuth provider with this `id`:
+    /// `{AUTH_URL's origin}{base path}/callback/{id}`. `None` without a
+    /// usable `AUTH_URL` (with `AUTH_TRUST_HOST` the origin is only known
+    /// per request).
+    ///
+    /// ```
+    /// use keyway_core::Auth;
+    ///
+    /// let b = Auth::builder().url("https://example.com/auth");
+    /// assert_eq!(
+    ///     b.callback_url("github").as_deref(),
+    ///     Some("https://example.com/auth/callback/github")
+    /// );
+    /// ```
+    pub fn callback_url(&self, id: &str) -> Option<String> {
+        let (origin, _) = site_url(self).ok()?;
+        Some(format!(
+            "{}{}/callback/{id}",
+            origin?.as_str(),
+            self.base_path_in_use()?
+        ))
+    }
 }
 
 /// The checked, normalised configuration the engine runs on.
@@ -555,60 +602,72 @@ fn check_one_time_codes(b: &AuthBuilder) -> Result<(), ConfigError> {
 }
 
 pub(crate) fn check(b: &AuthBuilder) -> Result<Checked, ConfigError> {
-    if let Some(e) = b.env_errors.first() {
-        return Err(e.clone());
+    check_all(b).map_err(|mut problems| problems.swap_remove(0))
+}
+
+/// The site's origin and the path of `AUTH_URL` (if any), or why `AUTH_URL`
+/// cannot be used.
+fn site_url(b: &AuthBuilder) -> Result<(Option<Origin>, Option<String>), ConfigError> {
+    let Some(raw) = &b.url else {
+        return Ok((None, None));
+    };
+    let with_scheme = if raw.contains("://") {
+        raw.clone()
+    } else {
+        format!("https://{raw}")
+    };
+    let parsed = url::Url::parse(&with_scheme).map_err(|_| {
+        ConfigError::new(format!(
+            "AUTH_URL {raw:?} is not a URL: set it to the site's address, e.g. https://example.com"
+        ))
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(ConfigError::new(format!(
+            "AUTH_URL {raw:?} must be an http or https URL with a host"
+        )));
     }
+    let origin = Origin::parse(&parsed.origin().ascii_serialization())
+        .ok_or_else(|| ConfigError::new(format!("AUTH_URL {raw:?} has no usable origin")))?;
+    let path = parsed.path().trim_end_matches('/').to_owned();
+    Ok((Some(origin), (!path.is_empty()).then_some(path)))
+}
+
+/// Every check of [`check`], each problem collected rather than the first
+/// returned: `Err` holds at least one.
+fn check_all(b: &AuthBuilder) -> Result<Checked, Vec<ConfigError>> {
+    let mut problems: Vec<ConfigError> = b.env_errors.clone();
     if b.secrets.is_empty() {
-        return Err(ConfigError::new(
+        problems.push(ConfigError::new(
             "no secret is configured: set AUTH_SECRET (for example to the output of \
              `openssl rand -base64 33`) or call .secret(...)",
         ));
     }
     if b.secrets.iter().any(|s| s.len() < MIN_SECRET_LEN) {
-        return Err(ConfigError::new(format!(
+        problems.push(ConfigError::new(format!(
             "a secret is shorter than {MIN_SECRET_LEN} bytes: use a long random value \
              (for example `openssl rand -base64 33`)"
         )));
     }
 
-    let (fixed_origin, url_path) = match &b.url {
-        Some(raw) => {
-            let with_scheme = if raw.contains("://") {
-                raw.clone()
-            } else {
-                format!("https://{raw}")
-            };
-            let parsed = url::Url::parse(&with_scheme).map_err(|_| {
-                ConfigError::new(format!(
-                    "AUTH_URL {raw:?} is not a URL: set it to the site's address, e.g. https://example.com"
-                ))
-            })?;
-            if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-                return Err(ConfigError::new(format!(
-                    "AUTH_URL {raw:?} must be an http or https URL with a host"
-                )));
-            }
-            let origin =
-                Origin::parse(&parsed.origin().ascii_serialization()).ok_or_else(|| {
-                    ConfigError::new(format!("AUTH_URL {raw:?} has no usable origin"))
-                })?;
-            let path = parsed.path().trim_end_matches('/').to_owned();
-            (Some(origin), (!path.is_empty()).then_some(path))
+    let (fixed_origin, url_path) = match site_url(b) {
+        Ok(parts) => parts,
+        Err(e) => {
+            problems.push(e);
+            (None, None)
         }
-        None => (None, None),
     };
     let mut allowed_hosts = Vec::with_capacity(b.trusted_hosts.len());
     for entry in &b.trusted_hosts {
-        let host = normalise_trusted_host(entry).ok_or_else(|| {
-            ConfigError::new(format!(
+        match normalise_trusted_host(entry) {
+            Some(host) => allowed_hosts.push(host),
+            None => problems.push(ConfigError::new(format!(
                 "AUTH_TRUSTED_HOSTS entry {entry:?} is not a host: list hosts as visitors \
                  type them, e.g. example.com,www.example.com,localhost:3000"
-            ))
-        })?;
-        allowed_hosts.push(host);
+            ))),
+        }
     }
-    if fixed_origin.is_none() && !b.trust_host && allowed_hosts.is_empty() {
-        return Err(ConfigError::new(
+    if b.url.is_none() && !b.trust_host && b.trusted_hosts.is_empty() {
+        problems.push(ConfigError::new(
             "keyway cannot tell the site's origin: set AUTH_URL to the public URL \
              (e.g. https://example.com), or AUTH_TRUSTED_HOSTS to the hosts the site \
              answers on, or AUTH_TRUST_HOST=true when a trusted proxy sets Host / \
@@ -621,7 +680,13 @@ pub(crate) fn check(b: &AuthBuilder) -> Result<Checked, ConfigError> {
         allowed_hosts,
     };
 
-    let base_path = normalise_base_path(b.base_path.as_deref().or(url_path.as_deref()))?;
+    let base_path = match normalise_base_path(b.base_path.as_deref().or(url_path.as_deref())) {
+        Ok(path) => Some(path),
+        Err(e) => {
+            problems.push(e);
+            None
+        }
+    };
 
     let mut seen = std::collections::HashSet::new();
     for p in &b.providers {
@@ -631,28 +696,32 @@ pub(crate) fn check(b: &AuthBuilder) -> Result<Checked, ConfigError> {
                 .bytes()
                 .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_');
         if !valid {
-            return Err(ConfigError::new(format!(
+            problems.push(ConfigError::new(format!(
                 "provider id {id:?} is not usable in a URL: use letters, digits, '-' and '_'"
             )));
-        }
-        if id == "undefined" || !seen.insert(id.to_owned()) {
-            return Err(ConfigError::new(format!(
+        } else if id == "undefined" || !seen.insert(id.to_owned()) {
+            problems.push(ConfigError::new(format!(
                 "provider id {id:?} is used twice (or reserved): give each provider its own id"
             )));
         }
     }
 
     for p in &b.providers {
-        if let Provider::OAuth(oauth) = p {
-            oauth.check_config().map_err(|message| {
-                ConfigError::new(format!("provider {:?}: {message}", oauth.id()))
-            })?;
+        if let Provider::OAuth(oauth) = p
+            && let Err(message) = oauth.check_config()
+        {
+            problems.push(ConfigError::new(format!(
+                "provider {:?}: {message}",
+                oauth.id()
+            )));
         }
     }
 
     let has_email = b.providers.iter().any(|p| p.kind() == ProviderType::Email);
-    if has_email && !site.is_trusted() {
-        return Err(ConfigError::with_code(
+    // An unusable AUTH_URL is reported above; this would only repeat it.
+    let url_unusable = b.url.is_some() && site.fixed.is_none();
+    if has_email && !site.is_trusted() && !url_unusable {
+        problems.push(ConfigError::with_code(
             LogCode::SigninEmailError,
             "email sign-in mails links built on the site's origin, and with only \
              AUTH_TRUST_HOST the origin comes from request headers anyone can forge: set \
@@ -661,22 +730,24 @@ pub(crate) fn check(b: &AuthBuilder) -> Result<Checked, ConfigError> {
         ));
     }
     if has_email && b.adapter.is_none() {
-        return Err(ConfigError::with_code(
+        problems.push(ConfigError::with_code(
             LogCode::EmailRequiresAdapterError,
             "the email provider needs a database to store verification tokens: add an adapter \
              (e.g. keyway::adapter::connect(DATABASE_URL))",
         ));
     }
 
-    check_one_time_codes(b)?;
+    if let Err(e) = check_one_time_codes(b) {
+        problems.push(e);
+    }
     if b.signing_key.is_none() && !b.retired_keys.is_empty() {
-        return Err(ConfigError::new(
+        problems.push(ConfigError::new(
             "retired signing keys are configured without a current one: set AUTH_SIGNING_KEY \
              or call .signing_key(...)",
         ));
     }
     if b.signing_key.is_some() && b.token_format.is_some() {
-        return Err(ConfigError::new(
+        problems.push(ConfigError::new(
             "both a signing key and a token format are configured: a signing key already \
              chooses the token format; drop .token_format(...)",
         ));
@@ -688,7 +759,7 @@ pub(crate) fn check(b: &AuthBuilder) -> Result<Checked, ConfigError> {
         SessionStrategy::Jwt
     });
     if strategy == SessionStrategy::Database && b.adapter.is_none() {
-        return Err(ConfigError::new(
+        problems.push(ConfigError::new(
             "database sessions need an adapter: add one, or use SessionStrategy::Jwt",
         ));
     }
@@ -698,7 +769,7 @@ pub(crate) fn check(b: &AuthBuilder) -> Result<Checked, ConfigError> {
         .any(|p| p.kind() == ProviderType::Credentials);
     if has_credentials && strategy == SessionStrategy::Database && !b.credentials_database_sessions
     {
-        return Err(ConfigError::with_code(
+        problems.push(ConfigError::with_code(
             LogCode::CallbackCredentialsJwtError,
             "credentials providers sign in with JWT sessions by default, but the session \
              strategy is database: call .session_strategy(SessionStrategy::Jwt), or opt in \
@@ -706,13 +777,13 @@ pub(crate) fn check(b: &AuthBuilder) -> Result<Checked, ConfigError> {
         ));
     }
     if b.max_age <= 0 {
-        return Err(ConfigError::new("session max age must be positive"));
+        problems.push(ConfigError::new("session max age must be positive"));
     }
     if b.update_age < 0 {
-        return Err(ConfigError::new("session update age must not be negative"));
+        problems.push(ConfigError::new("session update age must not be negative"));
     }
     if b.link_max_session_age < 0 {
-        return Err(ConfigError::new(
+        problems.push(ConfigError::new(
             "link_max_session_age must not be negative (0 turns linking to a signed-in user off)",
         ));
     }
@@ -727,13 +798,17 @@ pub(crate) fn check(b: &AuthBuilder) -> Result<Checked, ConfigError> {
         let Some(page) = page else { continue };
         let path = page.split(['?', '#']).next().unwrap_or_default();
         if !path.starts_with('/') || path.starts_with("//") || path.contains('\\') {
-            return Err(ConfigError::new(format!(
+            problems.push(ConfigError::new(format!(
                 "pages.{name} is {page:?}: use a path on the site starting with '/'"
             )));
+            continue;
         }
+        let Some(base_path) = &base_path else {
+            continue;
+        };
         let under_base = path == base_path || path.starts_with(&format!("{base_path}/"));
         if under_base {
-            return Err(ConfigError::new(format!(
+            problems.push(ConfigError::new(format!(
                 "pages.{name} is {page:?}, inside the auth base path {base_path}: the engine \
                  would redirect to itself forever. Point it at the application's own page, or \
                  leave it unset for the built-in page"
@@ -743,16 +818,22 @@ pub(crate) fn check(b: &AuthBuilder) -> Result<Checked, ConfigError> {
     if let (Some(a), Some(b2)) = (&b.pages.sign_in, &b.pages.error)
         && a == b2
     {
-        return Err(ConfigError::new(
+        problems.push(ConfigError::new(
             "pages.sign_in and pages.error are the same page: give each its own path",
         ));
     }
 
-    Ok(Checked {
-        base_path,
-        site,
-        strategy,
-    })
+    match base_path {
+        Some(base_path) if problems.is_empty() => Ok(Checked {
+            base_path,
+            site,
+            strategy,
+        }),
+        // A missing base path always left its problem above; the fallback
+        // only keeps `Err` from ever being empty.
+        _ if problems.is_empty() => Err(vec![ConfigError::new("the base path is not usable")]),
+        _ => Err(problems),
+    }
 }
 
 fn normalise_base_path(path: Option<&str>) -> Result<String, ConfigError> {
@@ -785,5 +866,105 @@ mod tests {
         assert!(normalise_base_path(Some("auth")).is_err());
         assert!(normalise_base_path(Some("//evil")).is_err());
         assert!(normalise_base_path(Some("/")).is_err());
+    }
+
+    fn messages(b: &AuthBuilder) -> Vec<String> {
+        b.problems()
+            .iter()
+            .map(|p| p.message().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn problems_lists_every_problem_in_builds_order() {
+        let b = AuthBuilder::default()
+            .secret("short")
+            .base_path("no-slash")
+            .session_strategy(SessionStrategy::Database)
+            .session_max_age(0);
+        let found = messages(&b);
+        assert_eq!(found.len(), 5, "{found:#?}");
+        assert!(found[0].contains("shorter than 16 bytes"), "{found:#?}");
+        assert!(found[1].contains("set AUTH_URL"), "{found:#?}");
+        assert!(found[2].contains("base path \"no-slash\""), "{found:#?}");
+        assert!(
+            found[3].contains("database sessions need an adapter"),
+            "{found:#?}"
+        );
+        assert!(found[4].contains("max age must be positive"), "{found:#?}");
+        // build() reports the first of them.
+        let first = b.build().err().map(|e| e.message().to_owned());
+        assert_eq!(first.as_deref(), Some(found[0].as_str()));
+    }
+
+    #[test]
+    fn problems_keep_their_codes_and_a_good_configuration_has_none() {
+        let email = crate::Provider::Email(std::sync::Arc::new(NoSend));
+        let b = AuthBuilder::default().provider(email);
+        let problems = b.problems();
+        assert_eq!(problems.len(), 4, "{problems:#?}");
+        assert_eq!(problems[0].code(), None);
+        assert_eq!(problems[2].code(), Some(LogCode::SigninEmailError));
+        assert_eq!(problems[3].code(), Some(LogCode::EmailRequiresAdapterError));
+
+        let good = AuthBuilder::default()
+            .secret("0123456789abcdef0123456789abcdef")
+            .url("https://example.com");
+        assert!(good.problems().is_empty());
+        assert!(good.build().is_ok());
+    }
+
+    #[test]
+    fn an_unusable_auth_url_and_trust_host_is_still_one_problem() {
+        let b = AuthBuilder::default()
+            .secret("0123456789abcdef0123456789abcdef")
+            .url("ftp://example.com")
+            .trust_host(true);
+        let found = messages(&b);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].contains("http or https"), "{found:#?}");
+    }
+
+    #[test]
+    fn callback_urls_follow_auth_url_and_the_base_path() {
+        let b = AuthBuilder::default().url("example.com");
+        assert_eq!(b.base_path_in_use().as_deref(), Some("/api/auth"));
+        assert_eq!(
+            b.callback_url("google").as_deref(),
+            Some("https://example.com/api/auth/callback/google")
+        );
+        let b = AuthBuilder::default()
+            .url("http://localhost:3000/")
+            .base_path("/auth/");
+        assert_eq!(
+            b.callback_url("github").as_deref(),
+            Some("http://localhost:3000/auth/callback/github")
+        );
+        let trusted = AuthBuilder::default().trust_host(true);
+        assert_eq!(trusted.callback_url("github"), None);
+        assert_eq!(trusted.base_path_in_use().as_deref(), Some("/api/auth"));
+        assert_eq!(
+            AuthBuilder::default().url("ftp://x").callback_url("a"),
+            None
+        );
+    }
+
+    /// An email provider that is never asked to send.
+    struct NoSend;
+
+    #[async_trait::async_trait]
+    impl crate::provider::EmailProvider for NoSend {
+        fn id(&self) -> &str {
+            "email"
+        }
+        fn name(&self) -> &str {
+            "Email"
+        }
+        async fn send_verification_request(
+            &self,
+            _request: &crate::provider::VerificationRequest<'_>,
+        ) -> Result<(), crate::provider::BoxError> {
+            Ok(())
+        }
     }
 }

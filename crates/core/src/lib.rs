@@ -57,7 +57,7 @@ mod response;
 pub mod session;
 pub mod wire;
 
-pub use adapter::{Adapter, AdapterError, AdapterErrorKind, AdapterResult};
+pub use adapter::{Adapter, AdapterError, AdapterErrorKind, AdapterResult, Pruned};
 pub use auth::{Auth, SessionLookup};
 pub use callbacks::{Callbacks, SignInDecision};
 pub use codes::{DocsLanguage, ErrorPageCode, LogCode, SignInPageCode};

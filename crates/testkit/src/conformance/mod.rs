@@ -14,8 +14,10 @@
 //! of one verification token, exact round-trips of timestamps, non-ASCII text
 //! and optional fields, `get_account` / `update_account`, the rate-limit
 //! counters of [`Adapter::hit`] (counts, windows that end, 32 concurrent hits
-//! counted exactly, independent keys), and 1,000 users written and read back
-//! in parallel.
+//! counted exactly, independent keys), [`Adapter::delete_expired`] (expired
+//! sessions, tokens and counters deleted and counted, live ones kept, the
+//! caller's clock obeyed), and 1,000 users written and read back in
+//! parallel.
 //!
 //! Every case makes its own random users, emails, ids and tokens and relies
 //! on nothing another case left behind, so cases may run in any order and
@@ -32,6 +34,7 @@ mod check;
 mod counters;
 mod ctx;
 mod fixtures;
+mod prune;
 mod report;
 mod roundtrip;
 mod sessions;
@@ -182,6 +185,7 @@ fn cases() -> Vec<Case> {
         case!(counters::hit_window_expires),
         case!(counters::hit_race),
         case!(counters::hit_keys_independent),
+        case!(prune::delete_expired),
         case!(stress::thousand_users, STRESS_TIME_LIMIT),
     ]
 }
@@ -190,7 +194,7 @@ fn cases() -> Vec<Case> {
 /// `inspector`, and returns the report.
 ///
 /// Prints one line per case and a closing summary such as
-/// `adapter conformance: 35 cases, 35 passed, 0 failed` (followed, if some
+/// `adapter conformance: 36 cases, 36 passed, 0 failed` (followed, if some
 /// failed, by their names). Cases run one after the other, each in its own
 /// tokio task, so this must be called inside a tokio runtime; a
 /// multi-threaded one makes the concurrency cases more searching.

@@ -12,7 +12,7 @@ use keyway_core::{Adapter, AdapterError, AdapterErrorKind};
 
 /// The names of the [`Adapter`] operations, as [`FaultyAdapter::fail`] and
 /// [`FaultyAdapter::calls`] take them (the trait's method names).
-pub const OPERATIONS: [&str; 17] = [
+pub const OPERATIONS: [&str; 18] = [
     "create_user",
     "get_user",
     "get_user_by_email",
@@ -30,6 +30,7 @@ pub const OPERATIONS: [&str; 17] = [
     "create_verification_token",
     "use_verification_token",
     "hit",
+    "delete_expired",
 ];
 
 /// The message of the errors a [`FaultyAdapter`] makes, unless
@@ -260,6 +261,13 @@ impl Adapter for FaultyAdapter {
     ) -> AdapterResult<u64> {
         self.enter("hit")?;
         self.inner.hit(key, now, window).await
+    }
+    async fn delete_expired(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> AdapterResult<keyway_core::Pruned> {
+        self.enter("delete_expired")?;
+        self.inner.delete_expired(now).await
     }
 }
 

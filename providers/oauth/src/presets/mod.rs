@@ -114,3 +114,106 @@ impl OAuth {
         self.checks(checks)
     }
 }
+
+/// Every preset that takes no argument, one per provider id, in the order
+/// of the table above (the `github_enterprise`, `gitlab_self_hosted` and
+/// `microsoft_entra_id_tenant` variants share an id with these).
+pub fn all_presets() -> Vec<OAuth> {
+    vec![
+        apple(),
+        atlassian(),
+        auth0(),
+        authentik(),
+        bitbucket(),
+        cognito(),
+        discord(),
+        dropbox(),
+        facebook(),
+        github(),
+        gitlab(),
+        google(),
+        kakao(),
+        keycloak(),
+        line(),
+        linkedin(),
+        microsoft_entra_id(),
+        naver(),
+        notion(),
+        oidc(),
+        okta(),
+        reddit(),
+        salesforce(),
+        slack(),
+        spotify(),
+        strava(),
+        twitch(),
+        twitter(),
+        zitadel(),
+        zoom(),
+    ]
+}
+
+/// The presets the environment asks for: each of [`all_presets`] for which
+/// `AUTH_<ID>_ID`, `AUTH_<ID>_SECRET` or `AUTH_<ID>_ISSUER` is set (and not
+/// blank), filled from those variables ([`OAuth::from_env`]). A preset with
+/// only some of them set is included, so that checking its configuration
+/// says what is missing.
+///
+/// This is what `keyway check` checks; an application lists its providers
+/// in code.
+pub fn presets_from_env() -> Vec<OAuth> {
+    presets_configured_by(|name| std::env::var(name).ok())
+        .into_iter()
+        .map(OAuth::from_env)
+        .collect()
+}
+
+/// [`presets_from_env`]'s choice over any variable lookup, without filling.
+fn presets_configured_by(var: impl Fn(&str) -> Option<String>) -> Vec<OAuth> {
+    all_presets()
+        .into_iter()
+        .filter(|p| {
+            let id = keyway_core::oauth::OAuthProvider::id(p);
+            ["ID", "SECRET", "ISSUER"].iter().any(|suffix| {
+                var(&crate::env_name(id, suffix)).is_some_and(|v| !v.trim().is_empty())
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod catalogue_tests {
+    use std::collections::HashSet;
+
+    use keyway_core::oauth::OAuthProvider;
+
+    use super::*;
+
+    #[test]
+    fn every_preset_once() {
+        let all = all_presets();
+        let ids: HashSet<String> = all.iter().map(|p| p.id().to_owned()).collect();
+        assert_eq!(all.len(), 30);
+        assert_eq!(ids.len(), all.len(), "ids are unique");
+        for id in ["github", "google", "microsoft-entra-id", "oidc", "zoom"] {
+            assert!(ids.contains(id), "{id}");
+        }
+    }
+
+    #[test]
+    fn presets_are_chosen_by_any_of_their_variables() {
+        let env = |name: &str| match name {
+            "AUTH_GITHUB_ID" => Some("Iv1.abc".to_owned()),
+            "AUTH_MICROSOFT_ENTRA_ID_SECRET" => Some("s".to_owned()),
+            "AUTH_KEYCLOAK_ISSUER" => Some("https://sso.example.com/realms/a".to_owned()),
+            "AUTH_GOOGLE_ID" => Some("  ".to_owned()),
+            _ => None,
+        };
+        let ids: Vec<String> = presets_configured_by(env)
+            .iter()
+            .map(|p| p.id().to_owned())
+            .collect();
+        assert_eq!(ids, ["github", "keycloak", "microsoft-entra-id"]);
+        assert!(presets_configured_by(|_| None).is_empty());
+    }
+}
