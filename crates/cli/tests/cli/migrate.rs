@@ -21,7 +21,7 @@ async fn migrate_and_use(db: &TestDb) {
     }
 
     let adapter = db.open().await;
-    let user = User::new(&keyway::random::uuid(), "ada@example.com");
+    let user = User::new(keyway::random::uuid(), "ada@example.com");
     let user = adapter.create_user(user).await.expect("create_user");
     let found = adapter.get_user(&user.id).await.expect("get_user");
     assert_eq!(found.map(|u| u.email), Some(user.email), "{}", db.label);
@@ -66,7 +66,7 @@ async fn mongodb_in_its_own_database() {
         assert!(names.iter().any(|n| n == wanted), "{wanted}: {names:?}");
     }
     let adapter = db.open().await;
-    let user = User::new(&keyway::random::uuid(), "ada@example.com");
+    let user = User::new(keyway::random::uuid(), "ada@example.com");
     let user = adapter.create_user(user).await.expect("create_user");
     let found = adapter.get_user(&user.id).await.expect("get_user");
     assert_eq!(found.map(|u| u.email), Some(user.email));

@@ -13,7 +13,7 @@ async fn prune_on(db: &TestDb) {
     let adapter = db.open().await;
     let now = Utc::now();
     let user = adapter
-        .create_user(User::new(&keyway::random::uuid(), "grace@example.com"))
+        .create_user(User::new(keyway::random::uuid(), "grace@example.com"))
         .await
         .expect("user");
     let session = |expires| Session {
