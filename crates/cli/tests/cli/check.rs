@@ -138,6 +138,7 @@ fn an_unreachable_database_is_a_coded_problem_without_its_password() {
             "DATABASE_URL",
             "postgres://app:db-pass-hunter2@127.0.0.1:1/app",
         ),
+        ("KEYWAY_ADAPTER", "diesel"),
     ];
     let run = keyway(&["check", "--connect-timeout", "2", "--json"], &env);
     assert_eq!(run.code, 1, "{run:#?}");

@@ -143,10 +143,13 @@ fn no_url_or_an_unknown_scheme_is_a_usage_error() {
 fn an_unreachable_server_fails_with_code_3_and_no_password() {
     let run = keyway(
         &["migrate", "--connect-timeout", "2", "--json"],
-        &[(
-            "DATABASE_URL",
-            "postgres://app:hunter2-db-pass@127.0.0.1:1/app",
-        )],
+        &[
+            (
+                "DATABASE_URL",
+                "postgres://app:hunter2-db-pass@127.0.0.1:1/app",
+            ),
+            ("KEYWAY_ADAPTER", "sea-orm"),
+        ],
     );
     assert_eq!(run.code, 3, "{run:#?}");
     assert!(!run.all().contains("hunter2-db-pass"), "{run:#?}");
