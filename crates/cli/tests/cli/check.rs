@@ -115,10 +115,9 @@ fn a_bad_environment_reports_every_problem_with_its_code() {
         run.stdout.contains("[EMAIL_REQUIRES_ADAPTER_ERROR]"),
         "{run:#?}"
     );
-    assert!(
-        run.stdout
-            .contains("log-codes.md#email_requires_adapter_error")
-    );
+    // Each problem points at its code's section in the published book.
+    let docs = keyway::LogCode::EmailRequiresAdapterError.docs_url();
+    assert!(run.stdout.contains(&docs), "{docs} missing: {run:#?}");
 }
 
 #[test]
