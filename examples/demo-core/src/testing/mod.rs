@@ -5,7 +5,7 @@
 //! [`browser_tests!`](crate::browser_tests) with its framework's name and
 //! package (whose binary they start), and get the same `#[tokio::test]` functions as every other demo.
 //!
-//! ```ignore
+//! ```text
 //! // examples/axum-demo/tests/http.rs
 //! keyway_demo_core::http_tests!("axum", "axum-demo");
 //! ```
