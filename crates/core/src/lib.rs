@@ -39,6 +39,7 @@ pub mod codes;
 pub mod config;
 pub mod cookies;
 pub mod csrf;
+pub mod email_address;
 pub mod events;
 mod failure;
 mod host;
