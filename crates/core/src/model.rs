@@ -245,6 +245,15 @@ impl fmt::Debug for Account {
 pub struct SessionToken(String);
 
 impl SessionToken {
+    /// The longest database session token the engine looks up, in bytes.
+    ///
+    /// keyway issues `{UUID v4}.{seconds since the epoch}` (at most 57
+    /// bytes); Auth.js issues a UUID (36), or 64 hex digits in next-auth v4's
+    /// fallback. A session cookie holding anything longer cannot name a
+    /// session, so the engine refuses it before asking the adapter (and
+    /// clears the cookie): a hostile cookie never reaches a query.
+    pub const MAX_LEN: usize = 64;
+
     /// Wraps a token value.
     pub fn new(token: impl Into<String>) -> Self {
         Self(token.into())

@@ -12,6 +12,12 @@ pub const CHUNK_SIZE_AUTHJS: usize = 3936;
 /// NextAuth.js v4's chunk size: characters of value per cookie (4096 − 163).
 pub const CHUNK_SIZE_NEXTAUTH_V4: usize = 3933;
 
+/// The most chunks [`read_chunked`] puts back together: 16 chunks hold over
+/// 60 KB, far more than any server accepts in request headers, so only a
+/// hostile request sends more. It is refused as if it held no cookie,
+/// before any chunk is copied.
+pub const MAX_CHUNKS: usize = 16;
+
 /// Which part of a chunked cookie a request cookie is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Part {
@@ -55,7 +61,8 @@ fn existing_parts<'a>(existing: &'a RequestCookies, name: &str) -> Vec<(Part, &'
 ///
 /// A non-empty plain `NAME` is returned as is; otherwise the non-empty
 /// `NAME.<n>` cookies are concatenated in integer order of `n`. `None` when
-/// there is neither.
+/// there is neither, and when the request holds more than [`MAX_CHUNKS`]
+/// `NAME.<n>` cookies (empty ones included).
 ///
 /// ```
 /// use http::{HeaderMap, HeaderValue, header::COOKIE};
@@ -70,7 +77,21 @@ pub fn read_chunked(cookies: &RequestCookies, name: &str) -> Option<String> {
     if let Some(plain) = cookies.get(name).filter(|v| !v.is_empty()) {
         return Some(plain.to_owned());
     }
-    let chunks: Vec<&str> = existing_parts(cookies, name)
+    let parts = existing_parts(cookies, name);
+    let chunk_count = parts
+        .iter()
+        .filter(|&&(p, _, _)| matches!(p, Part::Chunk(_)))
+        .count();
+    if chunk_count > MAX_CHUNKS {
+        tracing::debug!(
+            cookie = name,
+            chunks = chunk_count,
+            max = MAX_CHUNKS,
+            "too many cookie chunks; ignored"
+        );
+        return None;
+    }
+    let chunks: Vec<&str> = parts
         .into_iter()
         .filter(|&(p, _, v)| matches!(p, Part::Chunk(_)) && !v.is_empty())
         .map(|(_, _, v)| v)
@@ -367,11 +388,48 @@ mod tests {
             NAME,
             &value,
             &CookieOptions::defaults(false),
-            7,
+            // 500 characters in slices of 37: 14 chunks, within the cap.
+            37,
             &RequestCookies::default(),
         );
-        assert!(set.len() > 10);
+        assert_eq!(set.len(), 14);
         assert_unique_names(&set);
+        assert_eq!(read_chunked(&browser_after(&set), NAME), Some(value));
+    }
+
+    #[test]
+    fn more_chunks_than_the_cap_are_refused() {
+        let header = |count: usize| {
+            (0..count)
+                .map(|i| format!("{NAME}.{i}=c{i}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let at_cap = read_chunked(&cookies(&header(MAX_CHUNKS)), NAME).unwrap();
+        assert!(
+            at_cap.starts_with("c0c1c2") && at_cap.ends_with("c15"),
+            "{at_cap}"
+        );
+        assert_eq!(read_chunked(&cookies(&header(MAX_CHUNKS + 1)), NAME), None);
+        // Empty chunks count too: they cost a scan all the same.
+        let padded = format!("{}; {NAME}.{MAX_CHUNKS}=", header(MAX_CHUNKS));
+        assert_eq!(read_chunked(&cookies(&padded), NAME), None);
+        // A plain cookie is read whatever else the request holds.
+        let plain = format!("{}; {NAME}=plain", header(MAX_CHUNKS + 5));
+        assert_eq!(
+            read_chunked(&cookies(&plain), NAME).as_deref(),
+            Some("plain")
+        );
+        // A value that fills every allowed chunk reads back whole.
+        let value = "t".repeat(CHUNK_SIZE_NEXTAUTH_V4 * MAX_CHUNKS);
+        let set = write_chunked(
+            NAME,
+            &value,
+            &CookieOptions::defaults(false),
+            CHUNK_SIZE_NEXTAUTH_V4,
+            &RequestCookies::default(),
+        );
+        assert_eq!(set.len(), MAX_CHUNKS);
         assert_eq!(read_chunked(&browser_after(&set), NAME), Some(value));
     }
 

@@ -30,7 +30,8 @@ mod request;
 mod set_cookie;
 
 pub use chunking::{
-    CHUNK_SIZE_AUTHJS, CHUNK_SIZE_NEXTAUTH_V4, clear_chunked, read_chunked, write_chunked,
+    CHUNK_SIZE_AUTHJS, CHUNK_SIZE_NEXTAUTH_V4, MAX_CHUNKS, clear_chunked, read_chunked,
+    write_chunked,
 };
 pub use names::CookieNames;
 pub use request::RequestCookies;

@@ -31,8 +31,22 @@ fn log_adapter(code: LogCode, e: &AdapterError) {
     log_error(code, &describe(e));
 }
 
-fn token(ctx: &RequestContext<'_>) -> Option<SessionToken> {
-    read_chunked(&ctx.cookies, &ctx.jar.names.session_token).map(SessionToken::new)
+/// A session cookie whose value is longer than [`SessionToken::MAX_LEN`]:
+/// it names no session, and is refused before any query.
+struct TooLong;
+
+/// The session token in the request's cookie, if it sent one.
+fn token(ctx: &RequestContext<'_>) -> Option<Result<SessionToken, TooLong>> {
+    let value = read_chunked(&ctx.cookies, &ctx.jar.names.session_token)?;
+    if value.len() > SessionToken::MAX_LEN {
+        tracing::debug!(
+            len = value.len(),
+            max = SessionToken::MAX_LEN,
+            "session cookie longer than any session token; refused before the adapter"
+        );
+        return Some(Err(TooLong));
+    }
+    Some(Ok(SessionToken::new(value)))
 }
 
 fn adapter<'a>(ctx: &'a RequestContext<'_>) -> Option<&'a dyn Adapter> {
@@ -54,6 +68,12 @@ fn cookie(ctx: &RequestContext<'_>, token: &SessionToken) -> Vec<SetCookie> {
 pub(super) async fn read(ctx: &RequestContext<'_>, update: Option<&Value>) -> SessionRead {
     let (Some(token), Some(adapter)) = (token(ctx), adapter(ctx)) else {
         return SessionRead::default();
+    };
+    let Ok(token) = token else {
+        return SessionRead {
+            cookies: clear(ctx),
+            ..SessionRead::default()
+        };
     };
     let auth = ctx.auth;
     let (session, user) = match adapter.get_session_and_user(&token).await {
@@ -162,12 +182,15 @@ pub(super) async fn revoke(ctx: &RequestContext<'_>) -> Revoked {
     let (Some(token), Some(adapter)) = (token(ctx), adapter(ctx)) else {
         return Revoked::default();
     };
-    let deleted = match adapter.delete_session(&token).await {
-        Ok(s) => s,
-        Err(e) => {
-            log_adapter(LogCode::SignoutError, &e);
-            None
-        }
+    let deleted = match token {
+        Ok(token) => match adapter.delete_session(&token).await {
+            Ok(s) => s,
+            Err(e) => {
+                log_adapter(LogCode::SignoutError, &e);
+                None
+            }
+        },
+        Err(TooLong) => None,
     };
     let event = SignOutEvent::Database {
         session: deleted.as_ref(),
@@ -179,7 +202,7 @@ pub(super) async fn revoke(ctx: &RequestContext<'_>) -> Revoked {
 }
 
 pub(super) async fn current_user_id(ctx: &RequestContext<'_>) -> Option<String> {
-    let (token, adapter) = (token(ctx)?, adapter(ctx)?);
+    let (token, adapter) = (token(ctx)?.ok()?, adapter(ctx)?);
     match adapter.get_session_and_user(&token).await {
         Ok(Some((s, u))) if s.expires >= ctx.now => Some(u.id),
         Ok(_) => None,
