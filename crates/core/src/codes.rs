@@ -323,6 +323,11 @@ codes! {
         CredentialsSignin = "CredentialsSignin",
         /// The page requires a signed-in user.
         SessionRequired = "SessionRequired",
+        /// A form was posted without a valid CSRF token (usually a page left
+        /// open too long, or cookies blocked). Auth.js v5's code, sent in
+        /// the Auth.js wire mode; the next-auth v4 mode answers `?csrf=true`
+        /// instead, as v4 does.
+        MissingCsrf = "MissingCSRF",
         /// Anything else.
         Default = "Default",
     }
@@ -389,7 +394,7 @@ mod tests {
     }
 
     #[test]
-    fn page_codes_are_exactly_the_seed_lists() {
+    fn page_codes_are_the_seed_lists_and_auth_js_v5_missing_csrf() {
         let error: Vec<&str> = ErrorPageCode::ALL.iter().map(|c| c.as_str()).collect();
         assert_eq!(
             error,
@@ -408,6 +413,7 @@ mod tests {
                 "EmailSignin",
                 "CredentialsSignin",
                 "SessionRequired",
+                "MissingCSRF",
                 "Default",
             ]
         );
@@ -430,6 +436,10 @@ mod tests {
         );
         assert_eq!(
             SignInPageCode::from_query("MissingCSRF"),
+            SignInPageCode::MissingCsrf
+        );
+        assert_eq!(
+            SignInPageCode::from_query("missingcsrf"),
             SignInPageCode::Default
         );
     }

@@ -131,7 +131,7 @@ pub(crate) fn respond(ctx: &RequestContext<'_>, action: Action, failure: Failure
             match wire.csrf_failure {
                 CsrfFailure::SignInPageError => Outcome::redirect(with_query(
                     &signin_page(ctx),
-                    &format!("error={}", SignInPageCode::Default),
+                    &format!("error={}", SignInPageCode::MissingCsrf),
                 )),
                 CsrfFailure::CsrfQuery => {
                     let target = if action == Action::SignOut {

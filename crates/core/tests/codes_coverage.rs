@@ -122,7 +122,7 @@ fn error_page_evidence(code: ErrorPageCode) -> Evidence {
         ),
         ErrorPageCode::AccessDenied => Tested("engine_callbacks.rs", "deny_is_access_denied"),
         ErrorPageCode::Verification => Tested("engine_edges.rs", "email_link_signs_in_once"),
-        ErrorPageCode::Default => Tested("engine_invariants.rs", "inv1_csrf_cookie_and_checks"),
+        ErrorPageCode::Default => Tested("missing_csrf.rs", "unknown_codes_show_default"),
     }
 }
 
@@ -166,7 +166,10 @@ fn signin_page_evidence(code: SignInPageCode) -> Evidence {
             "engine_edges.rs",
             "pages_follow_accept_language_and_custom_pages",
         ),
-        SignInPageCode::Default => Tested("engine_invariants.rs", "inv1_csrf_cookie_and_checks"),
+        SignInPageCode::MissingCsrf => {
+            Tested("engine_invariants.rs", "inv1_csrf_cookie_and_checks")
+        }
+        SignInPageCode::Default => Tested("missing_csrf.rs", "unknown_codes_show_default"),
     }
 }
 

@@ -49,15 +49,15 @@ async fn inv1_csrf_cookie_and_checks() {
         }
         let r = b.post_form("/api/auth/callback/credentials", &fields).await;
         assert_eq!(r.status, 302);
-        assert_redirected(&r, "/api/auth/signin?error=Default");
+        assert_redirected(&r, "/api/auth/signin?error=MissingCSRF");
         assert!(r.set_cookies().is_empty(), "no cookies on error answers");
         assert!(b.cookie("authjs.session-token").is_none());
     }
     // Sign-out and sign-in POSTs.
     let r = b.post_form("/api/auth/signout", &[]).await;
-    assert_redirected(&r, "/api/auth/signin?error=Default");
+    assert_redirected(&r, "/api/auth/signin?error=MissingCSRF");
     let r = b.post_form("/api/auth/signin/credentials", &[]).await;
-    assert_redirected(&r, "/api/auth/signin?error=Default");
+    assert_redirected(&r, "/api/auth/signin?error=MissingCSRF");
     // Session update.
     let r = b
         .post_json("/api/auth/session", serde_json::json!({ "data": {} }))
@@ -67,7 +67,7 @@ async fn inv1_csrf_cookie_and_checks() {
     let r = b
         .post_form(&format!("/api/auth/signout?csrfToken={token}"), &[])
         .await;
-    assert_redirected(&r, "/api/auth/signin?error=Default");
+    assert_redirected(&r, "/api/auth/signin?error=MissingCSRF");
 }
 
 #[tokio::test]

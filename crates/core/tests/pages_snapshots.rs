@@ -165,7 +165,9 @@ mod pages {
 
     fn banner_codes() -> Vec<&'static str> {
         let mut codes: Vec<&str> = SignInPageCode::ALL.iter().map(|c| c.as_str()).collect();
-        codes.extend(["Signin", "OAuthCallbackError", "MissingCSRF"]);
+        // Codes Auth.js shows a banner for that are not page codes, and one
+        // that is no code (the default banner).
+        codes.extend(["Signin", "OAuthCallbackError", "Csrf"]);
         codes
     }
 

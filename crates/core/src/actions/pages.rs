@@ -133,7 +133,11 @@ pub(super) fn error(ctx: &RequestContext<'_>) -> Outcome {
         .unwrap_or("Default");
     if ctx.auth.wire.error_route_forwards_signin_codes {
         let signin = SignInPageCode::from_query(raw);
-        if signin != SignInPageCode::Default {
+        // `MissingCSRF` is v5's code: next-auth v4 does not know it.
+        if !matches!(
+            signin,
+            SignInPageCode::Default | SignInPageCode::MissingCsrf
+        ) {
             let page = crate::failure::signin_page(ctx);
             return Outcome::redirect(with_query(&page, &format!("error={signin}")))
                 .with_cookies(ctx.init_cookies());

@@ -153,6 +153,7 @@ fn banner(m: &Messages, error: &str) -> &'static str {
         SignInPageCode::OAuthAccountNotLinked => m.banner_account_not_linked,
         SignInPageCode::EmailSignin => m.banner_email_signin,
         SignInPageCode::SessionRequired => m.banner_session_required,
+        SignInPageCode::MissingCsrf => m.banner_missing_csrf,
         SignInPageCode::Default => m.banner_default,
     }
 }
@@ -313,7 +314,8 @@ mod tests {
             ("OAuthAccountNotLinked", m.banner_account_not_linked),
             ("EmailSignin", m.banner_email_signin),
             ("SessionRequired", m.banner_session_required),
-            ("MissingCSRF", m.banner_default),
+            ("MissingCSRF", m.banner_missing_csrf),
+            ("missingcsrf", m.banner_default),
             ("Default", m.banner_default),
             ("credentialssignin", m.banner_default),
         ];
