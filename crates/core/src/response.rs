@@ -107,10 +107,30 @@ impl Outcome {
     }
 }
 
+/// The `Content-Security-Policy` of the built-in pages. They hold no script,
+/// one inline stylesheet and the configured logos (any URL), and must never
+/// be framed (clickjacking a sign-in or sign-out button). `form-action` is
+/// left open on purpose: an OAuth sign-in form is answered with a redirect
+/// to the provider, which `form-action` would govern too.
+pub(crate) const PAGE_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; \
+     img-src * data:; base-uri 'none'; frame-ancestors 'none'";
+
+/// The `Referrer-Policy` of pages and redirects: the URLs keyway sends a
+/// browser through carry callback URLs, and a page's own address must not
+/// reach a logo's host or an OAuth provider.
+pub(crate) const REFERRER_POLICY: &str = "no-referrer";
+
 /// Turns an outcome into a response. With `return_json`, a redirect becomes
 /// `{"url": …}` JSON (the `X-Auth-Return-Redirect` header or the `json=true`
 /// body field), keeping its cookies and `Location`; its status is the
 /// outcome's own unless that is the 302 itself.
+///
+/// Security headers are added here, so no action can forget them: a page
+/// gets [`PAGE_CSP`], `X-Frame-Options: DENY` and [`REFERRER_POLICY`]; a
+/// redirect gets [`REFERRER_POLICY`]; an answer that sets a cookie (a
+/// session token, a CSRF cookie, a check cookie) or is a page (pages carry
+/// the CSRF token) is never stored by a cache (`Cache-Control: private,
+/// no-cache, no-store`, as Auth.js sends on `/session` and `/csrf`).
 pub(crate) fn into_response(outcome: Outcome, return_json: bool) -> Response<Bytes> {
     let Outcome {
         mut status,
@@ -127,6 +147,7 @@ pub(crate) fn into_response(outcome: Outcome, return_json: bool) -> Response<Byt
     let mut builder = Response::builder().status(status);
     let headers = builder.headers_mut();
     if let Some(headers) = headers {
+        let is_page = matches!(payload, Payload::Html(_));
         let (content_type, body) = match payload {
             Payload::Json(s) => (Some("application/json"), Bytes::from(s)),
             Payload::Html(s) => (Some("text/html; charset=utf-8"), Bytes::from(s)),
@@ -136,12 +157,25 @@ pub(crate) fn into_response(outcome: Outcome, return_json: bool) -> Response<Byt
         if let Some(ct) = content_type {
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
         }
+        if is_page {
+            headers.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(PAGE_CSP),
+            );
+            headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        }
+        if is_page || location.is_some() {
+            headers.insert(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static(REFERRER_POLICY),
+            );
+        }
         if let Some(url) = location
             && let Ok(v) = HeaderValue::from_str(&url)
         {
             headers.insert(header::LOCATION, v);
         }
-        if no_cache {
+        if no_cache || is_page || !cookies.is_empty() {
             headers.insert(
                 header::CACHE_CONTROL,
                 HeaderValue::from_static("private, no-cache, no-store"),

@@ -116,10 +116,13 @@ async fn journey(strategy: SessionStrategy, mode: WireMode) {
         .update_session(serde_json::json!({ "name": "Alice Updated" }))
         .await;
     assert_eq!(res.status, 200);
+    // The update rolls the session cookie: an answer carrying a token is
+    // never stored by a cache.
+    assert!(res.set_cookie(&session_cookie).is_some(), "rolled");
     assert_eq!(
         res.header("cache-control"),
-        None,
-        "no cache headers on update"
+        Some("private, no-cache, no-store"),
+        "the update carries the session cookie"
     );
     assert_eq!(res.json()["user"]["name"], "Alice Updated");
     if strategy == SessionStrategy::Jwt {
