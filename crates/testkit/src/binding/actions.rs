@@ -318,7 +318,8 @@ fn same(binding: &Resp, engine: &http::Response<Bytes>, what: &str) -> Result<()
 }
 
 /// Requests whose answers hold nothing random get exactly the engine's
-/// answer: status, content type, location, cache control and body.
+/// answer: status, content type, location, cache control and body; and
+/// the pages keep their security headers.
 pub(crate) async fn responses_match_the_engine(ctx: Ctx) -> Result<(), String> {
     let auth: Auth = standard_auth();
     let app = ctx.app(auth.clone());
@@ -350,6 +351,37 @@ pub(crate) async fn responses_match_the_engine(ctx: Ctx) -> Result<(), String> {
         };
         let direct = auth.handle(probe.build()?).await;
         same(&through, &direct, &what)?;
+        // A page keeps the engine's security headers through the binding (a
+        // framework may add its own defaults to other answers, as rocket's
+        // Shield does, but must not replace these).
+        if through
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("text/html"))
+        {
+            for name in [
+                header::CONTENT_SECURITY_POLICY,
+                header::X_FRAME_OPTIONS,
+                header::REFERRER_POLICY,
+            ] {
+                let engine_value = direct.headers().get(&name).and_then(|v| v.to_str().ok());
+                ensure!(
+                    engine_value.is_some() && through.header(name.as_str()) == engine_value,
+                    "{what}: {name} is {:?} through the binding, {engine_value:?} from the engine",
+                    through.header(name.as_str())
+                );
+            }
+            ensure!(
+                through
+                    .header("content-security-policy")
+                    .is_some_and(|csp| csp.contains("frame-ancestors 'none'"))
+                    && through.header("x-frame-options") == Some("DENY")
+                    && through
+                        .header("cache-control")
+                        .is_some_and(|c| c.contains("no-store")),
+                "{what}: a page without its security headers through the binding: {:?}",
+                through.headers
+            );
+        }
     }
     Ok(())
 }
