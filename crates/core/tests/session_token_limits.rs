@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use common::{Browser, SignIn, builder};
 use keyway_core::cookies::MAX_CHUNKS;
-use keyway_core::{Auth, SessionStrategy, SessionToken};
+use keyway_core::model::Session;
+use keyway_core::{Adapter, Auth, SessionStrategy, SessionToken};
 use keyway_memory::MemoryAdapter;
 use keyway_testkit::support::FaultyAdapter;
 
@@ -28,18 +29,46 @@ fn database_auth() -> (Auth, FaultyAdapter) {
 #[tokio::test]
 async fn issued_tokens_fit_the_limit_and_are_looked_up() {
     let (auth, counting) = database_auth();
-    let mut b = Browser::new(auth);
+    let mut b = Browser::new(auth.clone());
     b.sign_in("wonderland").await;
     let token = b.cookie(COOKIE).expect("signed in").to_owned();
     assert!(token.len() <= SessionToken::MAX_LEN, "{token}");
-    // Auth.js's own tokens fit too: a UUID, and v4's 64 hex digits.
-    assert!(36 <= SessionToken::MAX_LEN && 64 <= SessionToken::MAX_LEN);
     let before = counting.calls("get_session_and_user");
     assert_eq!(
         b.session_email().await.as_deref(),
         Some("alice@example.com")
     );
     assert_eq!(counting.calls("get_session_and_user"), before + 1);
+
+    // Sessions an Auth.js app made in a shared database are read too: a
+    // UUID (v5) and 64 hex digits (next-auth v4's fallback).
+    let user_id = counting
+        .get_session_and_user(&SessionToken::new(token))
+        .await
+        .expect("memory adapter")
+        .expect("the session exists")
+        .1
+        .id;
+    for authjs_token in [
+        "0b7f3c4e-8a1d-4f6b-9c2e-5d8a7b6c4e3f".to_owned(),
+        "f".repeat(64),
+    ] {
+        counting
+            .create_session(Session {
+                session_token: SessionToken::new(authjs_token.clone()),
+                user_id: user_id.clone(),
+                expires: chrono::Utc::now() + chrono::Duration::days(1),
+            })
+            .await
+            .expect("memory adapter");
+        let mut other = Browser::new(auth.clone());
+        other.jar.insert(COOKIE.into(), authjs_token.clone());
+        assert_eq!(
+            other.session_email().await.as_deref(),
+            Some("alice@example.com"),
+            "{authjs_token}"
+        );
+    }
 }
 
 #[tokio::test]
