@@ -1,5 +1,6 @@
 //! `cargo xtask ci`: the whole check a change must pass, in one command:
-//! the services, the cargo steps, then the book (`cargo xtask docs`).
+//! the services, the cargo steps, the book (`cargo xtask docs`), then a
+//! short run of every fuzz target (`cargo xtask fuzz`).
 
 use std::ffi::OsString;
 use std::process::Command;
@@ -43,6 +44,15 @@ pub(crate) fn run(args: &[String]) -> Result {
     let t = Instant::now();
     crate::docs::run(&[]).map_err(|e| format!("step `docs` failed: {e}"))?;
     println!("<== docs ok ({})", secs(t.elapsed()));
+
+    println!(
+        "==> fuzz: cargo xtask fuzz --time {}",
+        crate::fuzz::DEFAULT_SECS
+    );
+    let t = Instant::now();
+    crate::fuzz::run(&["--time".to_owned(), crate::fuzz::DEFAULT_SECS.to_string()])
+        .map_err(|e| format!("step `fuzz` failed: {e}"))?;
+    println!("<== fuzz ok ({})", secs(t.elapsed()));
     println!("ci: all steps passed in {}", secs(started.elapsed()));
     Ok(())
 }

@@ -6,6 +6,7 @@
 mod bench;
 mod ci;
 mod docs;
+mod fuzz;
 mod services;
 mod tools;
 
@@ -23,6 +24,7 @@ Subcommands:
                      cargo doc --workspace --no-deps --all-features  (RUSTDOCFLAGS=-D warnings)
                      cargo build --release -p <every example binary> -p keyway-bench-server
                      cargo xtask docs
+                     cargo xtask fuzz  (the default budget, 15 s per target)
   services         make sure the servers the tests need are running (PostgreSQL,
                    MariaDB, a MongoDB-compatible server, an OpenID provider);
                    starts what is missing. Installs chromium and chromedriver
@@ -38,6 +40,13 @@ Subcommands:
   docs             build the book (docs/) with mdBook into target/book, installing
                    mdBook (pinned) into $HOME/.cache/keyway when missing, and check
                    that every relative link and #anchor in it resolves
+  fuzz [options]   build the fuzz targets of fuzz/ with cargo-fuzz (installing the pinned
+                   version into $HOME/.cache/keyway when missing; stable rustc with
+                   RUSTC_BOOTSTRAP=1 for AddressSanitizer) and run each for a budget from
+                   its corpus in fuzz/corpus/<target>; new inputs are kept beside the
+                   build, failing inputs go to fuzz/artifacts/<target>.
+                   Options: --time SECS (15 per target) --target NAME (repeatable)
+                   --sanitizer address|none
   help             print this message
 ";
 
@@ -53,6 +62,7 @@ fn main() -> ExitCode {
         Some("services") => services::run(&rest),
         Some("bench") => bench::run(&rest),
         Some("docs") => docs::run(&rest),
+        Some("fuzz") => fuzz::run(&rest),
         Some("help" | "-h" | "--help") | None => {
             print!("{HELP}");
             Ok(())
