@@ -300,6 +300,33 @@ mod tests {
     }
 
     #[test]
+    fn numbers_in_claims_survive_a_round_trip_exactly() {
+        // Found by the `session_token` fuzz target: without exact float
+        // parsing, 1.0000000000000001e73 came back as 1e73.
+        let now = chrono::Utc::now();
+        let secrets = ["a-long-random-secret-value-0123456789"];
+        for format in [
+            TokenFormat::AuthJs,
+            TokenFormat::NextAuthV4,
+            TokenFormat::signed(JwsAlgorithm::HS256),
+        ] {
+            let codec = JwtCodec::new(format.clone(), &secrets, "authjs.session-token").unwrap();
+            let mut claims = Claims::new();
+            for (i, n) in [1.000_000_000_000_000_1e73, 0.1 + 0.2, 5e-324, f64::MAX, -1.5e300]
+                .into_iter()
+                .enumerate()
+            {
+                claims.insert(format!("n{i}"), n.into());
+            }
+            let token = codec.encode(claims.clone(), 60, now).unwrap();
+            let back = codec.decode(&token, now).unwrap();
+            for (name, value) in &claims {
+                assert_eq!(back.get(name), Some(value), "{format:?} {name}");
+            }
+        }
+    }
+
+    #[test]
     fn default_format_is_authjs_and_default_algorithm_hs512() {
         assert_eq!(TokenFormat::default(), TokenFormat::AuthJs);
         assert_eq!(JwsAlgorithm::default(), JwsAlgorithm::HS512);
