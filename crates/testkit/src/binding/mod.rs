@@ -37,8 +37,9 @@
 //!   as [`OverTcp`] does): a header block larger than the server's limit
 //!   gets a whole, readable `431`, and a body over the limit a readable
 //!   `413` while the client is still sending it (with `Content-Length` or
-//!   chunked); the connection then serves another request or ends, and the
-//!   app serves new connections. In process these cases are not run, and
+//!   chunked); a body of a few times the limit is taken in whole, so the
+//!   connection then serves another request or ends cleanly; and the app
+//!   serves new connections. In process these cases are not run, and
 //!   the report says so.
 //!
 //! # Using the suite in a binding crate

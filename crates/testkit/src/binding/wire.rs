@@ -6,9 +6,12 @@
 //! the app is served over a socket ([`BindingUnderTest::socket_addr`]).
 //!
 //! A server that stops reading a request may close the connection while
-//! the client is still sending; the client's kernel then sees a reset. The
-//! cases accept that once the whole answer has been read (the client has
-//! what it needs), and fail when the reset, an end or silence comes first.
+//! the client is still sending; the client's kernel then sees a reset. For
+//! a header block the cases accept that once the whole answer has been read
+//! (the client has what it needs), and fail when the reset, an end or
+//! silence comes first. A body of a few times the limit must be taken in
+//! whole (read and dropped) before the connection ends, so that a client
+//! that sends all of it before reading gets the `413` too.
 //!
 //! [`BindingUnderTest::socket_addr`]: super::BindingUnderTest::socket_addr
 
@@ -57,6 +60,16 @@ fn check_answer(r: &RawResponse, want: StatusCode, what: &str) -> Result<(), Str
     Ok(())
 }
 
+/// A body of a few times the limit was read to its end: the client could
+/// send all of it.
+fn check_taken_in_whole(fate: Fate, what: &str) -> Result<(), String> {
+    ensure!(
+        fate != Fate::ClosedWhileSending,
+        "{what}: the server closed the connection before the client could send the whole body"
+    );
+    Ok(())
+}
+
 /// Says what became of the connection, for the suite's output.
 fn tell(case: &str, r: &RawResponse, fate: Fate) {
     println!("binding suite: {case}: {}, connection {fate:?}", r.status);
@@ -100,6 +113,7 @@ pub(crate) async fn oversized_body_still_being_sent(ctx: Ctx) -> Result<(), Stri
         &format!("a {size}-byte body (limit {limit})"),
     )?;
     tell("oversized_body_still_being_sent", &r, fate);
+    check_taken_in_whole(fate, "oversized_body_still_being_sent")?;
     still_serves(addr).await
 }
 
@@ -128,5 +142,6 @@ pub(crate) async fn oversized_chunked_body(ctx: Ctx) -> Result<(), String> {
         &format!("a chunked body of {} bytes (limit {limit})", 4 * limit),
     )?;
     tell("oversized_chunked_body", &r, fate);
+    check_taken_in_whole(fate, "oversized_chunked_body")?;
     still_serves(addr).await
 }
