@@ -32,7 +32,10 @@ fn classify_sqlx(err: &sqlx::Error) -> AdapterErrorKind {
             // SQLSTATE class 08: connection exception (PostgreSQL and MySQL);
             // 57P01-57P03: the PostgreSQL server is shutting down or starting;
             // 53300: too many connections.
-            if code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300") {
+            if code.starts_with("08")
+                || matches!(code, "57P01" | "57P02" | "57P03" | "53300")
+                || sqlite_busy(code)
+            {
                 AdapterErrorKind::Connection
             } else {
                 AdapterErrorKind::Other
@@ -40,6 +43,15 @@ fn classify_sqlx(err: &sqlx::Error) -> AdapterErrorKind {
         }
         _ => AdapterErrorKind::Other,
     }
+}
+
+/// Whether `code` is SQLite's `SQLITE_BUSY` or one of its extended codes
+/// (the database stayed locked by another connection past the busy
+/// timeout): the database is there but cannot be used for now, as when a
+/// server cannot be reached. SQLite's codes are numbers of at most three
+/// digits; SQLSTATEs always have five characters.
+fn sqlite_busy(code: &str) -> bool {
+    code.len() < 5 && code.parse::<i32>().is_ok_and(|c| c & 0xff == 5)
 }
 
 /// `err` as an [`AdapterError`] of `operation`, with `err` as its source.
@@ -82,6 +94,18 @@ mod tests {
         assert_eq!(classify(&timeout), AdapterErrorKind::Connection);
         let pool = DbErr::Query(RuntimeErr::SqlxError(sqlx::Error::PoolTimedOut.into()));
         assert_eq!(classify(&pool), AdapterErrorKind::Connection);
+    }
+
+    #[test]
+    fn a_busy_sqlite_database_is_a_connection_error() {
+        // SQLITE_BUSY, BUSY_RECOVERY, BUSY_SNAPSHOT, BUSY_TIMEOUT.
+        for code in ["5", "261", "517", "773"] {
+            assert!(sqlite_busy(code), "{code}");
+        }
+        // SQLITE_LOCKED, SQLITE_CONSTRAINT_UNIQUE, and SQLSTATEs.
+        for code in ["6", "2067", "23505", "08006", "57P01", ""] {
+            assert!(!sqlite_busy(code), "{code}");
+        }
     }
 
     #[test]

@@ -136,7 +136,8 @@ impl SeaOrmAdapter {
         #[cfg(feature = "sqlite")]
         let sqlite_reader = if server.backend == Backend::Sqlite {
             let readers = sqlite_reader::default_readers(options.max_connections);
-            sqlite_reader::SqliteReader::for_pool(&db, url, readers).await
+            let bounds = sqlite_reader::Bounds::with_readers(readers);
+            sqlite_reader::SqliteReader::for_pool(&db, url, bounds).await
         } else {
             None
         };

@@ -59,7 +59,7 @@ impl SeaOrmAdapter {
         if let Some(reader) = &self.sqlite_reader {
             let sql = self.sql.session_and_user.clone();
             let token = token.as_str().to_owned();
-            return reader
+            let read = reader
                 .run(OP, move |conn| {
                     let fail = |e| sqlite_reader::sqlite_error(OP, e);
                     let mut stmt = conn.prepare_cached(&sql).map_err(fail)?;
@@ -73,6 +73,12 @@ impl SeaOrmAdapter {
                     }
                 })
                 .await;
+            match read {
+                Ok(found) => return Ok(found),
+                Err(sqlite_reader::Refused::Failed(e)) => return Err(e),
+                // The lane is busy: this read goes through the pool.
+                Err(sqlite_reader::Refused::Full) => {}
+            }
         }
         let stmt = Statement::from_sql_and_values(
             self.db.get_database_backend(),

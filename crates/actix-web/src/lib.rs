@@ -56,7 +56,15 @@
 //!
 //! Bodies larger than [`Auth::max_body_bytes`] are refused with `413` before
 //! the engine sees them (a `Content-Length` that announces more is refused
-//! without reading anything); a body that fails to arrive is `400`.
+//! without reading anything); a body that fails to arrive is `400`. actix's
+//! server reads and drops the rest of a refused body itself, so a client
+//! still sending it can read the `413`.
+//!
+//! # Request headers
+//!
+//! The size of a request's header block is bounded by actix's server: a
+//! header block over 128 KiB, or with more than 96 headers, is answered
+//! `431 Request Header Fields Too Large` and the connection is closed.
 
 mod convert;
 mod extract;

@@ -64,8 +64,22 @@
 //! # Request bodies
 //!
 //! Bodies larger than [`Auth::max_body_bytes`] are refused with `413` before
-//! the engine sees them (a `Content-Length` that announces more is refused
-//! without reading anything); a body that fails to arrive is `400`.
+//! the engine sees them; a body that fails to arrive is `400`. The rest of a
+//! refused body is read and dropped (up to 1 MiB, for at most two seconds,
+//! and only while the client keeps sending) before the answer, so a client
+//! that sends its whole body before reading gets the `413` rather than a
+//! reset, and the connection stays usable; a `Content-Length` beyond that is
+//! refused without reading anything, and the server closes the connection
+//! after the answer.
+//!
+//! # Request headers
+//!
+//! The size of a request's header block is bounded by the server: with
+//! `axum::serve` (hyper), a header block over hyper's buffer (about
+//! 400 KiB) or with more than 100 headers is answered `431 Request Header
+//! Fields Too Large` and the connection is closed. An app that serves with
+//! hyper's own builder can set a smaller bound with
+//! `hyper::server::conn::http1::Builder::max_header_size`.
 
 mod extract;
 mod layer;

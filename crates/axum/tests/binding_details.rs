@@ -115,7 +115,8 @@ async fn bodies_without_a_length_are_limited_too() {
     .await;
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
 
-    // A Content-Length over the limit is refused before reading anything.
+    // A Content-Length over the limit is refused, what came of the body
+    // dropped.
     let r = call(
         &router,
         Request::post("/api/auth/session")

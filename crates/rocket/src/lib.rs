@@ -66,12 +66,17 @@
 //!   `AUTH_TRUST_HOST`. Behind a proxy the two differ; set `AUTH_URL` to
 //!   what browsers see.
 //! - **Limits**: the auth routes read a body of at most
-//!   [`Auth::max_body_bytes`], refusing more with `413` (a `Content-Length`
-//!   that announces more is refused without reading the body; rocket itself
-//!   peeks at a body's first bytes before routing), and a body that breaks
-//!   off with `400`, as every keyway binding. rocket's `limits` (`form`,
-//!   `json`, ...) apply to rocket's own data guards in the app's routes; they
-//!   neither raise nor lower keyway's limit.
+//!   [`Auth::max_body_bytes`], refusing more with `413`, and a body that
+//!   breaks off with `400`, as every keyway binding. The rest of a refused
+//!   body is read and dropped (up to 1 MiB, for at most two seconds, while
+//!   the client keeps sending) before the answer, so a client that sends its
+//!   whole body before reading gets the `413` and keeps its connection; a
+//!   `Content-Length` beyond that is refused without reading the body.
+//!   rocket's `limits` (`form`, `json`, ...) apply to rocket's own data
+//!   guards in the app's routes; they neither raise nor lower keyway's
+//!   limit. A request's header block is bounded by rocket's server (hyper):
+//!   over about 400 KiB, or more than 100 headers, it is answered `431
+//!   Request Header Fields Too Large` and the connection is closed.
 //! - **Secret**: keyway signs and encrypts with its own secret
 //!   (`AUTH_SECRET`). rocket's `secret_key` only serves rocket's private
 //!   cookies (its `secrets` feature), which keyway does not use: this crate

@@ -278,9 +278,10 @@ async fn bodies_without_a_length_are_limited_too() {
         "HTTP/1.1 413 Payload Too Large"
     );
 
-    // A Content-Length over the limit is refused without reading the body
-    // (rocket itself waits for its first 14 bytes before routing: it peeks
-    // at every body for a `_method` field).
+    // A Content-Length over the limit is refused once the client stops
+    // sending, whatever it sent dropped (rocket itself waits for its first
+    // 14 bytes before routing: it peeks at every body for a `_method`
+    // field).
     let request = format!(
         "POST /api/auth/session HTTP/1.1\r\nHost: 127.0.0.1:3000\r\nContent-Length: {}\r\n\
          Content-Type: application/json\r\nConnection: close\r\n\r\n{{\"csrfToken\": \"",

@@ -25,5 +25,6 @@ async fn tcp() {
     })
     .await;
     report.assert_all_passed();
-    assert!(report.cases() >= 27, "{report}");
+    assert!(report.cases() >= 30, "{report}");
+    assert!(report.not_run().is_empty(), "{report}");
 }

@@ -166,4 +166,9 @@ impl BindingUnderTest for OverTcpLazily {
         let server = self.server.get_or_init(|| serve((self.make)())).await;
         server.send(request).await
     }
+
+    async fn socket_addr(&self) -> Option<std::net::SocketAddr> {
+        let server = self.server.get_or_init(|| serve((self.make)())).await;
+        server.socket_addr().await
+    }
 }

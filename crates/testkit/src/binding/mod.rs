@@ -32,7 +32,15 @@
 //! - **large and malformed requests** get a `4xx`, never a `5xx`: a body over
 //!   [`Auth::max_body_bytes`] is `413`, one at the limit is not; unknown
 //!   methods, broken JSON and form bodies, odd paths and cookies are refused
-//!   or ignored.
+//!   or ignored;
+//! - **over a socket** (when [`BindingUnderTest::socket_addr`] gives one,
+//!   as [`OverTcp`] does): a header block larger than the server's limit
+//!   gets a whole, readable `431`, and a body over the limit a readable
+//!   `413` while the client is still sending it (with `Content-Length` or
+//!   chunked); a body of a few times the limit is taken in whole, so the
+//!   connection then serves another request or ends cleanly; and the app
+//!   serves new connections. In process these cases are not run, and
+//!   the report says so.
 //!
 //! # Using the suite in a binding crate
 //!
@@ -69,8 +77,10 @@ mod extractors;
 mod limits;
 mod report;
 mod tcp;
+mod wire;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -104,12 +114,23 @@ pub const SESSION_COOKIE: &str = "authjs.session-token";
 pub trait BindingUnderTest: Send + Sync {
     /// Serves one request.
     async fn send(&self, request: Request<Bytes>) -> Response<Bytes>;
+
+    /// Where the app listens when it is served over a socket by its
+    /// framework's server, for the suite's raw-socket cases; `None` (the
+    /// default) in process.
+    async fn socket_addr(&self) -> Option<SocketAddr> {
+        None
+    }
 }
 
 #[async_trait::async_trait]
 impl<T: BindingUnderTest + ?Sized> BindingUnderTest for Arc<T> {
     async fn send(&self, request: Request<Bytes>) -> Response<Bytes> {
         (**self).send(request).await
+    }
+
+    async fn socket_addr(&self) -> Option<SocketAddr> {
+        (**self).socket_addr().await
     }
 }
 
@@ -143,6 +164,8 @@ type CaseFuture = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
 struct Case {
     name: &'static str,
     run: fn(Ctx) -> CaseFuture,
+    /// Needs the app served over a socket.
+    over_socket: bool,
 }
 
 macro_rules! case {
@@ -150,6 +173,14 @@ macro_rules! case {
         Case {
             name: stringify!($f),
             run: |ctx| Box::pin($module::$f(ctx)),
+            over_socket: false,
+        }
+    };
+    (socket $module:ident :: $f:ident) => {
+        Case {
+            name: stringify!($f),
+            run: |ctx| Box::pin($module::$f(ctx)),
+            over_socket: true,
         }
     };
 }
@@ -183,6 +214,9 @@ fn cases() -> Vec<Case> {
         case!(limits::unknown_methods),
         case!(limits::malformed_bodies),
         case!(limits::odd_paths_and_headers),
+        case!(socket wire::oversized_header_block),
+        case!(socket wire::oversized_body_still_being_sent),
+        case!(socket wire::oversized_chunked_body),
     ]
 }
 
@@ -193,6 +227,10 @@ const CASE_TIME_LIMIT: Duration = Duration::from_secs(60);
 /// configuration a case needs), printing one line per case and a summary
 /// such as `binding suite (axum): 27 cases, 27 passed, 0 failed`.
 ///
+/// The raw-socket cases run when the apps are served over a socket
+/// ([`BindingUnderTest::socket_addr`]); otherwise the report lists them as
+/// not run ([`Report::not_run`]).
+///
 /// Each case runs in its own tokio task, so a panicking case is reported as
 /// failed and the run goes on. Call it inside a tokio runtime.
 pub async fn run<F, B>(name: &str, make: F) -> Report
@@ -202,8 +240,15 @@ where
 {
     let factory: Factory = Arc::new(move |auth| Arc::new(make(auth)));
     let ctx = Ctx { factory };
+    let over_socket = ctx.app(standard_auth()).socket_addr().await.is_some();
     let mut outcomes = Vec::new();
+    let mut not_run = Vec::new();
     for case in cases() {
+        if case.over_socket && !over_socket {
+            println!("binding suite: not run {} (in process)", case.name);
+            not_run.push(case.name);
+            continue;
+        }
         let started = Instant::now();
         let failure = run_isolated((case.run)(ctx.clone()), CASE_TIME_LIMIT).await;
         let outcome = CaseOutcome {
@@ -214,7 +259,7 @@ where
         println!("{}", outcome.line());
         outcomes.push(outcome);
     }
-    let report = Report::new(name, outcomes);
+    let report = Report::new(name, outcomes, not_run);
     println!("{report}");
     report
 }

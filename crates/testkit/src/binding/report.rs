@@ -28,19 +28,32 @@ impl CaseOutcome {
 pub struct Report {
     name: String,
     outcomes: Vec<CaseOutcome>,
+    not_run: Vec<&'static str>,
 }
 
 impl Report {
-    pub(crate) fn new(name: &str, outcomes: Vec<CaseOutcome>) -> Self {
+    pub(crate) fn new(name: &str, outcomes: Vec<CaseOutcome>, not_run: Vec<&'static str>) -> Self {
         Self {
             name: name.to_owned(),
             outcomes,
+            not_run,
         }
     }
 
     /// How many cases ran.
     pub fn cases(&self) -> usize {
         self.outcomes.len()
+    }
+
+    /// Whether the case named `case` ran (passed or failed).
+    pub fn ran(&self, case: &str) -> bool {
+        self.outcomes.iter().any(|o| o.name == case)
+    }
+
+    /// The cases that were not run: those that need the app served over a
+    /// socket, when it was served in process.
+    pub fn not_run(&self) -> &[&'static str] {
+        &self.not_run
     }
 
     /// The names of the cases that failed.
@@ -87,6 +100,9 @@ impl fmt::Display for Report {
         )?;
         if !failed.is_empty() {
             write!(f, " ({})", failed.join(", "))?;
+        }
+        if !self.not_run.is_empty() {
+            write!(f, "; not run in process: {}", self.not_run.join(", "))?;
         }
         Ok(())
     }

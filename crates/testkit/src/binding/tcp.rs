@@ -95,4 +95,8 @@ impl BindingUnderTest for OverTcp {
             }
         }
     }
+
+    async fn socket_addr(&self) -> Option<SocketAddr> {
+        Some(self.addr)
+    }
 }

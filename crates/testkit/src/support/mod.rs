@@ -14,7 +14,9 @@
 //!   none of it leaks a secret;
 //! - [`TcpProxy`]: a TCP proxy to a database that a test can cut and
 //!   restore, and [`connection_cut`], the scenario every adapter runs
-//!   through one.
+//!   through one;
+//! - [`raw`]: an HTTP/1.1 client on a plain socket, for requests too large
+//!   or too broken for a client library.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -48,6 +50,7 @@ mod faulty;
 mod logs;
 mod outage;
 mod proxy;
+pub mod raw;
 pub mod scratch;
 
 pub use self::browser::{BROWSER_ACCEPT, Browser, Resp, is_removal};

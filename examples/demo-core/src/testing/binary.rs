@@ -104,6 +104,11 @@ impl Demo {
         tokio::time::timeout(timeout, read).await.ok().flatten()
     }
 
+    /// Its process id (`None` once it has exited).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     /// Its data directory.
     pub fn data_dir(&self) -> &std::path::Path {
         &self.dir
