@@ -5,13 +5,13 @@ use std::fmt;
 use std::ops::Deref;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use actix_web::HttpMessage;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError};
 use bytes::Bytes;
 use futures::TryFutureExt;
 use futures::future::LocalBoxFuture;
-use actix_web::HttpMessage;
 use keyway_core::{Auth, CurrentSession, SessionUser};
 
 use crate::convert;
@@ -173,7 +173,11 @@ async fn lookup(request: &HttpRequest) -> Result<(Option<CurrentSession>, Auth),
     let auth = request
         .app_data::<Auth>()
         .cloned()
-        .or_else(|| request.app_data::<actix_web::web::Data<Auth>>().map(|d| d.get_ref().clone()))
+        .or_else(|| {
+            request
+                .app_data::<actix_web::web::Data<Auth>>()
+                .map(|d| d.get_ref().clone())
+        })
         .ok_or(SessionRejection::MiddlewareMissing)?;
     if let Some(Looked(session)) = request.extensions().get::<Looked>() {
         return Ok((session.clone(), auth));

@@ -42,7 +42,10 @@ pub struct SignInPage(pub SignInPageData);
 impl SignInPage {
     /// Appends the `Set-Cookie` headers the page's response must carry (the
     /// CSRF cookie, the callback-URL cookie) to `response`.
-    pub fn add_cookies<'a>(&self, response: &'a mut HttpResponseBuilder) -> &'a mut HttpResponseBuilder {
+    pub fn add_cookies<'a>(
+        &self,
+        response: &'a mut HttpResponseBuilder,
+    ) -> &'a mut HttpResponseBuilder {
         for cookie in self.0.set_cookies.iter().filter_map(convert::set_cookie) {
             response.append_header((actix_web::http::header::SET_COOKIE, cookie));
         }

@@ -103,7 +103,10 @@ async fn configure_without_the_middleware_still_gives_the_session() {
     let r = app
         .send(Request::get("/whoami").body(Bytes::new()).unwrap())
         .await;
-    assert_eq!((r.status(), r.body().as_ref()), (StatusCode::OK, &b"nobody"[..]));
+    assert_eq!(
+        (r.status(), r.body().as_ref()),
+        (StatusCode::OK, &b"nobody"[..])
+    );
     let session = signed_in(&app).await;
     let r = app
         .send(

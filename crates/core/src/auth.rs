@@ -19,12 +19,12 @@ use crate::failure;
 use crate::host::{HostRefused, SiteOrigin};
 use crate::jwt::{JwtCodec, TokenFormat};
 use crate::keys::Keys;
+use crate::model::SessionToken;
 use crate::pages::{Locale, Theme};
 use crate::provider::Provider;
 use crate::redirect::Origin;
 use crate::request::{self, Body, MAX_BODY_BYTES, RequestContext};
 use crate::response::{self, Outcome};
-use crate::model::SessionToken;
 use crate::session::{self, CurrentSession};
 use crate::wire::WireProfile;
 

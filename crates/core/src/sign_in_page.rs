@@ -123,7 +123,11 @@ impl Auth {
         uri: &Uri,
         headers: &HeaderMap,
     ) -> Result<SignInPageData, SignInPageError> {
-        let mut parts = match Request::builder().method(Method::GET).uri(uri.clone()).body(()) {
+        let mut parts = match Request::builder()
+            .method(Method::GET)
+            .uri(uri.clone())
+            .body(())
+        {
             Ok(r) => r.into_parts().0,
             Err(_) => return Err(SignInPageError::UntrustedHost),
         };
@@ -219,7 +223,11 @@ mod tests {
             .sign_in_page(&uri, &HeaderMap::new())
             .await
             .expect("page");
-        assert!(page.callback_url.starts_with("https://example.com"), "{}", page.callback_url);
+        assert!(
+            page.callback_url.starts_with("https://example.com"),
+            "{}",
+            page.callback_url
+        );
         assert_eq!(page.error, Some(SignInPageCode::Default));
     }
 

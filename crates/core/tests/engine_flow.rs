@@ -210,15 +210,20 @@ async fn lookup_names_the_user(strategy: SessionStrategy) {
     headers.insert("cookie", cookie.parse().expect("header"));
     let session = auth.session(&headers).await.session.expect("signed in");
     let expected_id = match &memory {
-        Some(m) => m
-            .get_user_by_email("alice@example.com")
-            .await
-            .expect("adapter")
-            .expect("alice is stored")
-            .id,
+        Some(m) => {
+            m.get_user_by_email("alice@example.com")
+                .await
+                .expect("adapter")
+                .expect("alice is stored")
+                .id
+        }
         None => "1".to_owned(),
     };
-    assert_eq!(session.user_id(), Some(expected_id.as_str()), "{strategy:?}");
+    assert_eq!(
+        session.user_id(),
+        Some(expected_id.as_str()),
+        "{strategy:?}"
+    );
     match strategy {
         SessionStrategy::Database => assert_eq!(
             session.session_token.as_ref().map(|t| t.as_str()),
