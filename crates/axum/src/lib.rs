@@ -79,11 +79,11 @@ pub use extract::{CurrentUser, OptionalSession, RequireSession, SessionRejection
 pub use keyway_core::{
     Auth, CurrentSession, SessionData, SessionUser, SignInPageData, SignInProvider,
 };
-pub use router::{AuthRouter, mount};
-pub use sign_in_page::{SignInPage, SignInPageRejection};
 pub use layer::{SessionLayer, SessionService};
 pub use required::SessionRequired;
+pub use router::{AuthRouter, mount};
 pub use service::{AuthService, service};
+pub use sign_in_page::{SignInPage, SignInPageRejection};
 
 use axum::Router;
 
