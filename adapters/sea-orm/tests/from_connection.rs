@@ -2,6 +2,8 @@
 //! pool. The conformance suite passes on it, and the app's queries and
 //! keyway's go through the same pool and see each other's rows.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::sync::Arc;
