@@ -35,8 +35,14 @@ pub(crate) fn run(args: &[String]) -> Result {
     services::ensure_all().map_err(|e| format!("step `services` failed: {e}"))?;
     println!("<== services ok ({})", secs(t.elapsed()));
 
+    println!("==> msrv: the workspace's rust-version against every dependency's");
+    let t = Instant::now();
+    crate::msrv::run(&workspace_root()).map_err(|e| format!("step `msrv` failed: {e}"))?;
+    println!("<== msrv ok ({})", secs(t.elapsed()));
+
     let release = release_packages(&workspace_root())?;
-    for step in steps(test_args, &release) {
+    let features = facade_features(&workspace_root())?;
+    for step in steps(test_args, &release, &features) {
         run_step(&step)?;
     }
 
@@ -91,7 +97,34 @@ fn package_name(dir: &std::path::Path) -> Result<String> {
     Err(format!("no package name in {}", path.display()))
 }
 
-fn steps(test_args: &[String], release: &[String]) -> Vec<Step> {
+/// The features of the facade (`crates/keyway/Cargo.toml`'s `[features]`,
+/// `default` left out), each of which CI checks alone.
+fn facade_features(root: &std::path::Path) -> Result<Vec<String>> {
+    let path = root.join("crates/keyway/Cargo.toml");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut in_features = false;
+    let mut features = Vec::new();
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_features = line == "[features]";
+        } else if in_features
+            && let Some((name, _)) = line.split_once('=')
+            && !line.starts_with('#')
+        {
+            let name = name.trim().trim_matches('"');
+            if name != "default" && !name.is_empty() {
+                features.push(name.to_owned());
+            }
+        }
+    }
+    if features.is_empty() {
+        return Err(format!("no features in {}", path.display()));
+    }
+    Ok(features)
+}
+
+fn steps(test_args: &[String], release: &[String], facade_features: &[String]) -> Vec<Step> {
     let strings = |args: &[&str]| args.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>();
     let mut test = strings(&["test", "--workspace", "--all-features"]);
     test.extend(test_args.iter().cloned());
@@ -106,7 +139,31 @@ fn steps(test_args: &[String], release: &[String]) -> Vec<Step> {
         release_build.push("-p".to_owned());
         release_build.push(package.clone());
     }
-    vec![
+    // The facade with no feature, then each feature alone: every one must
+    // build by itself (`cargo check`: a release build per feature would
+    // recompile the database drivers each time). The defaults and every
+    // feature together are built by the test and release steps.
+    let mut features = vec![Step {
+        name: "features",
+        args: strings(&["check", "-p", "keyway", "--no-default-features"]),
+        env: vec![],
+    }];
+    for feature in facade_features {
+        let mut args = strings(&[
+            "check",
+            "-p",
+            "keyway",
+            "--no-default-features",
+            "--features",
+        ]);
+        args.push(feature.clone());
+        features.push(Step {
+            name: "features",
+            args,
+            env: vec![],
+        });
+    }
+    let mut all = vec![
         Step {
             name: "fmt",
             args: strings(&["fmt", "--all", "--", "--check"]),
@@ -140,7 +197,14 @@ fn steps(test_args: &[String], release: &[String]) -> Vec<Step> {
             args: release_build,
             env: vec![],
         },
-    ]
+        Step {
+            name: "release",
+            args: strings(&["build", "--release", "-p", "keyway", "--all-features"]),
+            env: vec![],
+        },
+    ];
+    all.extend(features);
+    all
 }
 
 fn run_step(step: &Step) -> Result {
@@ -187,9 +251,14 @@ mod tests {
     #[test]
     fn test_step_receives_the_extra_arguments() {
         let extra = vec!["csrf".to_owned(), "--".to_owned(), "--nocapture".to_owned()];
-        let steps = steps(&extra, &[]);
+        let steps = steps(&extra, &[], &["oauth".to_owned()]);
         let names: Vec<_> = steps.iter().map(|s| s.name).collect();
-        assert_eq!(names, ["fmt", "clippy", "test", "doc", "release"]);
+        assert_eq!(
+            names,
+            [
+                "fmt", "clippy", "test", "doc", "release", "release", "features", "features"
+            ]
+        );
         assert_eq!(
             steps[2].args,
             [
@@ -205,7 +274,7 @@ mod tests {
 
     #[test]
     fn doc_step_denies_warnings() {
-        let steps = steps(&[], &[]);
+        let steps = steps(&[], &[], &[]);
         let (name, value) = &steps[3].env[0];
         assert_eq!(*name, "RUSTDOCFLAGS");
         assert!(value.to_string_lossy().ends_with("-D warnings"));
@@ -222,10 +291,47 @@ mod tests {
             !packages.iter().any(|p| p == "keyway-demo-core"),
             "{packages:?}"
         );
-        let steps = steps(&[], &packages);
+        let steps = steps(&[], &packages, &[]);
         let release = steps.iter().find(|s| s.name == "release").unwrap();
         assert_eq!(release.args[..2], ["build", "--release"]);
         assert!(release.args.windows(2).any(|w| w == ["-p", "actix-demo"]));
+    }
+
+    #[test]
+    fn the_facade_is_checked_with_each_of_its_features_alone() {
+        let features = facade_features(&workspace_root()).unwrap();
+        for expected in [
+            "axum",
+            "actix-web",
+            "rocket",
+            "postgres",
+            "github",
+            "sea-orm-sqlite",
+        ] {
+            assert!(features.iter().any(|f| f == expected), "{features:?}");
+        }
+        assert!(!features.iter().any(|f| f == "default"), "{features:?}");
+        let steps = steps(&[], &[], &features);
+        let checks: Vec<_> = steps.iter().filter(|s| s.name == "features").collect();
+        assert_eq!(checks.len(), features.len() + 1);
+        assert_eq!(
+            checks[0].args,
+            ["check", "-p", "keyway", "--no-default-features"]
+        );
+        for (step, feature) in checks[1..].iter().zip(&features) {
+            assert_eq!(
+                step.args[..4],
+                ["check", "-p", "keyway", "--no-default-features"]
+            );
+            assert_eq!(step.args[4..], ["--features".to_owned(), feature.clone()]);
+        }
+        let release: Vec<_> = steps.iter().filter(|s| s.name == "release").collect();
+        assert!(
+            release
+                .iter()
+                .any(|s| s.args.windows(2).any(|w| w == ["-p", "keyway"])
+                    && s.args.iter().any(|a| a == "--all-features"))
+        );
     }
 
     #[test]

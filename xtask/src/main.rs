@@ -7,6 +7,7 @@ mod bench;
 mod ci;
 mod docs;
 mod fuzz;
+mod msrv;
 mod services;
 mod tools;
 
@@ -18,11 +19,14 @@ cargo xtask <subcommand>
 
 Subcommands:
   ci [-- <args>]   start the test services, then run, stopping at the first failure:
+                     (msrv) workspace rust-version >= every dependency's, inherited by every member
                      cargo fmt --all -- --check
                      cargo clippy --workspace --all-targets --all-features -- -D warnings
                      cargo test --workspace --all-features <args>
                      cargo doc --workspace --no-deps --all-features  (RUSTDOCFLAGS=-D warnings)
                      cargo build --release -p <every example binary> -p keyway-bench-server
+                     cargo build --release -p keyway --all-features
+                     cargo check -p keyway --no-default-features [--features <each feature>]
                      cargo xtask docs
                      cargo xtask fuzz  (the default budget, 15 s per target)
   services         make sure the servers the tests need are running (PostgreSQL,

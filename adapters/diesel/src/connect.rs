@@ -256,6 +256,32 @@ pub(crate) async fn open(
     }
 }
 
+/// What the server behind an application's pool is: its version query on
+/// one of the pool's connections.
+pub(crate) async fn detect_pool<C>(pool: &Pool<C>, backend: Backend) -> Result<Server, AdapterError>
+where
+    C: diesel_async::pooled_connection::PoolableConnection + Send + 'static,
+    AsyncDieselConnectionManager<C>: deadpool::managed::Manager<Type = C>,
+    diesel::query_builder::SqlQuery: diesel_async::methods::LoadQuery<'static, C, Version>,
+{
+    // The pool's error may carry its URL, which keyway never saw and so
+    // cannot redact: only its kind goes into the message.
+    let conn = pool.get().await.map_err(|e| {
+        let what = match e {
+            deadpool::managed::PoolError::Timeout(_) => "timed out",
+            deadpool::managed::PoolError::Closed => "is closed",
+            _ => "could not open a connection",
+        };
+        AdapterError::connection(format!("the application's pool {what}")).with_operation("connect")
+    })?;
+    let sql = match backend {
+        Backend::Sqlite => "SELECT sqlite_version() AS v",
+        Backend::Postgres => "SELECT current_setting('server_version') AS v",
+        Backend::MySql | Backend::MariaDb => "SELECT VERSION() AS v",
+    };
+    detect(backend, conn, sql).await
+}
+
 /// `url` with its query re-encoded for tokio-postgres, which reads `%20`
 /// but not `+` as a space (`?options=-c+search_path%3Dx`, as sqlx and libpq
 /// accept, becomes `?options=-c%20search_path%3Dx`).
@@ -299,7 +325,7 @@ where
 }
 
 #[derive(diesel::QueryableByName)]
-struct Version {
+pub(crate) struct Version {
     #[diesel(sql_type = diesel::sql_types::Text)]
     v: String,
 }

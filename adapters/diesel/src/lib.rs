@@ -197,6 +197,94 @@ impl DieselAdapter {
         Ok(adapter)
     }
 
+    /// keyway's adapter on the application's own diesel-async PostgreSQL
+    /// pool, so the app and keyway share one pool; unless `options.migrate`
+    /// is `false`, creates or upgrades keyway's tables.
+    ///
+    /// The pool is used as it is: `options.max_connections` and
+    /// `connect_timeout` do not apply, and `options.schema` only names where
+    /// the migration creates the tables (the pool's connections must have it
+    /// on their `search_path`).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// use diesel_async::AsyncPgConnection;
+    /// use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+    /// use diesel_async::pooled_connection::deadpool::Pool;
+    /// use keyway_diesel::{DieselAdapter, DieselOptions};
+    ///
+    /// let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new("postgres://app@127.0.0.1/app");
+    /// let pool = Pool::builder(manager).build()?;
+    /// let adapter = DieselAdapter::from_postgres_pool(pool.clone(), DieselOptions::default()).await?;
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "postgres")]
+    pub async fn from_postgres_pool(
+        pool: diesel_async::pooled_connection::deadpool::Pool<diesel_async::AsyncPgConnection>,
+        options: DieselOptions,
+    ) -> Result<Self, AdapterError> {
+        Box::pin(async move {
+            let server = connect::detect_pool(&pool, Backend::Postgres).await?;
+            Self::adopt(connect::Pools::Postgres(pool), server, options).await
+        })
+        .await
+    }
+
+    /// keyway's adapter on the application's own diesel-async MySQL or
+    /// MariaDB pool; as [`from_postgres_pool`](Self::from_postgres_pool).
+    #[cfg(feature = "mysql")]
+    pub async fn from_mysql_pool(
+        pool: diesel_async::pooled_connection::deadpool::Pool<diesel_async::AsyncMysqlConnection>,
+        options: DieselOptions,
+    ) -> Result<Self, AdapterError> {
+        Box::pin(async move {
+            let server = connect::detect_pool(&pool, Backend::MySql).await?;
+            Self::adopt(connect::Pools::MySql(pool), server, options).await
+        })
+        .await
+    }
+
+    /// keyway's adapter on the application's own pool of SQLite connections
+    /// (diesel-async's `SyncConnectionWrapper<SqliteConnection>`); as
+    /// [`from_postgres_pool`](Self::from_postgres_pool). keyway relies on
+    /// `PRAGMA foreign_keys = ON` (deleting a user removes their accounts
+    /// and sessions): set it on the pool's connections.
+    #[cfg(feature = "sqlite")]
+    pub async fn from_sqlite_pool(
+        pool: diesel_async::pooled_connection::deadpool::Pool<
+            diesel_async::sync_connection_wrapper::SyncConnectionWrapper<diesel::SqliteConnection>,
+        >,
+        options: DieselOptions,
+    ) -> Result<Self, AdapterError> {
+        Box::pin(async move {
+            let server = connect::detect_pool(&pool, Backend::Sqlite).await?;
+            Self::adopt(connect::Pools::Sqlite(pool), server, options).await
+        })
+        .await
+    }
+
+    #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+    async fn adopt(
+        pools: connect::Pools,
+        server: connect::Server,
+        options: DieselOptions,
+    ) -> Result<Self, AdapterError> {
+        let tables = options.tables.resolve(options.table_prefix.as_deref())?;
+        if let Some(schema) = &options.schema {
+            options::check_identifier(schema, 63, "schema name")?;
+        }
+        let adapter = Self {
+            sql: Arc::new(sql::Sql::new(server.backend, &tables)),
+            pools,
+            server,
+            schema: options.schema.clone(),
+        };
+        if options.migrate {
+            adapter.migrate().await?;
+        }
+        Ok(adapter)
+    }
+
     /// Creates keyway's tables if they are missing and applies any newer
     /// schema version. Safe to run again, from several processes at once, and
     /// on tables keyway-sea-orm created.

@@ -214,7 +214,7 @@ fn configure_sqlite(opts: &mut ConnectOptions, url: &str) {
     });
 }
 
-async fn detect(db: &DatabaseConnection) -> Result<Server, AdapterError> {
+pub(crate) async fn detect(db: &DatabaseConnection) -> Result<Server, AdapterError> {
     let backend = db.get_database_backend();
     let sql = match backend {
         DbBackend::Sqlite => "SELECT sqlite_version() AS v",

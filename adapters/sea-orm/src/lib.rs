@@ -156,6 +156,57 @@ impl SeaOrmAdapter {
         Ok(adapter)
     }
 
+    /// keyway's adapter on the application's own SeaORM connection (its
+    /// pool), so the app and keyway share one pool; unless
+    /// `options.migrate` is `false`, creates or upgrades keyway's tables.
+    ///
+    /// The connection is used as it is: the pool settings of `options`
+    /// (`max_connections`, `connect_timeout`) do not apply, and on
+    /// PostgreSQL `options.schema` only names where the migration creates
+    /// the tables (the connection's own `search_path` is what queries use,
+    /// so it must include that schema). Session reads on a SQLite file go
+    /// through the pool too (the read-only connections need a URL).
+    ///
+    /// This is the one place a SeaORM type appears in this crate's API: it
+    /// is the point of the constructor.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// use keyway_sea_orm::{SeaOrmAdapter, SeaOrmOptions};
+    ///
+    /// let db = sea_orm::Database::connect("postgres://app@127.0.0.1/app").await?;
+    /// let adapter = SeaOrmAdapter::from_connection(db.clone(), SeaOrmOptions::default()).await?;
+    /// // `db` goes on serving the app's own queries.
+    /// # Ok(()) }
+    /// ```
+    pub async fn from_connection(
+        db: DatabaseConnection,
+        options: SeaOrmOptions,
+    ) -> Result<Self, AdapterError> {
+        Box::pin(Self::adopt(db, options)).await
+    }
+
+    async fn adopt(db: DatabaseConnection, options: SeaOrmOptions) -> Result<Self, AdapterError> {
+        let tables = options.tables.resolve(options.table_prefix.as_deref())?;
+        if let Some(schema) = &options.schema {
+            options::check_identifier(schema, 63, "schema name")?;
+        }
+        let server = connect::detect(&db).await?;
+        let adapter = Self {
+            sql: HotSql::new(db.get_database_backend(), &tables),
+            db,
+            server,
+            tables,
+            schema: options.schema.clone(),
+            #[cfg(feature = "sqlite")]
+            sqlite_reader: None,
+        };
+        if options.migrate {
+            adapter.migrate().await?;
+        }
+        Ok(adapter)
+    }
+
     /// Creates keyway's tables if they are missing and applies any newer
     /// schema version. Safe to run again, and from several processes at once.
     pub async fn migrate(&self) -> Result<(), AdapterError> {

@@ -3,21 +3,23 @@
 
 use std::fmt;
 use std::ops::Deref;
+use std::sync::atomic::{AtomicBool, Ordering};
 
+use actix_web::HttpMessage;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError};
 use bytes::Bytes;
 use futures::TryFutureExt;
 use futures::future::LocalBoxFuture;
-use keyway_core::{SessionData, SessionUser};
+use keyway_core::{Auth, CurrentSession, SessionUser};
 
 use crate::convert;
 use crate::middleware::RequestSession;
 
 /// The session if someone is signed in, `None` otherwise. Never rejects a
-/// request (unless [`SessionMiddleware`](crate::SessionMiddleware) is
-/// missing).
+/// request set up with [`app`](crate::app), [`configure`](crate::configure)
+/// or the [`SessionMiddleware`](crate::SessionMiddleware).
 ///
 /// ```
 /// async fn home(session: keyway_actix_web::OptionalSession) -> String {
@@ -28,12 +30,18 @@ use crate::middleware::RequestSession;
 /// }
 /// ```
 #[derive(Debug, Clone, PartialEq)]
-pub struct OptionalSession(pub Option<SessionData>);
+pub struct OptionalSession(pub Option<CurrentSession>);
 
 impl OptionalSession {
     /// The signed-in user, if any.
     pub fn user(&self) -> Option<&SessionUser> {
-        self.0.as_ref().map(|s| &s.user)
+        self.0.as_ref().map(|s| &s.data.user)
+    }
+
+    /// The signed-in user's id, if anyone is signed in (see
+    /// [`CurrentSession::user_id`]).
+    pub fn user_id(&self) -> Option<&str> {
+        self.0.as_ref().and_then(CurrentSession::user_id)
     }
 }
 
@@ -44,20 +52,22 @@ impl OptionalSession {
 /// `application/json` but not `text/html` gets `401` with
 /// `{"error":"SessionRequired","message":…,"url":<sign-in page>}`.
 ///
-/// Dereferences to [`SessionData`]:
+/// Dereferences to [`CurrentSession`] (the user's id, the database
+/// session's token), which dereferences to the Auth.js
+/// [`SessionData`](keyway_core::SessionData):
 ///
 /// ```
 /// async fn dashboard(session: keyway_actix_web::RequireSession) -> String {
-///     format!("{:?} until {}", session.user.email, session.expires)
+///     format!("user {:?} ({:?}) until {}", session.user_id, session.user.email, session.expires)
 /// }
 /// ```
 #[derive(Debug, Clone, PartialEq)]
-pub struct RequireSession(pub SessionData);
+pub struct RequireSession(pub CurrentSession);
 
 impl Deref for RequireSession {
-    type Target = SessionData;
+    type Target = CurrentSession;
 
-    fn deref(&self) -> &SessionData {
+    fn deref(&self) -> &CurrentSession {
         &self.0
     }
 }
@@ -104,8 +114,10 @@ pub enum SessionRejection {
     /// Nobody is signed in: the engine's redirect to the sign-in page, or
     /// `401` JSON.
     Required(SessionRequired),
-    /// [`SessionMiddleware`](crate::SessionMiddleware) is not around this
-    /// route: a mistake in the app, answered with `500` and logged.
+    /// The app was given no engine at all: neither [`app`](crate::app),
+    /// [`configure`](crate::configure), the
+    /// [`SessionMiddleware`](crate::SessionMiddleware) nor `Auth` as app
+    /// data. A mistake in the app, answered with `500` and logged.
     MiddlewareMissing,
 }
 
@@ -114,9 +126,10 @@ impl fmt::Display for SessionRejection {
         match self {
             Self::Required(_) => f.write_str("this page needs a signed-in user (SessionRequired)"),
             Self::MiddlewareMissing => f.write_str(
-                "a keyway session extractor ran on a route without \
-                 keyway_actix_web::SessionMiddleware: build the app with keyway_actix_web::app(auth), \
-                 or add .wrap(keyway_actix_web::SessionMiddleware::new(auth))",
+                "a keyway session extractor ran in an app that was given no keyway engine: \
+                 build the app with keyway_actix_web::app(auth), or add \
+                 .configure(keyway_actix_web::configure(auth)) \
+                 (or .wrap(keyway_actix_web::SessionMiddleware::new(auth)))",
             ),
         }
     }
@@ -142,16 +155,50 @@ impl ResponseError for SessionRejection {
     }
 }
 
-fn slot(request: &HttpRequest) -> Result<std::rc::Rc<RequestSession>, SessionRejection> {
-    RequestSession::of(request).ok_or(SessionRejection::MiddlewareMissing)
+/// A lookup made without the middleware, kept for the other extractors of
+/// the same request.
+#[derive(Clone)]
+struct Looked(Option<CurrentSession>);
+
+/// Set once the missing middleware has been logged.
+static WARNED: AtomicBool = AtomicBool::new(false);
+
+/// The request's session and the engine that found it: through the
+/// middleware's slot (which rolls the cookie), or else through the `Auth`
+/// that [`configure`](crate::configure) put in the app data.
+async fn lookup(request: &HttpRequest) -> Result<(Option<CurrentSession>, Auth), SessionRejection> {
+    if let Some(slot) = RequestSession::of(request) {
+        return Ok((slot.session(request).await, slot.auth().clone()));
+    }
+    let auth = request
+        .app_data::<Auth>()
+        .cloned()
+        .or_else(|| {
+            request
+                .app_data::<actix_web::web::Data<Auth>>()
+                .map(|d| d.get_ref().clone())
+        })
+        .ok_or(SessionRejection::MiddlewareMissing)?;
+    if let Some(Looked(session)) = request.extensions().get::<Looked>() {
+        return Ok((session.clone(), auth));
+    }
+    if !WARNED.swap(true, Ordering::Relaxed) {
+        tracing::warn!(
+            "a keyway session extractor ran without keyway_actix_web::SessionMiddleware: the \
+             session works, but its refreshed cookie is not sent; build the app with \
+             keyway_actix_web::app(auth) or add .wrap(keyway_actix_web::SessionMiddleware::new(auth))"
+        );
+    }
+    let session = auth.session(&convert::headers(request)).await.session;
+    request.extensions_mut().insert(Looked(session.clone()));
+    Ok((session, auth))
 }
 
-async fn required(request: HttpRequest) -> Result<SessionData, SessionRejection> {
-    let slot = slot(&request)?;
-    match slot.session(&request).await {
-        Some(session) => Ok(session),
-        None => Err(SessionRejection::Required(SessionRequired(Box::new(
-            convert::session_required(slot.auth(), &request),
+async fn required(request: HttpRequest) -> Result<CurrentSession, SessionRejection> {
+    match lookup(&request).await? {
+        (Some(session), _) => Ok(session),
+        (None, auth) => Err(SessionRejection::Required(SessionRequired(Box::new(
+            convert::session_required(&auth, &request),
         )))),
     }
 }
@@ -162,10 +209,7 @@ impl FromRequest for OptionalSession {
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         let request = request.clone();
-        Box::pin(async move {
-            let slot = slot(&request)?;
-            Ok(Self(slot.session(&request).await))
-        })
+        Box::pin(async move { Ok(Self(lookup(&request).await?.0)) })
     }
 }
 
@@ -183,6 +227,6 @@ impl FromRequest for CurrentUser {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        Box::pin(required(request.clone()).map_ok(|s| Self(s.user)))
+        Box::pin(required(request.clone()).map_ok(|s| Self(s.data.user)))
     }
 }

@@ -8,17 +8,21 @@
 //!   the engine's base path (`/api/auth/signin`, `/api/auth/session`, ...) and
 //!   the [`SessionMiddleware`]. Add the app's own routes to it.
 //! - The extractors [`OptionalSession`], [`RequireSession`] and
-//!   [`CurrentUser`] give a handler the session. Without a session,
-//!   [`RequireSession`] and [`CurrentUser`] send a browser to the sign-in
-//!   page (with `callbackUrl` set to the page it wanted) and answer an API
-//!   call (`Accept: application/json`) with `401` and
+//!   [`CurrentUser`] give a handler the session: the Auth.js session object
+//!   and, beside it, the user's id (and the database session's token) in a
+//!   [`CurrentSession`]. Without a session, [`RequireSession`] and
+//!   [`CurrentUser`] send a browser to the sign-in page (with `callbackUrl`
+//!   set to the page it wanted) and answer an API call
+//!   (`Accept: application/json`) with `401` and
 //!   `{"error":"SessionRequired",…}`.
-//! - For an `App` of your own: [`configure`] (for `App::configure`) or
-//!   [`scope`] mounts the auth actions, and [`SessionMiddleware`] (for
-//!   `App::wrap`) lets the extractors find the engine and puts the cookies the
-//!   engine rolled while reading the session on the response. An extractor on
-//!   an app without the middleware answers `500` and logs what to add;
-//!   [`app`] cannot be built without it.
+//! - For an `App` of your own: [`configure`] (for `App::configure`) mounts
+//!   the auth actions and gives the extractors the engine (as app data);
+//!   [`SessionMiddleware`] (for `App::wrap`) shares one lookup between the
+//!   extractors of a request and puts the cookies the engine rolled while
+//!   reading the session on the response. Without the middleware the
+//!   extractors still work, but the session cookie is not rolled.
+//! - [`SignInPage`] gives an application's own sign-in page the CSRF token,
+//!   the providers and the callback URL ([`Auth::sign_in_page`]).
 //!
 //! ```
 //! use actix_web::web;
@@ -70,6 +74,7 @@ mod convert;
 mod extract;
 mod middleware;
 mod service;
+mod sign_in_page;
 
 use actix_web::body::BoxBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -78,8 +83,11 @@ use actix_web::{App, HttpRequest, Scope, web};
 pub use extract::{
     CurrentUser, OptionalSession, RequireSession, SessionRejection, SessionRequired,
 };
-pub use keyway_core::{Auth, SessionData, SessionUser};
+pub use keyway_core::{
+    Auth, CurrentSession, SessionData, SessionUser, SignInPageData, SignInProvider,
+};
 pub use middleware::{SessionMiddleware, SessionService};
+pub use sign_in_page::{SignInPage, SignInPageRejection};
 
 /// An actix `App` with keyway in place: the auth actions under the engine's
 /// base path and the [`SessionMiddleware`] around everything. Add the app's
@@ -97,14 +105,16 @@ pub fn app(
 > {
     App::new()
         .wrap(SessionMiddleware::new(auth.clone()))
-        .service(scope(auth))
+        .configure(configure(auth))
 }
 
 /// Every auth action under the engine's base path (`/api/auth` unless
-/// configured), for `App::configure(keyway_actix_web::configure(auth))`.
-/// The extractors also need [`SessionMiddleware`] around the app.
+/// configured), and the engine as app data for the extractors, for
+/// `App::configure(keyway_actix_web::configure(auth))`. Add
+/// [`SessionMiddleware`] as well, so the session cookie is rolled.
 pub fn configure(auth: Auth) -> impl FnOnce(&mut web::ServiceConfig) {
     move |config| {
+        config.app_data(auth.clone());
         config.service(scope(auth));
     }
 }
@@ -113,6 +123,9 @@ pub fn configure(auth: Auth) -> impl FnOnce(&mut web::ServiceConfig) {
 /// `{base_path}` and everything below it with any method; the engine
 /// answers unknown actions and methods itself (`400`). The engine sees the
 /// request's full path, so the scope must be registered at the app's root.
+///
+/// A scope does not give the extractors outside it the engine: prefer
+/// [`configure`] (or [`app`]), or wrap the app in [`SessionMiddleware`].
 pub fn scope(auth: Auth) -> Scope {
     let base = auth.base_path().to_owned();
     web::scope(&base).default_service(web::to(

@@ -9,12 +9,19 @@ use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forwar
 use actix_web::http::header;
 use actix_web::{HttpMessage, HttpRequest};
 use futures::future::LocalBoxFuture;
-use keyway_core::{Auth, SessionData};
+use keyway_core::{Auth, CurrentSession};
 use tokio::sync::OnceCell;
 
 use crate::convert;
 
-/// An actix-web middleware that makes the session extractors work.
+/// An actix-web middleware that rolls the session cookie for the
+/// extractors.
+///
+/// Without it, in an app set up with [`configure`](crate::configure), the
+/// extractors still work (they read the session through the engine in the
+/// app data), but a refreshed or cleared session cookie never reaches the
+/// browser, so a session ends `maxAge` after sign-in however active its
+/// user is.
 ///
 /// For each request it stores a small per-request slot in the request's
 /// extensions. The first extractor that needs the session asks the engine
@@ -104,7 +111,7 @@ where
 /// The per-request slot the middleware shares with the extractors.
 pub(crate) struct RequestSession {
     auth: Auth,
-    session: OnceCell<Option<SessionData>>,
+    session: OnceCell<Option<CurrentSession>>,
     cookies: RefCell<Vec<header::HeaderValue>>,
 }
 
@@ -128,7 +135,7 @@ impl RequestSession {
 
     /// The request's session, asked of the engine on first use; the cookies
     /// that come with it are kept for the response.
-    pub(crate) async fn session(&self, request: &HttpRequest) -> Option<SessionData> {
+    pub(crate) async fn session(&self, request: &HttpRequest) -> Option<CurrentSession> {
         self.session
             .get_or_init(|| async {
                 let lookup = self.auth.session(&convert::headers(request)).await;

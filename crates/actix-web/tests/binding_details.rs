@@ -1,5 +1,5 @@
 //! What the shared suite cannot see from outside: one engine lookup per
-//! request however many extractors run, the missing-middleware mistake, and
+//! request however many extractors run, an app without the middleware, and
 //! bodies without a `Content-Length`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -76,28 +76,78 @@ async fn three_extractors_one_lookup_one_cookie() {
     assert_eq!(rolled, 1, "{:?}", r.headers());
 }
 
+/// `configure` without the middleware: the extractors read the session
+/// through the engine in the app data (no 500), only the rolled cookie is
+/// lost.
 #[tokio::test]
-async fn an_extractor_without_the_middleware_is_a_500() {
+async fn configure_without_the_middleware_still_gives_the_session() {
+    let app = InProcess::new(standard_auth(), |auth| {
+        App::new()
+            .route(
+                "/me",
+                web::get().to(|u: CurrentUser| async move { u.0.email.unwrap_or_default() }),
+            )
+            .route(
+                "/whoami",
+                web::get().to(|a: OptionalSession, b: OptionalSession| async move {
+                    assert_eq!(a, b);
+                    a.user_id().unwrap_or("nobody").to_owned()
+                }),
+            )
+            .configure(keyway_actix_web::configure(auth))
+    });
+    let r = app
+        .send(Request::get("/me").body(Bytes::new()).unwrap())
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{:?}", r.headers());
+    let r = app
+        .send(Request::get("/whoami").body(Bytes::new()).unwrap())
+        .await;
+    assert_eq!(
+        (r.status(), r.body().as_ref()),
+        (StatusCode::OK, &b"nobody"[..])
+    );
+    let session = signed_in(&app).await;
+    let r = app
+        .send(
+            Request::get("/me")
+                .header(header::COOKIE, &session)
+                .body(Bytes::new())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.body(), "alice@example.com");
+    assert!(r.headers().get(header::SET_COOKIE).is_none());
+    let r = app
+        .send(
+            Request::get("/whoami")
+                .header(header::COOKIE, &session)
+                .body(Bytes::new())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.body(), "1");
+}
+
+/// An app given no engine at all (a bare `scope` and no middleware) is the
+/// one case left that cannot work: `500`, nothing of it shown, and a log
+/// line that says what to add.
+#[tokio::test]
+async fn an_app_without_any_engine_is_a_500_with_nothing_shown() {
     let app = InProcess::new(standard_auth(), |auth| {
         App::new()
             .route(
                 "/me",
                 web::get().to(|u: CurrentUser| async move { u.0.name.unwrap_or_default() }),
             )
-            .route(
-                "/whoami",
-                web::get().to(|s: OptionalSession| async move { format!("{:?}", s.0) }),
-            )
-            .configure(keyway_actix_web::configure(auth))
+            .service(keyway_actix_web::scope(auth))
     });
-    for path in ["/me", "/whoami"] {
-        let r = app
-            .send(Request::get(path).body(Bytes::new()).unwrap())
-            .await;
-        assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR, "{path}");
-        // Nothing of the mistake reaches the visitor.
-        assert!(r.body().is_empty(), "{:?}", r.body());
-    }
+    let r = app
+        .send(Request::get("/me").body(Bytes::new()).unwrap())
+        .await;
+    assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(r.body().is_empty(), "{:?}", r.body());
     // The auth routes themselves work without it.
     let r = app
         .send(
@@ -110,11 +160,11 @@ async fn an_extractor_without_the_middleware_is_a_500() {
 }
 
 #[test]
-fn the_missing_middleware_message_says_what_to_add() {
+fn the_missing_engine_message_says_what_to_add() {
     let message = keyway_actix_web::SessionRejection::MiddlewareMissing.to_string();
     assert!(message.contains("keyway_actix_web::app(auth)"), "{message}");
     assert!(
-        message.contains(".wrap(keyway_actix_web::SessionMiddleware::new(auth))"),
+        message.contains(".configure(keyway_actix_web::configure(auth))"),
         "{message}"
     );
 }

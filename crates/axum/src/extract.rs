@@ -1,36 +1,47 @@
 //! The session extractors: [`OptionalSession`], [`RequireSession`] and
 //! [`CurrentUser`].
+//!
+//! Each needs the engine from the router's state (`Auth: FromRef<S>`), so a
+//! router that was never given keyway does not compile. The
+//! [`SessionLayer`](crate::SessionLayer), when present, shares one lookup
+//! between the extractors and rolls the session cookie.
 
 use std::ops::Deref;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use axum::extract::{FromRequestParts, OriginalUri};
+use axum::extract::{FromRef, FromRequestParts, OriginalUri};
 use axum::response::{IntoResponse, Response};
-use http::StatusCode;
 use http::request::Parts;
-use keyway_core::{SessionData, SessionUser};
+use keyway_core::{Auth, CurrentSession, SessionUser};
 
 use crate::layer::RequestSession;
 use crate::required::SessionRequired;
 
 /// The session if someone is signed in, `None` otherwise. Never rejects a
-/// request (unless [`SessionLayer`](crate::SessionLayer) is missing).
+/// request.
 ///
 /// ```
 /// async fn home(session: keyway_axum::OptionalSession) -> String {
 ///     match &session.0 {
-///         Some(s) => format!("signed in as {:?}", s.user.email),
+///         Some(s) => format!("signed in as user {:?} ({:?})", s.user_id, s.user.email),
 ///         None => "not signed in".to_owned(),
 ///     }
 /// }
 /// ```
 #[derive(Debug, Clone, PartialEq)]
-pub struct OptionalSession(pub Option<SessionData>);
+pub struct OptionalSession(pub Option<CurrentSession>);
 
 impl OptionalSession {
     /// The signed-in user, if any.
     pub fn user(&self) -> Option<&SessionUser> {
-        self.0.as_ref().map(|s| &s.user)
+        self.0.as_ref().map(|s| &s.data.user)
+    }
+
+    /// The signed-in user's id, if anyone is signed in (see
+    /// [`CurrentSession::user_id`]).
+    pub fn user_id(&self) -> Option<&str> {
+        self.0.as_ref().and_then(CurrentSession::user_id)
     }
 }
 
@@ -41,20 +52,22 @@ impl OptionalSession {
 /// gets `401` with `{"error":"SessionRequired","message":…,"url":<sign-in
 /// page>}`.
 ///
-/// Dereferences to [`SessionData`]:
+/// Dereferences to [`CurrentSession`] (the user's id, the database
+/// session's token), which dereferences to the Auth.js
+/// [`SessionData`](keyway_core::SessionData):
 ///
 /// ```
 /// async fn dashboard(session: keyway_axum::RequireSession) -> String {
-///     format!("{:?} until {}", session.user.email, session.expires)
+///     format!("user {:?} ({:?}) until {}", session.user_id, session.user.email, session.expires)
 /// }
 /// ```
 #[derive(Debug, Clone, PartialEq)]
-pub struct RequireSession(pub SessionData);
+pub struct RequireSession(pub CurrentSession);
 
 impl Deref for RequireSession {
-    type Target = SessionData;
+    type Target = CurrentSession;
 
-    fn deref(&self) -> &SessionData {
+    fn deref(&self) -> &CurrentSession {
         &self.0
     }
 }
@@ -84,37 +97,54 @@ impl Deref for CurrentUser {
 pub enum SessionRejection {
     /// Nobody is signed in: redirect to the sign-in page, or `401` JSON.
     Required(SessionRequired),
-    /// [`SessionLayer`](crate::SessionLayer) is not around this route: a
-    /// mistake in the app, answered with `500` and logged.
-    LayerMissing,
 }
 
 impl IntoResponse for SessionRejection {
     fn into_response(self) -> Response {
         match self {
             Self::Required(required) => required.into_response(),
-            Self::LayerMissing => {
-                tracing::error!(
-                    "a keyway session extractor ran on a route without keyway_axum::SessionLayer: \
-                     add .layer(keyway_axum::SessionLayer::new(auth)) to the router"
-                );
-                StatusCode::INTERNAL_SERVER_ERROR.into_response()
-            }
         }
     }
 }
 
-fn slot(parts: &Parts) -> Result<Arc<RequestSession>, SessionRejection> {
-    parts
-        .extensions
-        .get::<Arc<RequestSession>>()
-        .cloned()
-        .ok_or(SessionRejection::LayerMissing)
+/// A lookup made without the layer, kept for the other extractors of the
+/// same request.
+#[derive(Clone)]
+struct Looked(Option<CurrentSession>);
+
+/// Set once the missing layer has been logged.
+static WARNED: AtomicBool = AtomicBool::new(false);
+
+/// The request's session, and the engine that found it.
+async fn lookup<S>(parts: &mut Parts, state: &S) -> (Option<CurrentSession>, Auth)
+where
+    Auth: FromRef<S>,
+{
+    if let Some(slot) = parts.extensions.get::<Arc<RequestSession>>().cloned() {
+        return (slot.session(&parts.headers).await, slot.auth().clone());
+    }
+    let auth = Auth::from_ref(state);
+    if let Some(Looked(session)) = parts.extensions.get::<Looked>() {
+        return (session.clone(), auth);
+    }
+    if !WARNED.swap(true, Ordering::Relaxed) {
+        tracing::warn!(
+            "a keyway session extractor ran without keyway_axum::SessionLayer: the session \
+             works, but its refreshed cookie is not sent; build the router with \
+             .with_auth(auth) or keyway_axum::mount(router, auth)"
+        );
+    }
+    let session = auth.session(&parts.headers).await.session;
+    parts.extensions.insert(Looked(session.clone()));
+    (session, auth)
 }
 
-async fn required(parts: &Parts) -> Result<SessionData, SessionRejection> {
-    let slot = slot(parts)?;
-    if let Some(session) = slot.session(&parts.headers).await {
+async fn required<S>(parts: &mut Parts, state: &S) -> Result<CurrentSession, SessionRejection>
+where
+    Auth: FromRef<S>,
+{
+    let (session, auth) = lookup(parts, state).await;
+    if let Some(session) = session {
         return Ok(session);
     }
     // The page the visitor wanted, as the app saw it before any nesting.
@@ -124,33 +154,44 @@ async fn required(parts: &Parts) -> Result<SessionData, SessionRejection> {
         .map_or(&parts.uri, |o| &o.0);
     let wanted = uri.path_and_query().map_or("/", |p| p.as_str());
     Err(SessionRejection::Required(SessionRequired::new(
-        slot.auth(),
+        &auth,
         &parts.headers,
         wanted,
     )))
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for OptionalSession {
-    type Rejection = SessionRejection;
+impl<S> FromRequestParts<S> for OptionalSession
+where
+    S: Send + Sync,
+    Auth: FromRef<S>,
+{
+    type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let slot = slot(parts)?;
-        Ok(Self(slot.session(&parts.headers).await))
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(lookup(parts, state).await.0))
     }
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for RequireSession {
+impl<S> FromRequestParts<S> for RequireSession
+where
+    S: Send + Sync,
+    Auth: FromRef<S>,
+{
     type Rejection = SessionRejection;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        required(parts).await.map(Self)
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        required(parts, state).await.map(Self)
     }
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+impl<S> FromRequestParts<S> for CurrentUser
+where
+    S: Send + Sync,
+    Auth: FromRef<S>,
+{
     type Rejection = SessionRejection;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        required(parts).await.map(|s| Self(s.user))
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        required(parts, state).await.map(|s| Self(s.data.user))
     }
 }

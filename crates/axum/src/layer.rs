@@ -7,12 +7,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 
 use http::{HeaderMap, HeaderValue, Request, Response, header};
-use keyway_core::{Auth, SessionData};
+use keyway_core::{Auth, CurrentSession};
 use tokio::sync::OnceCell;
 
-/// A tower layer that makes the session extractors work.
+/// A tower layer that rolls the session cookie for the extractors.
 ///
-/// For each request it stores a small per-request slot in the request's
+/// [`with_auth`](crate::AuthRouter::with_auth) adds it for you. For each request it stores a small per-request slot in the request's
 /// extensions. The first extractor that needs the session asks the engine
 /// ([`Auth::session`]) once and keeps the answer there, so several extractors
 /// in one handler cost one lookup. When the handler has answered, the layer
@@ -20,7 +20,11 @@ use tokio::sync::OnceCell;
 /// refreshed session cookie, or one cleared because it expired or is
 /// invalid) to the response, whatever its status.
 ///
-/// Add it after the routes whose handlers use the extractors:
+/// Without it the extractors still work (they read the session through the
+/// [`Auth`] in the router's state), but a refreshed or cleared session
+/// cookie never reaches the browser, so a session ends `maxAge` after
+/// sign-in however active its user is. Add it after the routes whose
+/// handlers use the extractors, as [`mount`](crate::mount) does:
 ///
 /// ```
 /// # use axum::{Router, routing::get};
@@ -28,7 +32,8 @@ use tokio::sync::OnceCell;
 /// Router::new()
 ///     .route("/me", get(|user: keyway_axum::CurrentUser| async move { format!("{:?}", user.name) }))
 ///     .merge(keyway_axum::routes(auth.clone()))
-///     .layer(keyway_axum::SessionLayer::new(auth))
+///     .layer(keyway_axum::SessionLayer::new(auth.clone()))
+///     .with_state(auth)
 /// # }
 /// ```
 #[derive(Debug, Clone)]
@@ -95,7 +100,7 @@ where
 /// The per-request slot the layer shares with the extractors.
 pub(crate) struct RequestSession {
     auth: Auth,
-    session: OnceCell<Option<SessionData>>,
+    session: OnceCell<Option<CurrentSession>>,
     cookies: Mutex<Vec<HeaderValue>>,
 }
 
@@ -114,7 +119,7 @@ impl RequestSession {
 
     /// The request's session, asked of the engine on first use; the cookies
     /// that come with it are kept for the response.
-    pub(crate) async fn session(&self, headers: &HeaderMap) -> Option<SessionData> {
+    pub(crate) async fn session(&self, headers: &HeaderMap) -> Option<CurrentSession> {
         self.session
             .get_or_init(|| async {
                 let lookup = self.auth.session(headers).await;

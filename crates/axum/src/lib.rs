@@ -4,26 +4,28 @@
 //! of its own: it turns axum requests into the engine's
 //! `http::Request<Bytes>` and back, and gives handlers the signed-in user.
 //!
-//! Three pieces:
-//!
-//! - [`routes`] mounts every auth action (`/api/auth/signin`,
-//!   `/api/auth/callback/credentials`, `/api/auth/session`, ...) in a
-//!   [`Router`] to [merge](Router::merge) into the app. [`service`] is the
-//!   same as a tower service, for [`Router::nest_service`].
+//! - [`AuthRouter::with_auth`] puts keyway in an app in one call: every
+//!   auth action (`/api/auth/signin`, `/api/auth/callback/credentials`,
+//!   `/api/auth/session`, ...), the [`SessionLayer`] and the engine as the
+//!   router's state. For a router with state of its own, [`mount`] does the
+//!   same and the state gives the extractors the engine through
+//!   [`FromRef`](axum::extract::FromRef).
 //! - The extractors [`OptionalSession`], [`RequireSession`] and
-//!   [`CurrentUser`] give a handler the session. Without a session,
-//!   [`RequireSession`] and [`CurrentUser`] send a browser to the sign-in page
-//!   (with `callbackUrl` set to the page it wanted) and answer an API call
+//!   [`CurrentUser`] give a handler the session: the Auth.js session object
+//!   and, beside it, the user's id (and the database session's token) in a
+//!   [`CurrentSession`]. Without a session, [`RequireSession`] and
+//!   [`CurrentUser`] send a browser to the sign-in page (with `callbackUrl`
+//!   set to the page it wanted) and answer an API call
 //!   (`Accept: application/json`) with `401` and
-//!   `{"error":"SessionRequired",…}`.
-//! - [`SessionLayer`] lets the extractors find the engine and puts the cookies
-//!   the engine rolled while reading the session (a refreshed session cookie,
-//!   or one cleared because it expired) on the handler's response. Add it
-//!   with [`Router::layer`] after the routes that use the extractors.
+//!   `{"error":"SessionRequired",…}`. They read the engine from the
+//!   router's state (`Auth: FromRef<S>`), so a router that was not given
+//!   keyway does not compile.
+//! - [`SignInPage`] gives an application's own sign-in page the CSRF token,
+//!   the providers and the callback URL ([`Auth::sign_in_page`]).
 //!
 //! ```
 //! use axum::{Router, routing::get};
-//! use keyway_axum::{OptionalSession, RequireSession, SessionLayer};
+//! use keyway_axum::{AuthRouter, OptionalSession, RequireSession};
 //! use keyway_core::Auth;
 //!
 //! async fn home(session: OptionalSession) -> String {
@@ -34,7 +36,7 @@
 //! }
 //!
 //! async fn dashboard(session: RequireSession) -> String {
-//!     format!("Signed in until {}", session.expires)
+//!     format!("User {:?}, signed in until {}", session.user_id, session.expires)
 //! }
 //!
 //! # fn main() -> Result<(), keyway_core::ConfigError> {
@@ -45,8 +47,7 @@
 //! let app: Router = Router::new()
 //!     .route("/", get(home))
 //!     .route("/dashboard", get(dashboard))
-//!     .merge(keyway_axum::routes(auth.clone()))
-//!     .layer(SessionLayer::new(auth));
+//!     .with_auth(auth);
 //! # let _ = app;
 //! # Ok(())
 //! # }
@@ -54,7 +55,7 @@
 //!
 //! # Mounting
 //!
-//! [`routes`] registers `{base_path}`, `{base_path}/` and `{base_path}/{*action}` (the base
+//! [`routes`] (which [`AuthRouter::with_auth`] and [`mount`] use) registers `{base_path}`, `{base_path}/` and `{base_path}/{*action}` (the base
 //! path is `/api/auth` unless configured), so merge it at the root of the
 //! app. To nest, use [`service`] with the base path as the prefix:
 //! `Router::new().nest_service(auth.base_path(), keyway_axum::service(auth))`.
@@ -84,13 +85,19 @@
 mod extract;
 mod layer;
 mod required;
+mod router;
 mod service;
+mod sign_in_page;
 
 pub use extract::{CurrentUser, OptionalSession, RequireSession, SessionRejection};
-pub use keyway_core::{Auth, SessionData, SessionUser};
+pub use keyway_core::{
+    Auth, CurrentSession, SessionData, SessionUser, SignInPageData, SignInProvider,
+};
 pub use layer::{SessionLayer, SessionService};
 pub use required::SessionRequired;
+pub use router::{AuthRouter, mount};
 pub use service::{AuthService, service};
+pub use sign_in_page::{SignInPage, SignInPageRejection};
 
 use axum::Router;
 

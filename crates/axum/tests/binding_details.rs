@@ -1,6 +1,6 @@
 //! What the shared suite cannot see from outside: one engine lookup per
-//! request however many extractors run, the missing-layer mistake, and
-//! bodies without a `Content-Length`.
+//! request however many extractors run, the user's id beside the session,
+//! extractors without the layer, and bodies without a `Content-Length`.
 
 #![allow(clippy::unwrap_used)]
 
@@ -10,7 +10,8 @@ use axum::routing::get;
 use bytes::Bytes;
 use http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
-use keyway_axum::{CurrentUser, OptionalSession, RequireSession, SessionLayer};
+use keyway_axum::{AuthRouter, CurrentUser, OptionalSession, RequireSession};
+use keyway_core::Auth;
 use keyway_testkit::binding::{SESSION_COOKIE, standard_auth};
 use tower::ServiceExt;
 
@@ -67,8 +68,7 @@ async fn three_extractors_one_lookup_one_cookie() {
                 },
             ),
         )
-        .merge(keyway_axum::routes(auth.clone()))
-        .layer(SessionLayer::new(auth));
+        .with_auth(auth);
     let session = signed_in(&router).await;
     let r = call(
         &router,
@@ -85,13 +85,81 @@ async fn three_extractors_one_lookup_one_cookie() {
 }
 
 #[tokio::test]
-async fn an_extractor_without_the_layer_is_a_500() {
-    let router: Router = Router::new().route(
-        "/me",
-        get(|u: CurrentUser| async move { u.0.name.unwrap_or_default() }),
-    );
+async fn the_extractors_give_the_users_id_beside_the_unchanged_session() {
+    let auth = standard_auth();
+    let router = Router::new()
+        .route(
+            "/id",
+            get(|s: RequireSession, o: OptionalSession| async move {
+                assert_eq!(o.user_id(), s.user_id());
+                assert!(s.session_token.is_none(), "a JWT session has no row");
+                serde_json::json!({ "id": s.user_id, "session": s.0.data }).to_string()
+            }),
+        )
+        .with_auth(auth);
+    let session = signed_in(&router).await;
+    let get = |path: &str| {
+        Request::get(path)
+            .header(header::COOKIE, &session)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let r = call(&router, get("/id")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let got: serde_json::Value = serde_json::from_slice(r.body()).unwrap();
+    // standard_auth's credentials sign alice in as user "1".
+    assert_eq!(got["id"], "1");
+    let json = call(&router, get("/api/auth/session")).await;
+    let mut wire: serde_json::Value = serde_json::from_slice(json.body()).unwrap();
+    // `expires` moves as the session rolls; everything else is the same object.
+    wire["expires"] = got["session"]["expires"].clone();
+    assert_eq!(got["session"], wire);
+    assert!(wire["user"].get("id").is_none(), "{wire}");
+}
+
+/// The engine in the state but no `SessionLayer` (routes added after
+/// `mount`, say): the extractors still work, nothing answers 500; only the
+/// rolled cookie is lost.
+#[tokio::test]
+async fn without_the_layer_the_extractors_read_the_session_from_the_state() {
+    let auth = standard_auth();
+    let signed = Router::new().with_auth(auth.clone());
+    let session = signed_in(&signed).await;
+    let router: Router = Router::<Auth>::new()
+        .route(
+            "/me",
+            get(|u: CurrentUser| async move { u.0.email.unwrap_or_default() }),
+        )
+        .route(
+            "/whoami",
+            get(|a: OptionalSession, b: OptionalSession| async move {
+                assert_eq!(a, b);
+                a.user_id().unwrap_or("nobody").to_owned()
+            }),
+        )
+        .with_state(auth);
     let r = call(&router, Request::get("/me").body(Body::empty()).unwrap()).await;
-    assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{:?}", r.headers());
+    let r = call(
+        &router,
+        Request::get("/me")
+            .header(header::COOKIE, &session)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.body(), "alice@example.com");
+    assert!(r.headers().get(header::SET_COOKIE).is_none());
+    let r = call(
+        &router,
+        Request::get("/whoami")
+            .header(header::COOKIE, &session)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.body(), "1");
 }
 
 #[tokio::test]

@@ -19,12 +19,13 @@ use crate::failure;
 use crate::host::{HostRefused, SiteOrigin};
 use crate::jwt::{JwtCodec, TokenFormat};
 use crate::keys::Keys;
+use crate::model::SessionToken;
 use crate::pages::{Locale, Theme};
 use crate::provider::Provider;
 use crate::redirect::Origin;
 use crate::request::{self, Body, MAX_BODY_BYTES, RequestContext};
 use crate::response::{self, Outcome};
-use crate::session::{self, SessionData};
+use crate::session::{self, CurrentSession};
 use crate::wire::WireProfile;
 
 /// Cookie names, options and the session token codec for one of the two
@@ -122,11 +123,13 @@ impl fmt::Debug for Auth {
 }
 
 /// The session of a request, for bindings' extractors: the session (if any)
-/// and the `Set-Cookie` values that roll it, to add to the response.
+/// with its user's id, and the `Set-Cookie` values that roll it, to add to
+/// the response.
 #[derive(Debug, Default)]
 pub struct SessionLookup {
-    /// The session, or `None` when nobody is signed in.
-    pub session: Option<SessionData>,
+    /// The session, or `None` when nobody is signed in. Its
+    /// [`data`](CurrentSession::data) is what `GET /session` answers.
+    pub session: Option<CurrentSession>,
     /// `Set-Cookie` header values to send back (a refreshed or cleared
     /// session cookie).
     pub set_cookies: Vec<HeaderValue>,
@@ -405,8 +408,18 @@ impl Auth {
             return SessionLookup::default();
         };
         let read = session::read(&ctx).await;
+        // A database session is the row behind the request's cookie.
+        let session_token = match self.0.strategy {
+            SessionStrategy::Database => {
+                crate::cookies::read_chunked(&ctx.cookies, &ctx.jar.names.session_token)
+                    .map(SessionToken::new)
+            }
+            SessionStrategy::Jwt => None,
+        };
         SessionLookup {
-            session: read.data,
+            session: read
+                .data
+                .map(|data| CurrentSession::new(data, read.user_id, session_token)),
             set_cookies: read
                 .cookies
                 .iter()
@@ -465,7 +478,7 @@ impl Auth {
         failure::with_query(&page, &format!("callbackUrl={enc}"))
     }
 
-    async fn context<'a>(
+    pub(crate) async fn context<'a>(
         &'a self,
         parts: &'a http::request::Parts,
         body: Body,

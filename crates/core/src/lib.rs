@@ -56,6 +56,7 @@ mod request;
 mod required;
 mod response;
 pub mod session;
+mod sign_in_page;
 pub mod wire;
 
 pub use adapter::{Adapter, AdapterError, AdapterErrorKind, AdapterResult, Pruned};
@@ -70,5 +71,6 @@ pub use model::{
 pub use provider::{
     AuthorizeError, CredentialsInput, CredentialsProvider, EmailProvider, Provider, SendLimit,
 };
-pub use session::{SessionData, SessionUser};
+pub use session::{CurrentSession, SessionData, SessionUser};
+pub use sign_in_page::{SignInPageData, SignInPageError, SignInProvider};
 pub use wire::WireMode;

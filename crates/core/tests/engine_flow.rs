@@ -195,3 +195,62 @@ async fn server_side_session_lookup_rolls_the_cookie() {
     let none = auth.session(&http::HeaderMap::new()).await;
     assert!(none.session.is_none() && none.set_cookies.is_empty());
 }
+
+/// The server-side lookup names the signed-in user beside the session
+/// object (which stays exactly what `GET /session` answers), and the
+/// database session's token where there is one.
+async fn lookup_names_the_user(strategy: SessionStrategy) {
+    use keyway_core::Adapter;
+    let (auth, memory) = configured(strategy, WireMode::AuthJs);
+    let mut browser = Browser::new(auth.clone());
+    browser.sign_in("wonderland").await;
+    let token = browser
+        .cookie("authjs.session-token")
+        .expect("cookie")
+        .to_owned();
+    let mut headers = http::HeaderMap::new();
+    let cookie = format!("authjs.session-token={token}");
+    headers.insert("cookie", cookie.parse().expect("header"));
+    let session = auth.session(&headers).await.session.expect("signed in");
+    let expected_id = match &memory {
+        Some(m) => {
+            m.get_user_by_email("alice@example.com")
+                .await
+                .expect("adapter")
+                .expect("alice is stored")
+                .id
+        }
+        None => "1".to_owned(),
+    };
+    assert_eq!(
+        session.user_id(),
+        Some(expected_id.as_str()),
+        "{strategy:?}"
+    );
+    match strategy {
+        SessionStrategy::Database => assert_eq!(
+            session.session_token.as_ref().map(|t| t.as_str()),
+            Some(token.as_str())
+        ),
+        SessionStrategy::Jwt => assert!(session.session_token.is_none()),
+    }
+    // The id is beside the Auth.js object, not in it: GET /session is unchanged.
+    let res = browser.get("/api/auth/session").await;
+    let mut json: serde_json::Value = serde_json::from_str(&res.body).expect("json");
+    let object = serde_json::to_value(&session.data).expect("json");
+    // A JWT session's expiry moves with each read; the rest is the same.
+    json["expires"] = object["expires"].clone();
+    assert_eq!(json, object);
+    assert!(json["user"].get("id").is_none(), "{json}");
+    assert!(json.get("userId").is_none() && json.get("sessionToken").is_none());
+}
+
+#[tokio::test]
+async fn lookup_names_the_user_with_jwt_sessions() {
+    lookup_names_the_user(SessionStrategy::Jwt).await;
+}
+
+#[tokio::test]
+async fn lookup_names_the_user_with_database_sessions() {
+    lookup_names_the_user(SessionStrategy::Database).await;
+}

@@ -8,6 +8,7 @@ use rocket::http::Status;
 use rocket::{Build, Request, Response, Rocket};
 
 use crate::guards::{Lookup, Pending, SIGN_IN_NEEDED};
+use crate::sign_in_page::PageCookies;
 
 /// The engine, managed by rocket once the fairing is attached: how the
 /// guards (and their sentinels) know it is.
@@ -75,6 +76,9 @@ impl Fairing for KeywayFairing {
             }
         }
         for cookie in &request.local_cache(Lookup::default).set_cookies {
+            response.adjoin_raw_header("Set-Cookie", cookie.clone());
+        }
+        for cookie in &request.local_cache(PageCookies::default).0 {
             response.adjoin_raw_header("Set-Cookie", cookie.clone());
         }
     }

@@ -3,7 +3,7 @@
 
 use std::ops::Deref;
 
-use keyway_core::{Auth, SessionData, SessionUser};
+use keyway_core::{Auth, CurrentSession, SessionUser};
 use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome};
 use rocket::response::{self, Responder};
@@ -32,12 +32,18 @@ pub(crate) const SIGN_IN_NEEDED: Status = Status::new(491);
 /// }
 /// ```
 #[derive(Debug, Clone, PartialEq)]
-pub struct OptionalSession(pub Option<SessionData>);
+pub struct OptionalSession(pub Option<CurrentSession>);
 
 impl OptionalSession {
     /// The signed-in user, if any.
     pub fn user(&self) -> Option<&SessionUser> {
-        self.0.as_ref().map(|s| &s.user)
+        self.0.as_ref().map(|s| &s.data.user)
+    }
+
+    /// The signed-in user's id, if anyone is signed in (see
+    /// [`CurrentSession::user_id`]).
+    pub fn user_id(&self) -> Option<&str> {
+        self.0.as_ref().and_then(CurrentSession::user_id)
     }
 }
 
@@ -47,12 +53,14 @@ impl OptionalSession {
 /// accepts `application/json` but not `text/html` gets `401` with
 /// `{"error":"SessionRequired","message":…,"url":<sign-in page>}`.
 ///
-/// Dereferences to [`SessionData`]:
+/// Dereferences to [`CurrentSession`] (the user's id, the database
+/// session's token), which dereferences to the Auth.js
+/// [`SessionData`](keyway_core::SessionData):
 ///
 /// ```
 /// #[rocket::get("/dashboard")]
 /// fn dashboard(session: keyway_rocket::RequireSession) -> String {
-///     format!("{:?} until {}", session.user.email, session.expires)
+///     format!("user {:?} ({:?}) until {}", session.user_id, session.user.email, session.expires)
 /// }
 /// ```
 ///
@@ -60,12 +68,12 @@ impl OptionalSession {
 /// [`OptionalSession`], or `Result<RequireSession, SessionRejection>` (a
 /// [`SessionRejection`] is a [`Responder`] giving keyway's answer).
 #[derive(Debug, Clone, PartialEq)]
-pub struct RequireSession(pub SessionData);
+pub struct RequireSession(pub CurrentSession);
 
 impl Deref for RequireSession {
-    type Target = SessionData;
+    type Target = CurrentSession;
 
-    fn deref(&self) -> &SessionData {
+    fn deref(&self) -> &CurrentSession {
         &self.0
     }
 }
@@ -142,7 +150,7 @@ impl<'r> Responder<'r, 'static> for SessionRejection {
 /// What the guards read: the session, asked of the engine once per request.
 #[derive(Debug, Default)]
 pub(crate) struct Lookup {
-    pub(crate) session: Option<SessionData>,
+    pub(crate) session: Option<CurrentSession>,
     /// The `Set-Cookie` values that roll the session; the fairing adds them
     /// to the response.
     pub(crate) set_cookies: Vec<String>,
@@ -183,7 +191,7 @@ async fn lookup<'r>(request: &'r Request<'_>) -> Result<&'r Lookup, SessionRejec
         .await)
 }
 
-async fn required(request: &Request<'_>) -> Result<SessionData, SessionRejection> {
+async fn required(request: &Request<'_>) -> Result<CurrentSession, SessionRejection> {
     if let Some(session) = &lookup(request).await?.session {
         return Ok(session.clone());
     }
@@ -234,12 +242,12 @@ impl<'r> FromRequest<'r> for CurrentUser {
     type Error = SessionRejection;
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Self::Error> {
-        outcome(required(request).await.map(|s| Self(s.user)))
+        outcome(required(request).await.map(|s| Self(s.data.user)))
     }
 }
 
 /// A rocket whose routes name a guard but lacks the fairing does not launch.
-fn fairing_missing(rocket: &Rocket<Ignite>) -> bool {
+pub(crate) fn fairing_missing(rocket: &Rocket<Ignite>) -> bool {
     let missing = rocket.state::<Mounted>().is_none();
     if missing {
         tracing::error!("{FAIRING_MISSING}");

@@ -4,7 +4,7 @@
 //! logic of its own: it turns rocket requests into the engine's
 //! `http::Request<Bytes>` and back, and gives handlers the signed-in user.
 //!
-//! Two pieces:
+//! The pieces:
 //!
 //! - [`fairing`] is all there is to attach: it mounts every auth action
 //!   (`/api/auth/signin`, `/api/auth/callback/credentials`,
@@ -101,7 +101,11 @@ mod answer;
 mod fairing;
 mod guards;
 mod routes;
+mod sign_in_page;
 
 pub use fairing::{KeywayFairing, fairing};
 pub use guards::{CurrentUser, OptionalSession, RequireSession, SessionRejection, SessionRequired};
-pub use keyway_core::{Auth, SessionData, SessionUser};
+pub use keyway_core::{
+    Auth, CurrentSession, SessionData, SessionUser, SignInPageData, SignInProvider,
+};
+pub use sign_in_page::SignInPage;

@@ -1,8 +1,8 @@
 //! keyway's demo on actix-web: the shared demo core ([`keyway_demo_core`]:
 //! settings, secret, sign-in methods, pages, banner) behind an actix app. A
 //! home page that shows who is signed in, a protected page, sign-in and
-//! sign-out through keyway's built-in pages, and a JSON endpoint that needs a
-//! session.
+//! sign-out through keyway's built-in pages (and a sign-in page of its own
+//! at `/login`), and a JSON endpoint that needs a session.
 //!
 //! `cargo run -p actix-demo` starts it on <http://127.0.0.1:3000>; see
 //! [`keyway_demo_core::Settings`] for what it reads from the environment.
@@ -10,7 +10,7 @@
 use actix_web::body::BoxBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, HttpResponse, web};
-use keyway_actix_web::{Auth, OptionalSession, RequireSession};
+use keyway_actix_web::{Auth, OptionalSession, RequireSession, SignInPage};
 use keyway_demo_core::{Framework, pages};
 
 /// This demo, as the core names it.
@@ -36,6 +36,7 @@ pub fn app(
         .route("/", web::get().to(home))
         .route("/protected", web::get().to(protected))
         .route("/api/me", web::get().to(me))
+        .route("/login", web::get().to(login))
 }
 
 fn html(page: String) -> HttpResponse {
@@ -57,5 +58,12 @@ async fn protected(session: RequireSession) -> HttpResponse {
 /// `GET /api/me`: the session as JSON; without one, `401` JSON for API
 /// clients (or a redirect for a browser).
 async fn me(session: RequireSession) -> HttpResponse {
-    HttpResponse::Ok().json(&session.0)
+    HttpResponse::Ok().json(&session.0.data)
+}
+
+/// `GET /login`: the demo's own sign-in page, with the cookies it needs.
+async fn login(page: SignInPage) -> HttpResponse {
+    page.add_cookies(&mut HttpResponse::Ok())
+        .content_type("text/html; charset=utf-8")
+        .body(pages::sign_in(&page))
 }

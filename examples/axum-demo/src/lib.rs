@@ -1,15 +1,16 @@
 //! keyway's demo on axum: the shared demo core ([`keyway_demo_core`]: settings,
 //! secret, sign-in methods, pages, banner) behind an axum router. A home page
 //! that shows who is signed in, a protected page, sign-in and sign-out
-//! through keyway's built-in pages, and a JSON endpoint that needs a session.
+//! through keyway's built-in pages (and a sign-in page of its own at
+//! `/login`), and a JSON endpoint that needs a session.
 //!
 //! `cargo run -p axum-demo` starts it on <http://127.0.0.1:3000>; see
 //! [`keyway_demo_core::Settings`] for what it reads from the environment.
 
 use axum::Router;
-use axum::response::Html;
+use axum::response::{Html, IntoResponse};
 use axum::routing::get;
-use keyway_axum::{Auth, OptionalSession, RequireSession, SessionData, SessionLayer};
+use keyway_axum::{Auth, AuthRouter, OptionalSession, RequireSession, SessionData, SignInPage};
 use keyway_demo_core::{Framework, pages};
 
 /// This demo, as the core names it.
@@ -25,8 +26,8 @@ pub fn router(auth: Auth) -> Router {
         .route("/", get(home))
         .route("/protected", get(protected))
         .route("/api/me", get(me))
-        .merge(keyway_axum::routes(auth.clone()))
-        .layer(SessionLayer::new(auth))
+        .route("/login", get(login))
+        .with_auth(auth)
 }
 
 /// `GET /`: who is signed in.
@@ -42,5 +43,10 @@ async fn protected(session: RequireSession) -> Html<String> {
 /// `GET /api/me`: the session as JSON; without one, `401` JSON for API
 /// clients (or a redirect for a browser).
 async fn me(session: RequireSession) -> axum::Json<SessionData> {
-    axum::Json(session.0)
+    axum::Json(session.0.into_data())
+}
+
+/// `GET /login`: the demo's own sign-in page, with the cookies it needs.
+async fn login(page: SignInPage) -> impl IntoResponse {
+    (page.set_cookies(), Html(pages::sign_in(&page)))
 }

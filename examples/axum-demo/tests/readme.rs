@@ -15,17 +15,16 @@ async fn check(c: CredentialsInput) -> Result<Option<User>, AuthorizeError> {
 fn app() -> Result<axum::Router, Box<dyn std::error::Error>> {
     // README snippet begins
     use axum::{Router, routing::get};
-    use keyway_axum::{RequireSession, SessionLayer};
+    use keyway_axum::{AuthRouter, RequireSession};
 
     let auth = keyway::Auth::builder()
         .from_env()                                        // AUTH_SECRET, AUTH_URL
         .provider(keyway_credentials::credentials(|c| async move { check(c).await }).username_password())
         .build()?;                                         // every misconfiguration is caught here
 
-    let app = Router::new()
-        .route("/dashboard", get(|s: RequireSession| async move { format!("Hello, {:?}", s.user.email) }))
-        .merge(keyway_axum::routes(auth.clone()))          // sign-in, callback, session, sign-out... under /api/auth
-        .layer(SessionLayer::new(auth));                   // lets the extractors read the session and roll its cookie
+    let app: Router = Router::new()
+        .route("/dashboard", get(|s: RequireSession| async move { format!("Hello, user {:?}", s.user_id) }))
+        .with_auth(auth);                                  // sign-in, callback, session, sign-out... under /api/auth
     // README snippet ends
     Ok(app)
 }

@@ -1,8 +1,9 @@
-//! The demo's own pages, home and protected, as HTML text: each demo
-//! answers them with its framework's HTML response.
+//! The demo's own pages, home, protected and a sign-in page of its own, as
+//! HTML text: each demo answers them with its framework's HTML response.
 
 use keyway::pages::escape_html as escape;
-use keyway::{SessionData, SessionUser};
+use keyway::provider::ProviderType;
+use keyway::{SessionData, SessionUser, SignInPageData};
 
 fn page(title: &str, body: &str) -> String {
     format!(
@@ -57,6 +58,67 @@ pub fn protected(session: &SessionData) -> String {
         escape(&session.expires),
     );
     page("Protected page", &body)
+}
+
+/// `GET /login`: the demo's own, server-rendered sign-in page, drawn from
+/// what the engine gives a custom page (the binding's `SignInPage`): one
+/// form per provider, each posting the CSRF token and the callback URL to
+/// the provider's URL, and the `?error=` code as a message. The framework
+/// sends it with the cookies of `data.set_cookies`.
+pub fn sign_in(data: &SignInPageData) -> String {
+    let hidden = format!(
+        "<input type=\"hidden\" name=\"csrfToken\" value=\"{}\">\n\
+         <input type=\"hidden\" name=\"callbackUrl\" value=\"{}\">\n",
+        escape(&data.csrf_token),
+        escape(&data.callback_url)
+    );
+    let mut body = String::new();
+    if let Some(code) = data.error {
+        body.push_str(&format!(
+            "<p class=\"who\" id=\"error\" data-code=\"{}\">Sign-in did not work ({}). Try \
+             again.</p>\n",
+            code.as_str(),
+            code.as_str()
+        ));
+    }
+    for provider in &data.providers {
+        let inputs: String = match provider.kind {
+            ProviderType::Credentials => provider
+                .fields
+                .iter()
+                .map(|f| {
+                    let label = if f.label.is_empty() {
+                        &f.name
+                    } else {
+                        &f.label
+                    };
+                    let kind = if f.input_type.is_empty() {
+                        "text"
+                    } else {
+                        &f.input_type
+                    };
+                    format!(
+                        "<label>{} <input name=\"{}\" type=\"{}\"></label>\n",
+                        escape(label),
+                        escape(&f.name),
+                        escape(kind)
+                    )
+                })
+                .collect(),
+            ProviderType::Email => {
+                "<label>Email <input name=\"email\" type=\"email\"></label>\n".to_owned()
+            }
+            _ => String::new(),
+        };
+        body.push_str(&format!(
+            "<form method=\"post\" action=\"{action}\" id=\"provider-{id}\">\n{hidden}{inputs}\
+             <button type=\"submit\">Sign in with {name}</button>\n</form>\n",
+            action = escape(provider.form_action()),
+            id = escape(&provider.id),
+            name = escape(&provider.name),
+        ));
+    }
+    page("Sign in", &body)
 }
 
 #[cfg(test)]

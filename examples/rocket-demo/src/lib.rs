@@ -1,8 +1,8 @@
 //! keyway's demo on rocket: the shared demo core ([`keyway_demo_core`]:
 //! settings, secret, sign-in methods, pages, banner) behind a rocket app. A
 //! home page that shows who is signed in, a protected page, sign-in and
-//! sign-out through keyway's built-in pages, and a JSON endpoint that needs a
-//! session.
+//! sign-out through keyway's built-in pages (and a sign-in page of its own
+//! at `/login`), and a JSON endpoint that needs a session.
 //!
 //! `cargo run -p rocket-demo` starts it on <http://127.0.0.1:3000>; see
 //! [`keyway_demo_core::Settings`] for what it reads from the environment.
@@ -12,7 +12,7 @@
 use std::net::Ipv4Addr;
 
 use keyway_demo_core::{Framework, pages};
-use keyway_rocket::{Auth, OptionalSession, RequireSession, SessionData};
+use keyway_rocket::{Auth, OptionalSession, RequireSession, SessionData, SignInPage};
 use rocket::config::{Config, LogLevel};
 use rocket::response::content::RawHtml;
 use rocket::serde::json::Json;
@@ -42,7 +42,7 @@ pub fn config(port: u16) -> Config {
 /// cookies the guards roll).
 pub fn rocket(auth: Auth, config: Config) -> Rocket<Build> {
     rocket::custom(config)
-        .mount("/", routes![home, protected, me])
+        .mount("/", routes![home, protected, me, login])
         .attach(keyway_rocket::fairing(auth))
 }
 
@@ -62,5 +62,12 @@ fn protected(session: RequireSession) -> RawHtml<String> {
 /// clients (or a redirect for a browser).
 #[get("/api/me")]
 fn me(session: RequireSession) -> Json<SessionData> {
-    Json(session.0)
+    Json(session.0.into_data())
+}
+
+/// `GET /login`: the demo's own sign-in page (the fairing adds the cookies
+/// it needs).
+#[get("/login")]
+fn login(page: SignInPage) -> RawHtml<String> {
+    RawHtml(pages::sign_in(&page))
 }

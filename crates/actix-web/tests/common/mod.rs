@@ -37,6 +37,16 @@ where
         "/me",
         web::get().to(|u: CurrentUser| async move { u.name.clone().unwrap_or_default() }),
     )
+    .route(
+        "/user-id",
+        web::get().to(|s: RequireSession| async move {
+            let id = s.user_id().unwrap_or_default().to_owned();
+            match &s.session_token {
+                Some(token) => format!("{id} {}", token.as_str()),
+                None => id,
+            }
+        }),
+    )
     .route("/public", web::get().to(|| async { PUBLIC }))
 }
 

@@ -9,13 +9,13 @@ use axum::routing::get;
 use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::BodyExt;
-use keyway_axum::{CurrentUser, OptionalSession, RequireSession, SessionLayer};
+use keyway_axum::{AuthRouter, CurrentUser, OptionalSession, RequireSession, SessionLayer};
 use keyway_core::Auth;
 use keyway_testkit::binding::{ANONYMOUS, BindingUnderTest, OverTcp, PUBLIC};
 use tower::ServiceExt;
 
-/// The routes the suite expects, around `auth_routes`.
-pub fn app_with(auth: Auth, auth_routes: Router) -> Router {
+/// The suite's routes, with the engine as state.
+fn suite_routes() -> Router<Auth> {
     Router::new()
         .route(
             "/protected",
@@ -33,14 +33,33 @@ pub fn app_with(auth: Auth, auth_routes: Router) -> Router {
             "/me",
             get(|u: CurrentUser| async move { u.name.clone().unwrap_or_default() }),
         )
+        .route(
+            "/user-id",
+            get(|s: RequireSession| async move { user_id_line(&s) }),
+        )
         .route("/public", get(|| async { PUBLIC }))
-        .merge(auth_routes)
-        .layer(SessionLayer::new(auth))
 }
 
-/// The suite's app with `keyway_axum::routes`.
+/// What `/user-id` answers.
+fn user_id_line(s: &keyway_axum::CurrentSession) -> String {
+    let id = s.user_id().unwrap_or_default();
+    match &s.session_token {
+        Some(token) => format!("{id} {}", token.as_str()),
+        None => id.to_owned(),
+    }
+}
+
+/// The routes the suite expects, around `auth_routes`.
+pub fn app_with(auth: Auth, auth_routes: Router<Auth>) -> Router {
+    suite_routes()
+        .merge(auth_routes)
+        .layer(SessionLayer::new(auth.clone()))
+        .with_state(auth)
+}
+
+/// The suite's app, set up in one call (`with_auth`).
 pub fn app(auth: Auth) -> Router {
-    app_with(auth.clone(), keyway_axum::routes(auth))
+    suite_routes().with_auth(auth)
 }
 
 /// Sends requests through the router in process.

@@ -2,8 +2,11 @@
 //! database) behind one interface — issue, read, update, revoke — so actions
 //! never branch on the strategy.
 
+mod current;
 mod database;
 mod jwt;
+
+pub use current::CurrentSession;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};

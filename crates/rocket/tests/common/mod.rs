@@ -35,6 +35,15 @@ fn me(u: CurrentUser) -> String {
     u.name.clone().unwrap_or_default()
 }
 
+#[get("/user-id")]
+fn user_id(s: RequireSession) -> String {
+    let id = s.user_id().unwrap_or_default().to_owned();
+    match &s.session_token {
+        Some(token) => format!("{id} {}", token.as_str()),
+        None => id,
+    }
+}
+
 #[get("/public")]
 fn public() -> &'static str {
     PUBLIC
@@ -63,7 +72,7 @@ pub fn config() -> Config {
 /// The routes the suite expects, with keyway's fairing.
 pub fn app(auth: Auth) -> Rocket<Build> {
     rocket::custom(config())
-        .mount("/", routes![protected, whoami, me, public])
+        .mount("/", routes![protected, whoami, me, user_id, public])
         .attach(keyway_rocket::fairing(auth))
 }
 

@@ -121,6 +121,32 @@ pub(crate) async fn whoami(ctx: Ctx) -> Result<(), String> {
     Ok(())
 }
 
+/// `/user-id` answers the signed-in user's id, then, for a database
+/// session, a space and the session's token: with JWT sessions the token's
+/// `sub` ("1", the suite's credentials user); with database sessions the
+/// stored user's id and the token the session cookie holds.
+pub(crate) async fn user_id(ctx: Ctx) -> Result<(), String> {
+    let mut b = ctx.browser(standard_auth());
+    b.sign_in().await?;
+    let r = b.open("/user-id").await;
+    ensure!(
+        r.status == StatusCode::OK && r.body == "1",
+        "/user-id with a JWT session: {}",
+        r.summary()
+    );
+    let mut b = ctx.browser(database_auth());
+    b.sign_in().await?;
+    let token = b.cookie(SESSION_COOKIE).unwrap_or_default().to_owned();
+    let r = b.open("/user-id").await;
+    let (id, got_token) = r.body.split_once(' ').unwrap_or((r.body.as_str(), ""));
+    ensure!(
+        r.status == StatusCode::OK && !id.is_empty() && !token.is_empty() && got_token == token,
+        "/user-id with a database session (cookie {token:?}): {}",
+        r.summary()
+    );
+    Ok(())
+}
+
 pub(crate) async fn current_user(ctx: Ctx) -> Result<(), String> {
     let mut b = ctx.browser(standard_auth());
     b.sign_in().await?;

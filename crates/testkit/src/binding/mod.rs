@@ -9,6 +9,7 @@
 //! | `GET /protected` | the *required session* extractor; answers `200` with the user's email as plain text |
 //! | `GET /whoami` | the *optional session* extractor; answers `200` with the email, or [`ANONYMOUS`] |
 //! | `GET /me` | the *current user* extractor; answers `200` with the user's name |
+//! | `GET /user-id` | the *required session* extractor; answers `200` with the user's id, then, when there is one, a space and the database session's token |
 //! | `GET /public` | no extractor; answers `200` with [`PUBLIC`] |
 //!
 //! and whatever the binding uses to put the cookies the engine rolled on the
@@ -22,7 +23,8 @@
 //!   browser with `303 See Other` to `auth.signin_url(headers, "/protected?…")`
 //!   (the page asked for, query included) and answer a client that accepts
 //!   only JSON with `401` and `{"error":"SessionRequired","url":…}`; with one,
-//!   they answer the user's email and name;
+//!   they answer the user's email and name, and `/user-id` the user's id
+//!   and the database session's token;
 //! - **rolled cookies**: a session read by an extractor re-issues the session
 //!   cookie (JWT sessions, and database sessions with `update_age` 0) and an
 //!   invalid session cookie is cleared, on the app's own routes; a route
@@ -60,7 +62,7 @@
 //! }
 //!
 //! fn app(auth: Auth) -> MyBinding {
-//!     todo!("the auth routes, /protected, /whoami, /me and /public")
+//!     todo!("the auth routes, /protected, /whoami, /me, /user-id and /public")
 //! }
 //!
 //! // #[tokio::test]
@@ -205,6 +207,7 @@ fn cases() -> Vec<Case> {
         case!(extractors::protected_with_session),
         case!(extractors::whoami),
         case!(extractors::current_user),
+        case!(extractors::user_id),
         case!(extractors::rolled_jwt_cookie),
         case!(extractors::rolled_database_cookie),
         case!(extractors::invalid_session_cookie_is_cleared),

@@ -104,6 +104,70 @@ pub async fn jwt_sessions_on_request(bin: DemoBinary) {
     journey(bin, Some(SessionStrategy::Jwt), SessionStrategy::Jwt).await;
 }
 
+/// The value of the first `<input ... name="{name}" value="...">` of a page.
+fn hidden_value(html: &str, name: &str) -> String {
+    let at = html
+        .find(&format!("name=\"{name}\" value=\""))
+        .unwrap_or_else(|| panic!("no {name} input in {html}"));
+    let rest = &html[at + name.len() + 15..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
+/// The demo's own sign-in page (`GET /login`), drawn from what the binding
+/// gives a custom page: a form per provider with the engine's URLs, the
+/// CSRF token whose cookie comes with the page (signing in with them
+/// works), the callback URL and the error code from the query.
+pub async fn a_custom_sign_in_page_signs_in(bin: DemoBinary) {
+    let demo = Demo::start(bin, &[]).await;
+    let site = demo.site();
+    let mut c = Client::new(demo.port);
+
+    let page = c.get("/login?callbackUrl=%2Fprotected").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let html = &page.body;
+    for form in [
+        format!("action=\"{site}/api/auth/callback/credentials\" id=\"provider-credentials\""),
+        format!("action=\"{site}/api/auth/signin/email\" id=\"provider-email\""),
+    ] {
+        assert!(html.contains(&form), "no {form} in {html}");
+    }
+    assert!(html.contains("name=\"username\"") && html.contains("name=\"password\""));
+    assert!(!html.contains("id=\"error\""), "{html}");
+    assert_eq!(
+        hidden_value(html, "callbackUrl"),
+        format!("{site}/protected")
+    );
+    let token = hidden_value(html, "csrfToken");
+    assert!(
+        c.cookie("authjs.csrf-token").is_some(),
+        "the page did not set the CSRF cookie"
+    );
+
+    // The form, as the browser posts it, with the page's token and cookie.
+    let form = format!(
+        "csrfToken={token}&callbackUrl={}&username=alice&password=wonderland",
+        url::form_urlencoded::byte_serialize(format!("{site}/protected").as_bytes())
+            .collect::<String>()
+    );
+    let signed_in = c.post("/api/auth/callback/credentials", form).await;
+    assert_eq!(signed_in.status, StatusCode::FOUND, "{}", signed_in.body);
+    assert_eq!(signed_in.location, format!("{site}/protected"));
+    let protected = c.get("/protected").await;
+    assert_eq!(protected.status, StatusCode::OK);
+
+    // A refused sign-in comes back with its code, which the page shows.
+    let page = c.get("/login?error=CredentialsSignin").await;
+    assert!(
+        page.body
+            .contains("id=\"error\" data-code=\"CredentialsSignin\""),
+        "{}",
+        page.body
+    );
+    // The browser keeps its token: the page reuses it, with no new cookie.
+    assert_eq!(hidden_value(&page.body, "csrfToken"), token);
+    demo.stop().await;
+}
+
 pub async fn the_binary_serves_and_says_how_to_sign_in(bin: DemoBinary) {
     let demo = Demo::start(bin, &[]).await;
     let site = demo.site();

@@ -100,9 +100,9 @@ macro_rules! __demo_tests {
 
 /// The demo over HTTP ([`http`]): the protected routes as a browser and
 /// as an API client see them, a credentials sign-in in both session
-/// strategies, the banner, and bad settings refused; and hostile requests
-/// beside real users, who stay signed in, with no `5xx` and flat memory
-/// ([`load`]).
+/// strategies, the banner, bad settings refused, and the demo's own
+/// sign-in page; and hostile requests beside real users, who stay signed
+/// in, with no `5xx` and flat memory ([`load`]).
 #[macro_export]
 macro_rules! http_tests {
     ($framework:literal, $package:literal) => {
@@ -112,6 +112,7 @@ macro_rules! http_tests {
             the_binary_serves_and_says_how_to_sign_in,
             the_binary_says_which_sign_in_methods_it_offers,
             bad_settings_stop_the_binary_with_a_message,
+            a_custom_sign_in_page_signs_in,
         );
         $crate::__demo_tests!($framework, $package, load:
             hostile_requests_beside_real_sign_ins,
