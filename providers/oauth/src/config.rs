@@ -58,6 +58,14 @@ pub(crate) enum EmailFallback {
     },
 }
 
+/// Written in a preset's endpoint URLs for the issuer (the instance's base
+/// URL) of self-hosted services: `{issuer}/oauth/authorize`.
+pub(crate) const ISSUER_PLACEHOLDER: &str = "{issuer}";
+
+/// Written in a profile request header's value for the client id (Trakt's
+/// `trakt-api-key`).
+pub(crate) const CLIENT_ID_PLACEHOLDER: &str = "{client_id}";
+
 /// A client secret: never in `Debug`, wiped from memory when dropped.
 #[derive(Clone)]
 pub(crate) struct Secret(pub(crate) Arc<Zeroizing<String>>);
@@ -125,6 +133,10 @@ pub struct OAuth {
     pub(crate) userinfo_request: UserinfoRequest,
     pub(crate) userinfo_headers: Vec<(String, String)>,
     pub(crate) email_fallback: EmailFallback,
+    pub(crate) token_fields: &'static [&'static str],
+    pub(crate) client_id_param: Option<&'static str>,
+    pub(crate) revocation_endpoint: Option<String>,
+    pub(crate) revoke_on_sign_out: bool,
     pub(crate) profile: Option<Arc<ProfileFn>>,
     pub(crate) style: ProviderStyle,
     pub(crate) dangerous_linking: bool,
@@ -174,6 +186,10 @@ impl OAuth {
             userinfo_request: UserinfoRequest::Get,
             userinfo_headers: Vec::new(),
             email_fallback: EmailFallback::None,
+            token_fields: &[],
+            client_id_param: None,
+            revocation_endpoint: None,
+            revoke_on_sign_out: false,
             profile: None,
             style: ProviderStyle::default(),
             dangerous_linking: false,
@@ -264,6 +280,22 @@ impl OAuth {
     /// The userinfo endpoint.
     pub fn userinfo_endpoint(mut self, url: impl Into<String>) -> Self {
         self.userinfo_endpoint = Some(url.into());
+        self
+    }
+
+    /// The token revocation endpoint (RFC 7009), when the provider has one
+    /// and discovery does not name it.
+    pub fn revocation_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.revocation_endpoint = Some(url.into());
+        self
+    }
+
+    /// Revokes the account's tokens at the provider when the user signs out
+    /// (off by default). Needs a revocation endpoint (set, discovered or the
+    /// preset's) and an adapter that stores the tokens; a revocation that
+    /// fails is logged and does not stop the sign-out.
+    pub fn revoke_on_sign_out(mut self, on: bool) -> Self {
+        self.revoke_on_sign_out = on;
         self
     }
 
@@ -390,6 +422,16 @@ impl OAuth {
             .filter(|s| !s.is_empty())
     }
 
+    /// An endpoint URL with `{issuer}` replaced by the issuer in use.
+    pub(crate) fn resolve(&self, url: &str) -> String {
+        match self.issuer_url() {
+            Some(issuer) if url.contains(ISSUER_PLACEHOLDER) => {
+                url.replace(ISSUER_PLACEHOLDER, issuer)
+            }
+            _ => url.to_owned(),
+        }
+    }
+
     pub(crate) fn check(&self) -> Result<(), String> {
         if self.client_id.as_deref().is_none_or(str::is_empty) {
             return Err(format!(
@@ -402,6 +444,21 @@ impl OAuth {
                 "no client secret: set {} or call .client_secret(...) (or use \
                  TokenAuthMethod::None for a public client)",
                 env_name(&self.id, "SECRET")
+            ));
+        }
+        let needs_issuer = [
+            &self.authorization_endpoint,
+            &self.token_endpoint,
+            &self.userinfo_endpoint,
+            &self.revocation_endpoint,
+        ]
+        .into_iter()
+        .flatten()
+        .any(|url| url.contains(ISSUER_PLACEHOLDER));
+        if needs_issuer && self.issuer_url().is_none() {
+            return Err(format!(
+                "no issuer: set {} to the base URL of the service (or call .issuer(...))",
+                env_name(&self.id, "ISSUER")
             ));
         }
         let has = |endpoint: &Option<String>| {
@@ -424,6 +481,7 @@ impl OAuth {
             &self.authorization_endpoint,
             &self.token_endpoint,
             &self.userinfo_endpoint,
+            &self.revocation_endpoint,
             &self.jwks_uri,
             &self.well_known,
             &self.issuer_url().map(str::to_owned),
@@ -431,6 +489,7 @@ impl OAuth {
         .into_iter()
         .flatten()
         {
+            let url = &self.resolve(url);
             let parsed = url::Url::parse(url).map_err(|_| format!("{url:?} is not a URL"))?;
             if !matches!(parsed.scheme(), "http" | "https") {
                 return Err(format!("{url:?} is not an http(s) URL"));

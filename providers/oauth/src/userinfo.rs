@@ -9,7 +9,7 @@ use keyway_core::oauth::OAuthError;
 use keyway_core::provider::ProviderType;
 use serde_json::{Map, Value};
 
-use crate::config::{EmailFallback, OAuth, UserinfoRequest};
+use crate::config::{CLIENT_ID_PLACEHOLDER, EmailFallback, OAuth, UserinfoRequest};
 use crate::http::Auth;
 use crate::id_token::Expect;
 use crate::profile::text_at;
@@ -31,14 +31,21 @@ impl OAuth {
             .map_err(|e| profile_error(e.to_string()))?;
         let http = &self.runtime.http;
         let bearer = Auth::Bearer(access_token);
+        let headers = self.profile_headers();
         let answer = match self.userinfo_request {
-            UserinfoRequest::Post => {
-                http.post_json(&url, None, bearer, &self.userinfo_headers)
-                    .await
-            }
-            _ => http.get_json(&url, bearer, &self.userinfo_headers).await,
+            UserinfoRequest::Post => http.post_json(&url, bearer, &headers).await,
+            _ => http.get_json(&url, bearer, &headers).await,
         };
         answer.map_err(|e| profile_error(format!("userinfo: {e}")))
+    }
+
+    /// The headers of profile requests, with `{client_id}` filled in.
+    fn profile_headers(&self) -> Vec<(String, String)> {
+        let client_id = self.client_id.as_deref().unwrap_or_default();
+        self.userinfo_headers
+            .iter()
+            .map(|(k, v)| (k.clone(), v.replace(CLIENT_ID_PLACEHOLDER, client_id)))
+            .collect()
     }
 
     /// The document the profile mapping reads.
@@ -79,6 +86,15 @@ impl OAuth {
                 _ => Value::Object(self.userinfo(access_token).await?),
             }
         };
+        // Fields only the token answer has (VK's `email`), unless the
+        // profile has them too.
+        if let Value::Object(map) = &mut document {
+            for field in self.token_fields {
+                if let Some(value) = response.raw.get(*field).filter(|v| !v.is_null()) {
+                    map.entry(*field).or_insert_with(|| value.clone());
+                }
+            }
+        }
         // Apple sends the name once, on first consent, as a `user` form field.
         if self.form_post
             && let (Some(user), Value::Object(map)) = (params.get("user"), &mut document)
@@ -110,13 +126,15 @@ impl OAuth {
         type Pick = fn(&Value, Option<&str>) -> Option<String>;
         let (url, pick): (String, Pick) = match &self.email_fallback {
             EmailFallback::None => return None,
-            EmailFallback::Github { api } => (format!("{api}/user/emails"), github_email),
+            EmailFallback::Github { api } => {
+                (format!("{}/user/emails", self.resolve(api)), github_email)
+            }
             EmailFallback::Bitbucket { api } => (format!("{api}/user/emails"), bitbucket_email),
         };
         match self
             .runtime
             .http
-            .get_value(&url, Auth::Bearer(access_token), &self.userinfo_headers)
+            .get_value(&url, Auth::Bearer(access_token), &self.profile_headers())
             .await
         {
             Ok(list) => pick(&list, stated),
