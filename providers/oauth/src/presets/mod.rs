@@ -64,13 +64,23 @@
 //! An application that knows better maps the profile itself
 //! ([`OAuth::profile`]) and sets `email_verified`.
 
+mod creators;
 mod developer;
+mod identity;
 mod oidc;
+mod regional;
+mod self_hosted;
 mod social;
+mod workplace;
 
+pub use creators::*;
 pub use developer::*;
+pub use identity::*;
 pub use oidc::*;
+pub use regional::*;
+pub use self_hosted::*;
 pub use social::*;
+pub use workplace::*;
 
 use keyway_core::oauth::{Check, OAuthProfile, ProviderStyle, TokenSet};
 use keyway_core::provider::BoxError;
@@ -150,6 +160,38 @@ pub fn all_presets() -> Vec<OAuth> {
         twitter(),
         zitadel(),
         zoom(),
+        asgardeo(),
+        azure_ad_b2c(),
+        box_com(),
+        coinbase(),
+        descope(),
+        dribbble(),
+        duende_identity_server6(),
+        epic_games(),
+        figma(),
+        fusionauth(),
+        gitea(),
+        huggingface(),
+        instagram(),
+        kinde(),
+        mastodon(),
+        mattermost(),
+        netlify(),
+        nextcloud(),
+        onelogin(),
+        osu(),
+        patreon(),
+        pinterest(),
+        roblox(),
+        threads(),
+        tiktok(),
+        trakt(),
+        vk(),
+        webex(),
+        wikimedia(),
+        wordpress(),
+        yandex(),
+        zoho(),
     ]
 }
 
@@ -193,7 +235,7 @@ mod catalogue_tests {
     fn every_preset_once() {
         let all = all_presets();
         let ids: HashSet<String> = all.iter().map(|p| p.id().to_owned()).collect();
-        assert_eq!(all.len(), 30);
+        assert_eq!(all.len(), 62);
         assert_eq!(ids.len(), all.len(), "ids are unique");
         for id in ["github", "google", "microsoft-entra-id", "oidc", "zoom"] {
             assert!(ids.contains(id), "{id}");

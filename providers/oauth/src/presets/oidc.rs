@@ -225,3 +225,15 @@ pub fn salesforce() -> OAuth {
         .mapped(salesforce_profile)
         .color("#00a1e0")
 }
+
+/// Hugging Face (Sign in with Hugging Face).
+pub fn huggingface() -> OAuth {
+    oidc_at("huggingface", "Hugging Face", "https://huggingface.co").color("#ffd21e")
+}
+
+/// Roblox (OAuth 2.0 with OpenID Connect). Roblox gives no email address.
+pub fn roblox() -> OAuth {
+    oidc_at("roblox", "Roblox", "https://apis.roblox.com/oauth/")
+        .scope("openid profile")
+        .color("#000000")
+}
