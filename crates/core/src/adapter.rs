@@ -271,6 +271,16 @@ pub trait Adapter: Send + Sync + 'static {
         provider_account_id: &str,
     ) -> AdapterResult<Option<Account>>;
 
+    /// The accounts linked to the user `user_id`, with their tokens; `None`
+    /// when the adapter cannot list them (the default).
+    ///
+    /// keyway uses it to revoke a user's OAuth tokens when they sign out
+    /// (providers with `revoke_on_sign_out`); Auth.js has no such method.
+    async fn get_accounts_of_user(&self, user_id: &str) -> AdapterResult<Option<Vec<Account>>> {
+        let _ = user_id;
+        Ok(None)
+    }
+
     /// Replaces the token fields (`access_token`, `refresh_token`,
     /// `expires_at`, `token_type`, `scope`, `id_token`, `session_state`) of the
     /// account `(account.provider, account.provider_account_id)` with those of

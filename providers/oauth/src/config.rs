@@ -141,6 +141,7 @@ pub struct OAuth {
     pub(crate) style: ProviderStyle,
     pub(crate) dangerous_linking: bool,
     pub(crate) timeout: Duration,
+    pub(crate) root_certificates: Vec<Vec<u8>>,
     pub(crate) runtime: Arc<Runtime>,
 }
 
@@ -194,7 +195,8 @@ impl OAuth {
             style: ProviderStyle::default(),
             dangerous_linking: false,
             timeout: DEFAULT_TIMEOUT,
-            runtime: Arc::new(Runtime::new(DEFAULT_TIMEOUT)),
+            root_certificates: Vec::new(),
+            runtime: Arc::new(Runtime::new(DEFAULT_TIMEOUT, Vec::new())),
         }
     }
 
@@ -388,7 +390,16 @@ impl OAuth {
     /// The timeout of each request to the provider (default 20 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
-        self.runtime = Arc::new(Runtime::new(timeout));
+        self.runtime = Arc::new(Runtime::new(timeout, self.root_certificates.clone()));
+        self
+    }
+
+    /// Also trusts this root certificate (PEM) for the provider's https
+    /// endpoints: a self-hosted provider behind a private certificate
+    /// authority. The public roots stay trusted.
+    pub fn root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates.push(pem.into());
+        self.runtime = Arc::new(Runtime::new(self.timeout, self.root_certificates.clone()));
         self
     }
 
@@ -460,6 +471,24 @@ impl OAuth {
                 "no issuer: set {} to the base URL of the service (or call .issuer(...))",
                 env_name(&self.id, "ISSUER")
             ));
+        }
+        if self.revoke_on_sign_out
+            && self.revocation_endpoint.is_none()
+            && self
+                .metadata
+                .as_ref()
+                .is_none_or(|m| m.revocation_endpoint.is_none())
+            && (self.metadata.is_some() || self.issuer_url().is_none())
+        {
+            return Err(
+                "revoke_on_sign_out(true) needs a revocation endpoint: call \
+                 .revocation_endpoint(...) (or use an issuer whose discovery document names one)"
+                    .to_owned(),
+            );
+        }
+        let pem_certificates = |pem: &Vec<u8>| matches!(reqwest::Certificate::from_pem_bundle(pem), Ok(c) if !c.is_empty());
+        if !self.root_certificates.iter().all(pem_certificates) {
+            return Err("a root certificate given to .root_certificate_pem(...) is not PEM".into());
         }
         let has = |endpoint: &Option<String>| {
             endpoint.is_some() || self.metadata.is_some() || self.issuer_url().is_some()

@@ -47,6 +47,14 @@ impl OAuthProvider for OAuth {
         self.check()
     }
 
+    fn revoke_on_sign_out(&self) -> bool {
+        self.revoke_on_sign_out
+    }
+
+    async fn revoke(&self, tokens: &TokenSet) -> Result<(), OAuthError> {
+        self.revoke_tokens(tokens).await
+    }
+
     async fn authorization_url(
         &self,
         request: &AuthorizationRequest<'_>,

@@ -66,6 +66,8 @@ fn describe_oauth_error(error: &Option<String>, description: &Option<String>) ->
 #[derive(Debug)]
 pub(crate) struct Http {
     timeout: Duration,
+    /// Extra trusted root certificates (PEM), for a private CA.
+    roots: Vec<Vec<u8>>,
     client: OnceLock<Result<reqwest::Client, String>>,
 }
 
@@ -76,9 +78,10 @@ pub(crate) enum Auth<'a> {
 }
 
 impl Http {
-    pub(crate) fn new(timeout: Duration) -> Self {
+    pub(crate) fn new(timeout: Duration, roots: Vec<Vec<u8>>) -> Self {
         Self {
             timeout,
+            roots,
             client: OnceLock::new(),
         }
     }
@@ -86,14 +89,20 @@ impl Http {
     fn client(&self) -> Result<&reqwest::Client, HttpError> {
         self.client
             .get_or_init(|| {
-                reqwest::Client::builder()
+                let mut builder = reqwest::Client::builder()
                     .timeout(self.timeout)
                     .connect_timeout(self.timeout.min(Duration::from_secs(10)))
                     // A redirected POST could carry the client secret elsewhere.
                     .redirect(reqwest::redirect::Policy::none())
-                    .user_agent(AGENT)
-                    .build()
-                    .map_err(|e| e.to_string())
+                    .user_agent(AGENT);
+                for pem in &self.roots {
+                    for root in
+                        reqwest::Certificate::from_pem_bundle(pem).map_err(|e| e.to_string())?
+                    {
+                        builder = builder.add_root_certificate(root);
+                    }
+                }
+                builder.build().map_err(|e| e.to_string())
             })
             .as_ref()
             .map_err(|e| HttpError::Client(e.clone()))

@@ -53,6 +53,7 @@ mod id_token;
 mod jwks;
 pub mod presets;
 mod profile;
+mod revoke;
 mod runtime;
 mod token;
 mod userinfo;
