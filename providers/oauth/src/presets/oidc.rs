@@ -200,7 +200,9 @@ pub fn twitch() -> OAuth {
         .color("#65459b")
 }
 
-/// LINE Login.
+/// LINE Login (v2.1): the ID token's `sub`, `name`, `picture` and, with the
+/// `email` scope the default includes, `email` (LINE says nothing about its
+/// verification).
 pub fn line() -> OAuth {
     oidc_at("line", "LINE", "https://access.line.me")
         .only(&[Check::State])
