@@ -15,7 +15,7 @@ use keyway_core::oauth::{AuthorizationRequest, OAuthError};
 use keyway_core::provider::ProviderType;
 use oauth2::{AuthUrl, CsrfToken, PkceCodeChallenge, RedirectUrl, Scope};
 
-use crate::config::OAuth;
+use crate::config::{Dialect, OAuth};
 
 /// The default scope of OpenID Connect providers.
 pub(crate) const OIDC_SCOPE: &str = "openid profile email";
@@ -168,6 +168,16 @@ impl OAuth {
             .filter(|(name, _)| params.has(name))
             .collect();
         pairs.sort_by_key(|(name, _)| params.position(name));
+        if self.dialect == Dialect::WeChat {
+            // WeChat reads `appid`, wants its documented order and ignores a
+            // request without the `#wechat_redirect` fragment.
+            const ORDER: [&str; 5] = ["appid", "redirect_uri", "response_type", "scope", "state"];
+            pairs.retain(|(name, _)| name != "client_id");
+            pairs.sort_by_key(|(name, _)| {
+                ORDER.iter().position(|n| n == name).unwrap_or(ORDER.len())
+            });
+            url.set_fragment(Some("wechat_redirect"));
+        }
         url.query_pairs_mut().clear().extend_pairs(pairs.iter());
         Ok(url.into())
     }

@@ -44,6 +44,18 @@ pub(crate) enum UserinfoRequest {
     TokenResponse(&'static [&'static str]),
 }
 
+/// Providers whose OAuth is not RFC 6749's and needs its own requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    /// RFC 6749, through the `oauth2` crate.
+    Standard,
+    /// WeChat: `appid` for the client id and `#wechat_redirect` in the
+    /// authorization URL, `GET` token and refresh requests with the
+    /// credentials in the query, `{errcode, errmsg}` errors, and userinfo by
+    /// `access_token` and `openid` in the query.
+    WeChat,
+}
+
 /// Where to look for an email address when the profile has none.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum EmailFallback {
@@ -135,6 +147,7 @@ pub struct OAuth {
     pub(crate) email_fallback: EmailFallback,
     pub(crate) token_fields: &'static [&'static str],
     pub(crate) client_id_param: Option<&'static str>,
+    pub(crate) dialect: Dialect,
     pub(crate) revocation_endpoint: Option<String>,
     pub(crate) revoke_on_sign_out: bool,
     pub(crate) profile: Option<Arc<ProfileFn>>,
@@ -189,6 +202,7 @@ impl OAuth {
             email_fallback: EmailFallback::None,
             token_fields: &[],
             client_id_param: None,
+            dialect: Dialect::Standard,
             revocation_endpoint: None,
             revoke_on_sign_out: false,
             profile: None,

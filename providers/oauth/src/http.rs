@@ -147,7 +147,17 @@ impl Http {
     /// is JSON (a form-encoded one is turned into JSON) or empty, else
     /// [`HttpError::NotJson`].
     async fn send(&self, request: http::Request<Vec<u8>>) -> Result<Vec<u8>, HttpError> {
-        let url = request.uri().to_string();
+        // For messages: without the query, which may carry a token (WeChat's
+        // API takes its credentials there).
+        let url = {
+            let uri = request.uri();
+            format!(
+                "{}://{}{}",
+                uri.scheme_str().unwrap_or("http"),
+                uri.authority().map_or("", |a| a.as_str()),
+                uri.path()
+            )
+        };
         let (mut parts, body) = request.into_parts();
         parts
             .headers

@@ -57,6 +57,7 @@ mod revoke;
 mod runtime;
 mod token;
 mod userinfo;
+mod wechat;
 
 pub use config::{OAuth, ProfileFn, TokenAuthMethod, env_name};
 pub use discovery::ProviderMetadata;

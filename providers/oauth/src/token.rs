@@ -21,7 +21,7 @@ use oauth2::{
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::config::{OAuth, TokenAuthMethod};
+use crate::config::{Dialect, OAuth, TokenAuthMethod};
 use crate::http::HttpError;
 
 /// The `oauth2` client of one provider, with keyway's token answer type and
@@ -89,7 +89,7 @@ impl fmt::Debug for ProviderTokens {
 
 impl ProviderTokens {
     /// Reads a token answer; it must have an `access_token`.
-    fn from_raw(raw: Map<String, Value>) -> Result<Self, String> {
+    pub(crate) fn from_raw(raw: Map<String, Value>) -> Result<Self, String> {
         let access_token =
             string(&raw, "access_token").ok_or("the token answer has no access_token")?;
         let expires_in = match raw.get("expires_in") {
@@ -240,6 +240,9 @@ impl OAuth {
         redirect_uri: &str,
         code_verifier: Option<&str>,
     ) -> Result<TokenResponse, OAuthError> {
+        if self.dialect == Dialect::WeChat {
+            return self.wechat_exchange_code(code).await;
+        }
         let client = self.token_client().await?;
         let redirect_uri = RedirectUrl::new(redirect_uri.to_owned())
             .map_err(|_| token_error(format!("the redirect URI {redirect_uri:?} is not a URL")))?;
@@ -264,6 +267,9 @@ impl OAuth {
         &self,
         refresh_token: &str,
     ) -> Result<TokenResponse, OAuthError> {
+        if self.dialect == Dialect::WeChat {
+            return self.wechat_refresh(refresh_token).await;
+        }
         let client = self.token_client().await?;
         let refresh_token = RefreshToken::new(refresh_token.to_owned());
         let mut request = client.exchange_refresh_token(&refresh_token);
@@ -279,7 +285,7 @@ impl OAuth {
 }
 
 impl ProviderTokens {
-    fn into_response(self) -> TokenResponse {
+    pub(crate) fn into_response(self) -> TokenResponse {
         TokenResponse {
             tokens: self.token_set(now_secs()),
             raw: self.raw,

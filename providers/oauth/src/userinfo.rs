@@ -9,7 +9,7 @@ use keyway_core::oauth::OAuthError;
 use keyway_core::provider::ProviderType;
 use serde_json::{Map, Value};
 
-use crate::config::{CLIENT_ID_PLACEHOLDER, EmailFallback, OAuth, UserinfoRequest};
+use crate::config::{CLIENT_ID_PLACEHOLDER, Dialect, EmailFallback, OAuth, UserinfoRequest};
 use crate::http::Auth;
 use crate::id_token::Expect;
 use crate::profile::text_at;
@@ -20,7 +20,8 @@ fn profile_error(message: impl Into<String>) -> OAuthError {
 }
 
 impl OAuth {
-    async fn userinfo(&self, access_token: &str) -> Result<Map<String, Value>, OAuthError> {
+    async fn userinfo(&self, response: &TokenResponse) -> Result<Map<String, Value>, OAuthError> {
+        let access_token = response.tokens.access_token.as_deref().unwrap_or_default();
         let url = self
             .endpoint(
                 &self.userinfo_endpoint,
@@ -29,6 +30,12 @@ impl OAuth {
             )
             .await
             .map_err(|e| profile_error(e.to_string()))?;
+        if self.dialect == Dialect::WeChat {
+            return self
+                .wechat_userinfo(&url, response)
+                .await
+                .map_err(|e| profile_error(format!("userinfo: {e}")));
+        }
         let http = &self.runtime.http;
         let bearer = Auth::Bearer(access_token);
         let headers = self.profile_headers();
@@ -65,7 +72,7 @@ impl OAuth {
             })?;
             let mut claims = self.validate_id_token(id_token, Expect { nonce }).await?;
             if self.fetch_userinfo {
-                let info = self.userinfo(access_token).await?;
+                let info = self.userinfo(response).await?;
                 if info.get("sub").is_some() && info.get("sub") != claims.get("sub") {
                     return Err(profile_error(
                         "the userinfo answer is about another subject than the ID token",
@@ -83,7 +90,7 @@ impl OAuth {
                         .cloned()
                         .unwrap_or(Value::Null)
                 }
-                _ => Value::Object(self.userinfo(access_token).await?),
+                _ => Value::Object(self.userinfo(response).await?),
             }
         };
         // Fields only the token answer has (VK's `email`), unless the

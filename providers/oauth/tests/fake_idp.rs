@@ -14,7 +14,7 @@ use common::fake_idp::{CLIENT_ID, CLIENT_SECRET, FakeIdp, Key};
 use common::{Browser, IdpBrowser, OAuthSteps, ORIGIN, SECRET};
 use keyway_core::{Adapter, Auth};
 use keyway_memory::MemoryAdapter;
-use keyway_oauth::{OAuth, github_enterprise};
+use keyway_oauth::{OAuth, github_enterprise, wechat};
 use keyway_testkit::support::LogCapture;
 use serde_json::json;
 
@@ -42,9 +42,21 @@ async fn rig() -> Rig {
                 .client_id(CLIENT_ID)
                 .client_secret(CLIENT_SECRET),
         )
+        .provider(wechat_at(&idp))
         .build()
         .unwrap();
     Rig { idp, mem, auth }
+}
+
+/// The WeChat preset with the test provider's endpoints.
+fn wechat_at(idp: &FakeIdp) -> OAuth {
+    let i = &idp.issuer;
+    wechat()
+        .authorization_endpoint(format!("{i}/authorize"))
+        .token_endpoint(format!("{i}/sns/oauth2/access_token"))
+        .userinfo_endpoint(format!("{i}/sns/userinfo"))
+        .client_id(CLIENT_ID)
+        .client_secret(CLIENT_SECRET)
 }
 
 impl Rig {
@@ -352,4 +364,50 @@ async fn github_profile_failures() {
     });
     rig.fails("github", "OAUTH_PARSE_PROFILE_ERROR", "no id")
         .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn wechat_signs_in_and_refreshes_with_its_own_requests() {
+    let rig = rig().await;
+    let (mut b, r) = rig.sign_in("wechat").await;
+    assert_eq!(r.location(), Some(format!("{ORIGIN}/after").as_str()));
+    let user = rig
+        .mem
+        .get_user_by_account("wechat", "wechat-unionid")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.name.as_deref(), Some("小明"));
+    assert_eq!(b.session_email().await, None);
+    let account = rig
+        .mem
+        .get_account("wechat", "wechat-unionid")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        account.refresh_token.as_deref(),
+        Some("wechat-refresh-token")
+    );
+
+    let provider = wechat_at(&rig.idp);
+    let tokens = keyway_core::oauth::OAuthProvider::refresh(&provider, "wechat-refresh-token")
+        .await
+        .unwrap();
+    assert_eq!(tokens.access_token.as_deref(), Some("wechat-access-token"));
+    let e = keyway_core::oauth::OAuthProvider::refresh(&provider, "another")
+        .await
+        .unwrap_err();
+    assert!(e.message.contains("40001"), "{e}");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn wechat_errors_are_token_errors_without_the_secret() {
+    let rig = rig().await;
+    rig.idp.with(|b| b.wechat_errcode = true);
+    let logs = LogCapture::start();
+    rig.fails("wechat", "OAUTH_GET_ACCESS_TOKEN_ERROR", "errcode 40029")
+        .await;
+    let text = logs.text();
+    assert!(!text.contains(CLIENT_SECRET), "{text}");
 }

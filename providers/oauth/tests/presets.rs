@@ -215,6 +215,7 @@ fn presets() -> Vec<(OAuth, Option<(&'static str, &'static str)>)> {
         (osu(), None),
         (vk(), None),
         (yandex(), None),
+        (wechat(), None),
         (mastodon().issuer("https://mastodon.social"), None),
         (mattermost().issuer("https://chat.example.com"), None),
         (nextcloud().issuer("https://cloud.example.com"), None),

@@ -188,6 +188,7 @@ pub fn all_presets() -> Vec<OAuth> {
         trakt(),
         vk(),
         webex(),
+        wechat(),
         wikimedia(),
         wordpress(),
         yandex(),
@@ -235,7 +236,7 @@ mod catalogue_tests {
     fn every_preset_once() {
         let all = all_presets();
         let ids: HashSet<String> = all.iter().map(|p| p.id().to_owned()).collect();
-        assert_eq!(all.len(), 62);
+        assert_eq!(all.len(), 63);
         assert_eq!(ids.len(), all.len(), "ids are unique");
         for id in ["github", "google", "microsoft-entra-id", "oidc", "zoom"] {
             assert!(ids.contains(id), "{id}");

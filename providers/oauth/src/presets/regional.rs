@@ -1,11 +1,12 @@
-//! OAuth 2 presets for services of one region (Russia's VK and Yandex).
+//! OAuth 2 presets for services of one region (Russia's VK and Yandex,
+//! China's WeChat).
 
 use keyway_core::oauth::{Check, OAuthProfile, TokenSet};
 use keyway_core::provider::BoxError;
 use serde_json::Value;
 
 use super::oauth2;
-use crate::config::{OAuth, TokenAuthMethod};
+use crate::config::{Dialect, OAuth, TokenAuthMethod};
 use crate::profile::{first_of, flag_at, full_name, require_id, text_at};
 
 fn vk_profile(raw: &Value, _: &TokenSet) -> Result<OAuthProfile, BoxError> {
@@ -69,4 +70,40 @@ pub fn yandex() -> OAuth {
     .only(&[Check::State])
     .mapped(yandex_profile)
     .color("#ffcc00")
+}
+
+fn wechat_profile(raw: &Value, _: &TokenSet) -> Result<OAuthProfile, BoxError> {
+    Ok(OAuthProfile {
+        // The `unionid` is the same across the developer's apps (as Auth.js
+        // stores it); the app's own `openid` without an Open Platform account.
+        id: require_id(first_of(raw, &[&["unionid"], &["openid"]]))?,
+        name: text_at(raw, &["nickname"]),
+        // WeChat gives no email address.
+        email: None,
+        email_verified: false,
+        image: text_at(raw, &["headimgurl"]),
+        raw: raw.clone(),
+    })
+}
+
+/// WeChat (Website Application, QR-code login; for sign-in inside WeChat's
+/// own browser change the authorization endpoint to
+/// `https://open.weixin.qq.com/connect/oauth2/authorize`). `AUTH_WECHAT_ID`
+/// is the AppID, `AUTH_WECHAT_SECRET` the AppSecret. WeChat gives no email
+/// address.
+pub fn wechat() -> OAuth {
+    let mut p = oauth2(
+        "wechat",
+        "WeChat",
+        "https://open.weixin.qq.com/connect/qrconnect",
+        "https://api.weixin.qq.com/sns/oauth2/access_token",
+        "https://api.weixin.qq.com/sns/userinfo",
+    )
+    .scope("snsapi_login")
+    .only(&[Check::State])
+    .mapped(wechat_profile)
+    .color("#07c160");
+    p.client_id_param = Some("appid");
+    p.dialect = Dialect::WeChat;
+    p
 }

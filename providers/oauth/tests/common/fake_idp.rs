@@ -82,6 +82,8 @@ pub struct Behaviour {
     /// What the revocation endpoint was sent: its form fields and whether
     /// the client authenticated with HTTP Basic as `CLIENT_ID:CLIENT_SECRET`.
     pub revocations: Vec<(Vec<(String, String)>, bool)>,
+    /// WeChat's token endpoint answers `{"errcode": 40029, ...}`.
+    pub wechat_errcode: bool,
     /// The nonce of the last authorization request.
     nonce: Option<String>,
 }
@@ -125,6 +127,7 @@ impl FakeIdp {
             refresh_token: None,
             revocation_status: 200,
             revocations: Vec::new(),
+            wechat_errcode: false,
             nonce: None,
         }));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -144,6 +147,9 @@ impl FakeIdp {
             .route("/login/oauth/access_token", post(token))
             .route("/jwks", get(jwks))
             .route("/revoke", post(revoke))
+            .route("/sns/oauth2/access_token", get(wechat_token))
+            .route("/sns/oauth2/refresh_token", get(wechat_token))
+            .route("/sns/userinfo", get(wechat_userinfo))
             .route("/api/v3/user", get(github_user))
             .route("/api/v3/user/emails", get(github_emails))
             .with_state(idp.clone());
@@ -349,4 +355,65 @@ impl axum::serve::Listener for TlsListener {
     fn local_addr(&self) -> std::io::Result<Self::Addr> {
         self.tcp.local_addr()
     }
+}
+
+/// WeChat's token and refresh endpoints: `GET` with the credentials in the
+/// query, errors as `{errcode, errmsg}` with status 200.
+async fn wechat_token(State(idp): State<FakeIdp>, RawQuery(raw): RawQuery) -> Response {
+    let params = query(raw);
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    if idp.with(|b| b.wechat_errcode) {
+        return json_response(
+            StatusCode::OK,
+            &json!({"errcode": 40029, "errmsg": "invalid code"}),
+        );
+    }
+    let valid = get("appid") == Some(CLIENT_ID)
+        && match get("grant_type") {
+            Some("authorization_code") => {
+                get("secret") == Some(CLIENT_SECRET) && get("code") == Some("fake-code")
+            }
+            Some("refresh_token") => get("refresh_token") == Some("wechat-refresh-token"),
+            _ => false,
+        };
+    if !valid {
+        return json_response(
+            StatusCode::OK,
+            &json!({"errcode": 40001, "errmsg": format!("bad request: {params:?}")}),
+        );
+    }
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "access_token": "wechat-access-token",
+            "expires_in": 7200,
+            "refresh_token": "wechat-refresh-token",
+            "openid": "wechat-openid",
+            "scope": "snsapi_login",
+            "unionid": "wechat-unionid",
+        }),
+    )
+}
+
+async fn wechat_userinfo(RawQuery(raw): RawQuery) -> Response {
+    let params = query(raw);
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    if get("access_token") != Some("wechat-access-token") || get("openid") != Some("wechat-openid")
+    {
+        return json_response(
+            StatusCode::OK,
+            &json!({"errcode": 40003, "errmsg": "invalid openid"}),
+        );
+    }
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "openid": "wechat-openid",
+            "nickname": "小明",
+            "sex": 1,
+            "headimgurl": "https://thirdwx.qlogo.cn/mmopen/x/46",
+            "privilege": [],
+            "unionid": "wechat-unionid",
+        }),
+    )
 }
