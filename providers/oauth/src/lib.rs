@@ -4,7 +4,14 @@
 //! authorization code flow with PKCE (`S256`), `state` and `nonce`,
 //! discovery, ID token validation (signature against the provider's JWKS
 //! with key rotation, `iss`, `aud`, `azp`, `exp`, `nonce`), userinfo,
-//! `response_mode=form_post`, token refresh, and presets for 30 providers.
+//! `response_mode=form_post`, token refresh, token revocation on sign-out
+//! (opt-in per provider), and presets for 63 providers.
+//!
+//! The OAuth 2 protocol (the authorization request with PKCE, the code
+//! exchange, refresh and revocation) is the [`oauth2`] crate's, sent through
+//! keyway's own HTTP client (no redirects followed, a 1 MiB cap on answers,
+//! timeouts); keyway adds discovery, ID token validation, the profile
+//! mapping of each preset, Auth.js's behaviour and its error codes.
 //!
 //! ```
 //! use keyway_oauth::{OAuth, github, google, oidc};
@@ -40,6 +47,7 @@
 //! | `OAUTH_CALLBACK_HANDLER_ERROR` | the callback has no `code`, or the discovery document or keys could not be fetched at callback |
 //! | `OAUTH_GET_PROFILE_ERROR` | the userinfo endpoint failed |
 //! | `OAUTH_PARSE_PROFILE_ERROR` | the profile could not be mapped (no id, mapping error) |
+//! | `SIGNOUT_ERROR` | revoking a provider's tokens at sign-out failed (the sign-out goes on) |
 //!
 //! The engine adds `PKCE_ERROR` and `CALLBACK_OAUTH_ERROR` for missing or
 //! foreign check cookies and a wrong `state`.
