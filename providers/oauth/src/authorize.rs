@@ -98,7 +98,7 @@ impl OAuth {
         params.set("client_id", self.client_id.as_deref().unwrap_or_default());
         params.set("redirect_uri", request.redirect_uri);
         if let Some(name) = self.client_id_param {
-            // TikTok names the client id `client_key`.
+            // TikTok's `client_key`, WeChat's `appid`.
             params.set(name, self.client_id.as_deref().unwrap_or_default());
         }
         // The endpoint's own query wins over the provider's parameters.

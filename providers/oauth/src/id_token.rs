@@ -1,6 +1,7 @@
 //! ID token validation (OpenID Connect Core §3.1.3.7): the signature against
 //! the provider's keys (or the client secret for `HS*`), `iss`, `aud`,
-//! `azp`, `exp`/`nbf` with a small leeway, and `nonce`.
+//! `azp`, `exp`/`nbf` with a small leeway, `iat` (present, not in the
+//! future), and `nonce`.
 
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
@@ -121,6 +122,15 @@ impl OAuth {
                 )));
             }
         }
+        // OpenID Connect Core §2: `iat` is required; one in the future is a
+        // forged or broken token.
+        match claims.get("iat").and_then(Value::as_f64) {
+            None => return Err(invalid("it has no \"iat\" claim")),
+            Some(iat) if iat > (crate::token::now_secs() + LEEWAY_SECS as i64) as f64 => {
+                return Err(invalid("it was issued in the future (iat)"));
+            }
+            Some(_) => {}
+        }
         if let Some(azp) = claims.get("azp")
             && azp.as_str() != Some(client_id)
         {
@@ -133,5 +143,68 @@ impl OAuth {
             }
         }
         Ok(claims)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::discovery::ProviderMetadata;
+    use serde_json::json;
+
+    const SECRET: &str = "a-client-secret-long-enough-for-hs256";
+
+    fn provider() -> OAuth {
+        OAuth::oidc("x", "X")
+            .client_id("client")
+            .client_secret(SECRET)
+            .metadata(ProviderMetadata {
+                issuer: "https://idp.example".into(),
+                authorization_endpoint: "https://idp.example/authorize".into(),
+                token_endpoint: "https://idp.example/token".into(),
+                ..Default::default()
+            })
+    }
+
+    fn token(claims: Value) -> String {
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(Algorithm::HS256),
+            &claims,
+            &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+        )
+        .unwrap()
+    }
+
+    fn claims(iat: Option<i64>) -> Value {
+        let now = crate::token::now_secs();
+        let mut c = json!({
+            "iss": "https://idp.example", "aud": "client", "sub": "u1", "exp": now + 600,
+        });
+        if let Some(iat) = iat {
+            c["iat"] = json!(iat);
+        }
+        c
+    }
+
+    #[tokio::test]
+    async fn iat_is_required_and_not_in_the_future() {
+        let p = provider();
+        let now = crate::token::now_secs();
+        let ok = p
+            .validate_id_token(&token(claims(Some(now))), Expect { nonce: None })
+            .await
+            .unwrap();
+        assert_eq!(ok["sub"], "u1");
+        let e = p
+            .validate_id_token(&token(claims(None)), Expect { nonce: None })
+            .await
+            .unwrap_err();
+        assert!(e.message.contains("iat"), "{}", e.message);
+        let e = p
+            .validate_id_token(&token(claims(Some(now + 3600))), Expect { nonce: None })
+            .await
+            .unwrap_err();
+        assert!(e.message.contains("future"), "{}", e.message);
+        assert_eq!(e.code, LogCode::CallbackOauthError);
     }
 }

@@ -216,6 +216,19 @@ mod tests {
     }
 
     #[test]
+    fn profile_headers_carry_the_client_id_where_asked() {
+        let headers = crate::trakt().client_id("abc123").profile_headers();
+        assert!(
+            headers.contains(&("trakt-api-key".into(), "abc123".into())),
+            "{headers:?}"
+        );
+        assert!(
+            headers.contains(&("trakt-api-version".into(), "2".into())),
+            "{headers:?}"
+        );
+    }
+
+    #[test]
     fn bitbucket_needs_a_confirmed_email() {
         let list = json!({"values": [
             {"email": "u@x", "is_primary": true, "is_confirmed": false},
