@@ -14,7 +14,7 @@ use common::fake_idp::{CLIENT_ID, CLIENT_SECRET, FakeIdp, Key};
 use common::{Browser, IdpBrowser, OAuthSteps, ORIGIN, SECRET};
 use keyway_core::{Adapter, Auth};
 use keyway_memory::MemoryAdapter;
-use keyway_oauth::{OAuth, github_enterprise, wechat};
+use keyway_oauth::{OAuth, github_enterprise, tiktok, vk, wechat};
 use keyway_testkit::support::LogCapture;
 use serde_json::json;
 
@@ -410,4 +410,106 @@ async fn wechat_errors_are_token_errors_without_the_secret() {
         .await;
     let text = logs.text();
     assert!(!text.contains(CLIENT_SECRET), "{text}");
+}
+
+/// A preset pointed at the test provider, its profile from `/api/v3/user`
+/// (the document set in `github_user`).
+fn at_fake(preset: OAuth, idp: &FakeIdp) -> OAuth {
+    let i = &idp.issuer;
+    preset
+        .authorization_endpoint(format!("{i}/authorize"))
+        .token_endpoint(format!("{i}/token"))
+        .userinfo_endpoint(format!("{i}/api/v3/user"))
+        .client_id(CLIENT_ID)
+        .client_secret(CLIENT_SECRET)
+}
+
+async fn sign_in_with(id: &str, provider: OAuth, mem: &MemoryAdapter) -> common::Resp {
+    let auth = Auth::builder()
+        .secret(SECRET)
+        .url(ORIGIN)
+        .adapter(Arc::new(mem.clone()))
+        .provider(provider)
+        .build()
+        .unwrap();
+    let mut b = Browser::new(auth);
+    let url = b.start(id, "").await;
+    let answer = IdpBrowser::new().authorize(&url).await;
+    b.finish(&answer).await
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn vk_takes_the_email_from_the_token_answer() {
+    let idp = FakeIdp::start().await;
+    idp.with(|b| {
+        b.github_user =
+            json!({"response": [{"id": 5, "first_name": "Anna", "last_name": "Ivanova"}]});
+        b.token_extra = json!({"email": "anna@vk.example", "user_id": 5});
+    });
+    let mem = MemoryAdapter::new();
+    // The preset's mapping trusts no VK address; an application that does
+    // maps it as verified, which shows the merged document.
+    let provider = at_fake(vk(), &idp).profile(|raw, _| {
+        Ok(keyway_core::oauth::OAuthProfile {
+            id: raw["response"][0]["id"].to_string(),
+            name: None,
+            email: raw["email"].as_str().map(str::to_owned),
+            email_verified: true,
+            image: None,
+            raw: raw.clone(),
+        })
+    });
+    let r = sign_in_with("vk", provider, &mem).await;
+    assert_eq!(r.location(), Some(format!("{ORIGIN}/after").as_str()));
+    let user = mem.get_user_by_account("vk", "5").await.unwrap().unwrap();
+    assert_eq!(user.email.as_deref(), Some("anna@vk.example"));
+
+    // With the preset's own mapping: the name, and no unverified address.
+    let mem = MemoryAdapter::new();
+    sign_in_with("vk", at_fake(vk(), &idp), &mem).await;
+    let user = mem.get_user_by_account("vk", "5").await.unwrap().unwrap();
+    assert_eq!(user.name.as_deref(), Some("Anna Ivanova"));
+    assert_eq!(user.email, None);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn tiktok_sends_its_client_key_and_reads_its_wrapped_answer() {
+    let idp = FakeIdp::start().await;
+    idp.with(|b| {
+        b.github_user = json!({
+            "data": {"user": {"open_id": "tt-1", "display_name": "Tik"}},
+            "error": {"code": "ok", "message": "", "log_id": "x"},
+        })
+    });
+    let mem = MemoryAdapter::new();
+    let r = sign_in_with("tiktok", at_fake(tiktok(), &idp), &mem).await;
+    assert_eq!(r.location(), Some(format!("{ORIGIN}/after").as_str()));
+    let user = mem
+        .get_user_by_account("tiktok", "tt-1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.name.as_deref(), Some("Tik"));
+    let form = idp.with(|b| b.token_forms.last().cloned().unwrap());
+    let field = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    assert_eq!(field("client_key"), Some(CLIENT_ID), "{form:?}");
+    assert_eq!(
+        field("client_secret"),
+        Some(CLIENT_SECRET),
+        "client_secret_post"
+    );
+
+    // An error status from the profile endpoint is a profile error.
+    idp.with(|b| b.userinfo_down = true);
+    let logs = LogCapture::start();
+    let r = sign_in_with("tiktok", at_fake(tiktok(), &idp), &MemoryAdapter::new()).await;
+    assert_eq!(
+        r.location(),
+        Some(format!("{ORIGIN}/api/auth/signin?error=OAuthCallback").as_str())
+    );
+    assert!(
+        logs.text().contains("OAUTH_GET_PROFILE_ERROR"),
+        "{}",
+        logs.text()
+    );
 }

@@ -82,6 +82,10 @@ pub struct Behaviour {
     /// What the revocation endpoint was sent: its form fields and whether
     /// the client authenticated with HTTP Basic as `CLIENT_ID:CLIENT_SECRET`.
     pub revocations: Vec<(Vec<(String, String)>, bool)>,
+    /// Fields added to the token answer (VK's `email`).
+    pub token_extra: Value,
+    /// The form of each token request.
+    pub token_forms: Vec<Vec<(String, String)>>,
     /// WeChat's token endpoint answers `{"errcode": 40029, ...}`.
     pub wechat_errcode: bool,
     /// The nonce of the last authorization request.
@@ -127,6 +131,8 @@ impl FakeIdp {
             refresh_token: None,
             revocation_status: 200,
             revocations: Vec::new(),
+            token_extra: json!({}),
+            token_forms: Vec::new(),
             wechat_errcode: false,
             nonce: None,
         }));
@@ -214,6 +220,7 @@ async fn authorize(State(idp): State<FakeIdp>, RawQuery(raw): RawQuery) -> Respo
 
 async fn token(State(idp): State<FakeIdp>, body: Bytes) -> Response {
     let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    idp.with(|b| b.token_forms.push(form.clone()));
     assert!(
         form.iter().any(|(k, v)| k == "code" && v == "fake-code"),
         "{form:?}"
@@ -253,6 +260,11 @@ async fn token(State(idp): State<FakeIdp>, body: Bytes) -> Response {
     }
     if let Some(t) = idp.with(|b| b.refresh_token.clone()) {
         answer["refresh_token"] = Value::String(t);
+    }
+    if let (Value::Object(answer), Value::Object(extra)) =
+        (&mut answer, idp.with(|b| b.token_extra.clone()))
+    {
+        answer.extend(extra);
     }
     json_response(StatusCode::OK, &answer)
 }
