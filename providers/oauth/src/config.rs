@@ -613,6 +613,25 @@ mod tests {
     }
 
     #[test]
+    fn issuer_placeholders_resolve_to_the_instance() {
+        let p = crate::mattermost();
+        let e = p
+            .clone()
+            .client_id("a")
+            .client_secret("b")
+            .check()
+            .unwrap_err();
+        assert!(e.contains("AUTH_MATTERMOST_ISSUER"), "{e}");
+        let p = p.issuer("https://chat.example.com/");
+        assert_eq!(
+            p.resolve("{issuer}/oauth/access_token"),
+            "https://chat.example.com/oauth/access_token"
+        );
+        assert_eq!(p.resolve("https://fixed/x"), "https://fixed/x");
+        assert_eq!(p.client_id("a").client_secret("b").check(), Ok(()));
+    }
+
+    #[test]
     fn plain_oauth2_needs_three_endpoints() {
         let p = OAuth::oauth2("x", "X")
             .client_id("a")
