@@ -11,6 +11,7 @@ use keyway_core::provider::{BoxError, ProviderType};
 use serde_json::Value;
 use zeroize::Zeroizing;
 
+use crate::algorithms::{self, JwsAlgorithm};
 use crate::discovery::ProviderMetadata;
 use crate::runtime::Runtime;
 
@@ -136,6 +137,7 @@ pub struct OAuth {
     pub(crate) token_endpoint: Option<String>,
     pub(crate) userinfo_endpoint: Option<String>,
     pub(crate) jwks_uri: Option<String>,
+    pub(crate) id_token_algorithms: Vec<JwsAlgorithm>,
     pub(crate) scope: Option<String>,
     pub(crate) params: Vec<(String, String)>,
     pub(crate) checks: Vec<Check>,
@@ -168,6 +170,7 @@ impl fmt::Debug for OAuth {
             .field("issuer", &self.issuer_url())
             .field("checks", &self.checks)
             .field("auth_method", &self.auth_method)
+            .field("id_token_algorithms", &self.id_token_algorithms)
             .finish_non_exhaustive()
     }
 }
@@ -191,6 +194,7 @@ impl OAuth {
             token_endpoint: None,
             userinfo_endpoint: None,
             jwks_uri: None,
+            id_token_algorithms: JwsAlgorithm::ASYMMETRIC.to_vec(),
             scope: None,
             params: Vec::new(),
             checks,
@@ -318,6 +322,34 @@ impl OAuth {
     /// The JWKS URL that verifies ID tokens, when there is no discovery.
     pub fn jwks_uri(mut self, url: impl Into<String>) -> Self {
         self.jwks_uri = Some(url.into());
+        self
+    }
+
+    /// The algorithms an ID token from this provider may be signed with;
+    /// one signed with any other is refused (`CALLBACK_OAUTH_ERROR`) before
+    /// its signature is checked.
+    ///
+    /// The default is [`JwsAlgorithm::ASYMMETRIC`]: RSA, RSA-PSS, ECDSA and
+    /// Ed25519, verified with the provider's published keys (JWKS). The
+    /// HMAC algorithms (`HS256`, `HS384`, `HS512`) verify with the client
+    /// secret (OpenID Connect Core §10.1), so anyone who holds the secret
+    /// can make a token that passes: list them only for a provider that
+    /// signs that way (the [`line()`](crate::line) preset does), and with a
+    /// client secret set. Unsigned tokens (`alg: none`) are always refused.
+    ///
+    /// ```
+    /// use keyway_oauth::{JwsAlgorithm, OAuth};
+    ///
+    /// // An in-house provider that signs ID tokens with its client secret.
+    /// let sso = OAuth::oidc("sso", "SSO")
+    ///     .issuer("https://sso.example.com")
+    ///     .client_id("app")
+    ///     .client_secret("a-long-random-client-secret")
+    ///     .id_token_algorithms(&[JwsAlgorithm::HS256]);
+    /// # let _ = sso;
+    /// ```
+    pub fn id_token_algorithms(mut self, algorithms: &[JwsAlgorithm]) -> Self {
+        self.id_token_algorithms = algorithms.to_vec();
         self
     }
 
@@ -471,6 +503,26 @@ impl OAuth {
                 env_name(&self.id, "SECRET")
             ));
         }
+        if self.id_token_algorithms.is_empty() {
+            return Err(
+                "id_token_algorithms(&[]) refuses every ID token: list at least one algorithm"
+                    .to_owned(),
+            );
+        }
+        let symmetric: Vec<JwsAlgorithm> = self
+            .id_token_algorithms
+            .iter()
+            .copied()
+            .filter(|a| a.is_symmetric())
+            .collect();
+        if !symmetric.is_empty() && self.client_secret.is_none() {
+            return Err(format!(
+                "id_token_algorithms lists {}, which verify with the client secret, but there \
+                 is none: set {} or call .client_secret(...)",
+                algorithms::list(&symmetric),
+                env_name(&self.id, "SECRET")
+            ));
+        }
         let needs_issuer = [
             &self.authorization_endpoint,
             &self.token_endpoint,
@@ -581,6 +633,37 @@ mod tests {
         let text = format!("{p:?}");
         assert!(!text.contains("hunter2"), "{text}");
         assert!(text.contains("[redacted]"), "{text}");
+    }
+
+    #[test]
+    fn id_token_algorithms_are_checked_at_build() {
+        let p = || {
+            OAuth::oidc("my-idp", "X")
+                .issuer("https://idp.example")
+                .client_id("a")
+        };
+        assert_eq!(
+            p().client_secret("s").id_token_algorithms,
+            JwsAlgorithm::ASYMMETRIC.to_vec()
+        );
+        let e = p()
+            .client_secret("s")
+            .id_token_algorithms(&[])
+            .check()
+            .unwrap_err();
+        assert!(e.contains("refuses every ID token"), "{e}");
+        // HMAC verifies with the client secret: a public client has none.
+        let public = p()
+            .token_auth_method(TokenAuthMethod::None)
+            .id_token_algorithms(&[JwsAlgorithm::ES256, JwsAlgorithm::HS512]);
+        let e = public.clone().check().unwrap_err();
+        assert!(
+            e.contains("lists HS512") && e.contains("AUTH_MY_IDP_SECRET"),
+            "{e}"
+        );
+        assert!(public.client_secret("s").check().is_ok());
+        let listed = format!("{:?}", p().id_token_algorithms(&[JwsAlgorithm::EdDSA]));
+        assert!(listed.contains("id_token_algorithms: [EdDSA]"), "{listed}");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use common::fake_idp::{CLIENT_ID, CLIENT_SECRET, FakeIdp, Key};
 use common::{Browser, IdpBrowser, OAuthSteps, ORIGIN, SECRET};
 use keyway_core::{Adapter, Auth};
 use keyway_memory::MemoryAdapter;
-use keyway_oauth::{OAuth, github_enterprise, tiktok, vk, wechat};
+use keyway_oauth::{JwsAlgorithm, OAuth, github_enterprise, tiktok, vk, wechat};
 use keyway_testkit::support::LogCapture;
 use serde_json::json;
 
@@ -43,6 +43,15 @@ async fn rig() -> Rig {
                 .client_secret(CLIENT_SECRET),
         )
         .provider(wechat_at(&idp))
+        // The same provider, allowed only algorithms it does not sign with
+        // (it signs with ES256).
+        .provider(
+            OAuth::oidc("rsa-only", "RSA only")
+                .issuer(&idp.issuer)
+                .client_id(CLIENT_ID)
+                .client_secret(CLIENT_SECRET)
+                .id_token_algorithms(&[JwsAlgorithm::RS256, JwsAlgorithm::PS256]),
+        )
         .build()
         .unwrap();
     Rig { idp, mem, auth }
@@ -147,6 +156,26 @@ async fn a_key_that_is_not_published_fails() {
     rig.fails("fake", "CALLBACK_OAUTH_ERROR", "signature").await;
     rig.idp.with(|b| b.signing = Key::generate("unknown-kid"));
     rig.fails("fake", "CALLBACK_OAUTH_ERROR", "no key").await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn an_algorithm_the_provider_is_not_allowed_fails() {
+    let rig = rig().await;
+    rig.fails(
+        "rsa-only",
+        "CALLBACK_OAUTH_ERROR",
+        "it is signed with ES256, which this provider does not accept \
+         (id_token_algorithms: RS256, PS256)",
+    )
+    .await;
+    assert_eq!(
+        rig.idp.with(|b| b.jwks_fetches),
+        0,
+        "refused before the key set is fetched"
+    );
+    // The provider's own key would have verified it.
+    let (_, r) = rig.sign_in("fake").await;
+    assert_eq!(r.location(), Some(format!("{ORIGIN}/after").as_str()));
 }
 
 #[tokio::test(flavor = "current_thread")]

@@ -6,6 +6,7 @@ use keyway_core::provider::BoxError;
 use serde_json::Value;
 
 use super::oidc_at;
+use crate::algorithms::JwsAlgorithm;
 use crate::config::{OAuth, TokenAuthMethod};
 use crate::profile::{first_of, flag_at, require_id, text_at};
 
@@ -202,10 +203,13 @@ pub fn twitch() -> OAuth {
 
 /// LINE Login (v2.1): the ID token's `sub`, `name`, `picture` and, with the
 /// `email` scope the default includes, `email` (LINE says nothing about its
-/// verification).
+/// verification). LINE signs the ID tokens of web logins with `HS256` and
+/// the channel secret, so this preset accepts `HS256` (and `ES256`, which
+/// LINE's SDKs get).
 pub fn line() -> OAuth {
     oidc_at("line", "LINE", "https://access.line.me")
         .only(&[Check::State])
+        .id_token_algorithms(&[JwsAlgorithm::HS256, JwsAlgorithm::ES256])
         .color("#00c300")
 }
 
