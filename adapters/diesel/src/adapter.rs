@@ -83,6 +83,14 @@ impl Adapter for DieselAdapter {
         })
     }
 
+    async fn get_accounts_of_user(&self, user_id: &str) -> AdapterResult<Option<Vec<Account>>> {
+        with_conn!(self, "get_accounts_of_user", |c, q| {
+            q::get_accounts_of_user(c, &self.sql, user_id)
+                .await
+                .map(Some)
+        })
+    }
+
     async fn update_account(&self, account: Account) -> AdapterResult<Option<Account>> {
         with_conn!(self, "update_account", |c, q| {
             q::update_account(c, &self.sql, account).await

@@ -378,6 +378,20 @@ macro_rules! queries {
                 account_where(conn, sql, provider, provider_account_id, "get_account").await
             }
 
+            pub(crate) async fn get_accounts_of_user(
+                conn: &mut Conn,
+                sql: &Sql,
+                user_id: &str,
+            ) -> AdapterResult<Vec<Account>> {
+                const OP: &str = "get_accounts_of_user";
+                let rows: Vec<AccountRow> = diesel::sql_query(&sql.accounts_of_user)
+                    .bind::<Text, _>(user_id)
+                    .load(conn)
+                    .await
+                    .op(OP)?;
+                rows.into_iter().map(|r| r.into_account(OP)).collect()
+            }
+
             pub(crate) async fn update_account(
                 conn: &mut Conn,
                 sql: &Sql,

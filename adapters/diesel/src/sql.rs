@@ -128,6 +128,9 @@ pub(crate) struct Sql {
     pub(crate) delete_user: String,
     pub(crate) insert_account: String,
     pub(crate) account_by_key: String,
+    /// Every account of a user, in `(provider, provider_account_id)` order;
+    /// binds: user id.
+    pub(crate) accounts_of_user: String,
     pub(crate) update_account: String,
     pub(crate) insert_session: String,
     pub(crate) session_and_user: String,
@@ -231,6 +234,13 @@ impl Sql {
                 "SELECT {} FROM {accounts} WHERE {}",
                 d.account_list(),
                 d.assign(&["provider", "provider_account_id"], 1, " AND ")
+            ),
+            accounts_of_user: format!(
+                "SELECT {} FROM {accounts} WHERE {} ORDER BY {}, {}",
+                d.account_list(),
+                d.assign(&["user_id"], 1, ""),
+                d.q("provider"),
+                d.q("provider_account_id")
             ),
             update_account: format!(
                 "UPDATE {accounts} SET {} WHERE {}",
@@ -388,6 +398,10 @@ mod tests {
         assert_eq!(
             pg.update_user(&["name", "email"]),
             r#"UPDATE "kw_users" SET "name" = $1, "email" = $2 WHERE "id" = $3"#
+        );
+        assert_eq!(
+            pg.accounts_of_user,
+            r#"SELECT "user_id", "type" AS "kind", "provider", "provider_account_id", "access_token", "refresh_token", "expires_at", "token_type", "scope", "id_token", "session_state" FROM "kw_accounts" WHERE "user_id" = $1 ORDER BY "provider", "provider_account_id""#
         );
         let my = Sql::new(Backend::MariaDb, &t);
         assert_eq!(

@@ -180,6 +180,10 @@ impl Adapter for MemoryAdapter {
         Ok(self.read().get_account(provider, provider_account_id))
     }
 
+    async fn get_accounts_of_user(&self, user_id: &str) -> AdapterResult<Option<Vec<Account>>> {
+        Ok(Some(self.read().accounts_of_user(user_id)))
+    }
+
     async fn update_account(&self, account: Account) -> AdapterResult<Option<Account>> {
         Ok(self.write().update_account(account))
     }

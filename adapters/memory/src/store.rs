@@ -150,6 +150,19 @@ impl Store {
             .cloned()
     }
 
+    pub(crate) fn accounts_of_user(&self, user_id: &str) -> Vec<Account> {
+        let mut accounts: Vec<Account> = self
+            .accounts
+            .values()
+            .filter(|a| a.user_id == user_id)
+            .cloned()
+            .collect();
+        accounts.sort_by(|a, b| {
+            (&a.provider, &a.provider_account_id).cmp(&(&b.provider, &b.provider_account_id))
+        });
+        accounts
+    }
+
     pub(crate) fn update_account(&mut self, account: Account) -> Option<Account> {
         let stored = self.accounts.get_mut(&account_key(
             &account.provider,

@@ -24,7 +24,7 @@ fn main() {
         Arc::new(MemoryInspector(adapter.clone())),
     ));
     report.assert_all_passed();
-    assert_eq!(report.cases(), 36, "cases: {:?}", report.case_names());
+    assert_eq!(report.cases(), 37, "cases: {:?}", report.case_names());
     // Only the stress case cleans up, and it must have removed all its rows.
     assert!(adapter.user_count() < 1_000, "{adapter:?}");
 }

@@ -45,6 +45,12 @@ enum Bug {
     EmptyStringsBecomeNone,
     /// `get_account` panics.
     GetAccountPanics,
+    /// `get_accounts_of_user` keeps the trait's default: `None`.
+    AccountsOfUserUnlisted,
+    /// `get_accounts_of_user` lists the accounts without their tokens.
+    AccountsOfUserWithoutTokens,
+    /// `get_accounts_of_user` lists every user's accounts.
+    AccountsOfUserOfEveryone,
     /// `hit` reads the count, yields, then writes it plus one: hits are lost.
     HitNotAtomic,
     /// `hit` moves the window's end on every hit (a sliding expiry).
@@ -179,6 +185,37 @@ impl Adapter for Mutant {
             panic!("get_account mutant exploded");
         }
         self.inner.get_account(p, i).await
+    }
+
+    async fn get_accounts_of_user(&self, user_id: &str) -> AdapterResult<Option<Vec<Account>>> {
+        match self.bug {
+            Bug::AccountsOfUserUnlisted => Ok(None),
+            Bug::AccountsOfUserWithoutTokens => {
+                let listed = self.inner.get_accounts_of_user(user_id).await?;
+                Ok(listed.map(|accounts| {
+                    accounts
+                        .into_iter()
+                        .map(|a| Account::new(a.user_id, a.kind, a.provider, a.provider_account_id))
+                        .collect()
+                }))
+            }
+            Bug::AccountsOfUserOfEveryone => {
+                let keys: Vec<(String, String)> = self
+                    .accounts
+                    .lock()
+                    .expect("tracking lock")
+                    .values()
+                    .flatten()
+                    .cloned()
+                    .collect();
+                Ok(Some(
+                    keys.iter()
+                        .filter_map(|(p, i)| self.inner.stored_account(p, i))
+                        .collect(),
+                ))
+            }
+            _ => self.inner.get_accounts_of_user(user_id).await,
+        }
     }
 
     async fn update_account(&self, account: Account) -> AdapterResult<Option<Account>> {
@@ -359,7 +396,7 @@ async fn assert_fails_exactly(bug: Bug, expected: &[&str]) {
         "{bug:?}: wrong cases failed; failures: {:#?}",
         report.failed()
     );
-    assert_eq!(report.cases(), 36, "{bug:?}: every case must still run");
+    assert_eq!(report.cases(), 37, "{bug:?}: every case must still run");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -423,6 +460,21 @@ async fn update_account_replacing_the_owner_is_caught() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn adapters_that_cannot_list_accounts_are_caught() {
+    assert_fails_exactly(Bug::AccountsOfUserUnlisted, &["get_accounts_of_user"]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn accounts_listed_without_tokens_are_caught() {
+    assert_fails_exactly(Bug::AccountsOfUserWithoutTokens, &["get_accounts_of_user"]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn listing_other_users_accounts_is_caught() {
+    assert_fails_exactly(Bug::AccountsOfUserOfEveryone, &["get_accounts_of_user"]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn empty_strings_turning_into_none_are_caught() {
     assert_fails_exactly(Bug::EmptyStringsBecomeNone, &["optional_fields_round_trip"]).await;
 }
@@ -460,7 +512,7 @@ async fn pruning_without_counting_is_caught() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_panicking_adapter_fails_cases_without_stopping_the_run() {
     let report = run_with(Bug::GetAccountPanics).await;
-    assert_eq!(report.cases(), 36);
+    assert_eq!(report.cases(), 37);
     let failed = report.failed();
     let (_, why) = failed
         .iter()

@@ -3,6 +3,7 @@
 //! document points at another.
 
 use async_trait::async_trait;
+use futures::TryStreamExt;
 use keyway_core::{
     Account, Adapter, AdapterError, AdapterResult, Session, SessionToken, SessionUpdate, User,
     UserUpdate, VerificationToken,
@@ -321,6 +322,31 @@ impl Adapter for MongoAdapter {
         found
             .map(|d| self.account_from(&d))
             .transpose()
+            .map_err(|e| e.with_operation(OP))
+    }
+
+    async fn get_accounts_of_user(&self, user_id: &str) -> AdapterResult<Option<Vec<Account>>> {
+        const OP: &str = "get_accounts_of_user";
+        // Accounts are only ever stored with an ObjectId `userId`: an id that
+        // is not one owns none.
+        let Some(user_id) = docs::object_id(user_id) else {
+            return Ok(Some(Vec::new()));
+        };
+        let found: Vec<Document> = self
+            .inner
+            .accounts
+            .find(doc! { field::USER_ID: user_id })
+            .sort(doc! { field::PROVIDER: 1, field::PROVIDER_ACCOUNT_ID: 1 })
+            .await
+            .op(OP)?
+            .try_collect()
+            .await
+            .op(OP)?;
+        found
+            .iter()
+            .map(|d| self.account_from(d))
+            .collect::<AdapterResult<Vec<_>>>()
+            .map(Some)
             .map_err(|e| e.with_operation(OP))
     }
 

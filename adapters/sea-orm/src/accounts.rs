@@ -1,8 +1,9 @@
-//! Provider accounts: link, unlink, read, and save refreshed tokens.
+//! Provider accounts: link, unlink, read (one, or all of a user's), and
+//! save refreshed tokens.
 
 use keyway_core::{Account, AdapterError, AdapterResult, random};
 use sea_orm::ConnectionTrait;
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Order, Query};
 
 use crate::SeaOrmAdapter;
 use crate::error::ResultExt;
@@ -94,6 +95,21 @@ impl SeaOrmAdapter {
     ) -> AdapterResult<Option<Account>> {
         self.account_where(&self.db, "get_account", provider, provider_account_id)
             .await
+    }
+
+    pub(crate) async fn get_accounts_of_user_impl(
+        &self,
+        user_id: &str,
+    ) -> AdapterResult<Vec<Account>> {
+        const OP: &str = "get_accounts_of_user";
+        let mut s = Query::select();
+        s.columns(ACCOUNT_COLUMNS)
+            .from(table(&self.tables.accounts))
+            .and_where(Expr::col("user_id").eq(user_id))
+            .order_by("provider", Order::Asc)
+            .order_by("provider_account_id", Order::Asc);
+        let found = self.db.query_all(&s).await.op(OP)?;
+        found.iter().map(|row| rows::account(row, OP)).collect()
     }
 
     pub(crate) async fn update_account_impl(

@@ -61,6 +61,10 @@ impl Adapter for SeaOrmAdapter {
         self.get_account_impl(provider, provider_account_id).await
     }
 
+    async fn get_accounts_of_user(&self, user_id: &str) -> AdapterResult<Option<Vec<Account>>> {
+        self.get_accounts_of_user_impl(user_id).await.map(Some)
+    }
+
     async fn update_account(&self, account: Account) -> AdapterResult<Option<Account>> {
         self.update_account_impl(account).await
     }

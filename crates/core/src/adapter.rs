@@ -271,6 +271,24 @@ pub trait Adapter: Send + Sync + 'static {
         provider_account_id: &str,
     ) -> AdapterResult<Option<Account>>;
 
+    /// The accounts linked to the user `user_id`, with their tokens, in any
+    /// order: every one of theirs and no other user's. A user with no
+    /// accounts, or an id that matches no user, gets `Some` of an empty list.
+    ///
+    /// `None` means the adapter cannot list a user's accounts. It is the
+    /// default, so that an adapter written before this method existed still
+    /// compiles; with it, `revoke_on_sign_out` revokes nothing (the engine
+    /// logs why). Every adapter in keyway's workspace lists them, and the
+    /// conformance suite's `get_accounts_of_user` case fails an adapter that
+    /// answers `None`.
+    ///
+    /// keyway uses it to revoke a user's OAuth tokens when they sign out
+    /// (providers with `revoke_on_sign_out`); Auth.js has no such method.
+    async fn get_accounts_of_user(&self, user_id: &str) -> AdapterResult<Option<Vec<Account>>> {
+        let _ = user_id;
+        Ok(None)
+    }
+
     /// Replaces the token fields (`access_token`, `refresh_token`,
     /// `expires_at`, `token_type`, `scope`, `id_token`, `session_state`) of the
     /// account `(account.provider, account.provider_account_id)` with those of

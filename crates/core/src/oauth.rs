@@ -223,4 +223,15 @@ pub trait OAuthProvider: Send + Sync + 'static {
     async fn callback(&self, request: &CallbackRequest<'_>) -> Result<OAuthCallback, OAuthError>;
     /// Uses a refresh token to get new tokens (`grant_type=refresh_token`).
     async fn refresh(&self, refresh_token: &str) -> Result<TokenSet, OAuthError>;
+    /// Whether the engine revokes the user's tokens for this provider
+    /// ([`revoke`](Self::revoke)) when they sign out. Off by default.
+    fn revoke_on_sign_out(&self) -> bool {
+        false
+    }
+    /// Revokes an account's tokens at the provider (RFC 7009). The default
+    /// has nothing to revoke.
+    async fn revoke(&self, tokens: &TokenSet) -> Result<(), OAuthError> {
+        let _ = tokens;
+        Ok(())
+    }
 }

@@ -11,6 +11,7 @@ use keyway_core::provider::{BoxError, ProviderType};
 use serde_json::Value;
 use zeroize::Zeroizing;
 
+use crate::algorithms::{self, JwsAlgorithm};
 use crate::discovery::ProviderMetadata;
 use crate::runtime::Runtime;
 
@@ -44,6 +45,18 @@ pub(crate) enum UserinfoRequest {
     TokenResponse(&'static [&'static str]),
 }
 
+/// Providers whose OAuth is not RFC 6749's and needs its own requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    /// RFC 6749, through the `oauth2` crate.
+    Standard,
+    /// WeChat: `appid` for the client id and `#wechat_redirect` in the
+    /// authorization URL, `GET` token and refresh requests with the
+    /// credentials in the query, `{errcode, errmsg}` errors, and userinfo by
+    /// `access_token` and `openid` in the query.
+    WeChat,
+}
+
 /// Where to look for an email address when the profile has none.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum EmailFallback {
@@ -57,6 +70,14 @@ pub(crate) enum EmailFallback {
         api: String,
     },
 }
+
+/// Written in a preset's endpoint URLs for the issuer (the instance's base
+/// URL) of self-hosted services: `{issuer}/oauth/authorize`.
+pub(crate) const ISSUER_PLACEHOLDER: &str = "{issuer}";
+
+/// Written in a profile request header's value for the client id (Trakt's
+/// `trakt-api-key`).
+pub(crate) const CLIENT_ID_PLACEHOLDER: &str = "{client_id}";
 
 /// A client secret: never in `Debug`, wiped from memory when dropped.
 #[derive(Clone)]
@@ -116,6 +137,7 @@ pub struct OAuth {
     pub(crate) token_endpoint: Option<String>,
     pub(crate) userinfo_endpoint: Option<String>,
     pub(crate) jwks_uri: Option<String>,
+    pub(crate) id_token_algorithms: Vec<JwsAlgorithm>,
     pub(crate) scope: Option<String>,
     pub(crate) params: Vec<(String, String)>,
     pub(crate) checks: Vec<Check>,
@@ -125,10 +147,16 @@ pub struct OAuth {
     pub(crate) userinfo_request: UserinfoRequest,
     pub(crate) userinfo_headers: Vec<(String, String)>,
     pub(crate) email_fallback: EmailFallback,
+    pub(crate) token_fields: &'static [&'static str],
+    pub(crate) client_id_param: Option<&'static str>,
+    pub(crate) dialect: Dialect,
+    pub(crate) revocation_endpoint: Option<String>,
+    pub(crate) revoke_on_sign_out: bool,
     pub(crate) profile: Option<Arc<ProfileFn>>,
     pub(crate) style: ProviderStyle,
     pub(crate) dangerous_linking: bool,
     pub(crate) timeout: Duration,
+    pub(crate) root_certificates: Vec<Vec<u8>>,
     pub(crate) runtime: Arc<Runtime>,
 }
 
@@ -142,6 +170,7 @@ impl fmt::Debug for OAuth {
             .field("issuer", &self.issuer_url())
             .field("checks", &self.checks)
             .field("auth_method", &self.auth_method)
+            .field("id_token_algorithms", &self.id_token_algorithms)
             .finish_non_exhaustive()
     }
 }
@@ -165,6 +194,7 @@ impl OAuth {
             token_endpoint: None,
             userinfo_endpoint: None,
             jwks_uri: None,
+            id_token_algorithms: JwsAlgorithm::ASYMMETRIC.to_vec(),
             scope: None,
             params: Vec::new(),
             checks,
@@ -174,11 +204,17 @@ impl OAuth {
             userinfo_request: UserinfoRequest::Get,
             userinfo_headers: Vec::new(),
             email_fallback: EmailFallback::None,
+            token_fields: &[],
+            client_id_param: None,
+            dialect: Dialect::Standard,
+            revocation_endpoint: None,
+            revoke_on_sign_out: false,
             profile: None,
             style: ProviderStyle::default(),
             dangerous_linking: false,
             timeout: DEFAULT_TIMEOUT,
-            runtime: Arc::new(Runtime::new(DEFAULT_TIMEOUT)),
+            root_certificates: Vec::new(),
+            runtime: Arc::new(Runtime::new(DEFAULT_TIMEOUT, Vec::new())),
         }
     }
 
@@ -267,9 +303,53 @@ impl OAuth {
         self
     }
 
+    /// The token revocation endpoint (RFC 7009), when the provider has one
+    /// and discovery does not name it.
+    pub fn revocation_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.revocation_endpoint = Some(url.into());
+        self
+    }
+
+    /// Revokes the account's tokens at the provider when the user signs out
+    /// (off by default). Needs a revocation endpoint (set, discovered or the
+    /// preset's) and an adapter that stores the tokens; a revocation that
+    /// fails is logged and does not stop the sign-out.
+    pub fn revoke_on_sign_out(mut self, on: bool) -> Self {
+        self.revoke_on_sign_out = on;
+        self
+    }
+
     /// The JWKS URL that verifies ID tokens, when there is no discovery.
     pub fn jwks_uri(mut self, url: impl Into<String>) -> Self {
         self.jwks_uri = Some(url.into());
+        self
+    }
+
+    /// The algorithms an ID token from this provider may be signed with;
+    /// one signed with any other is refused (`CALLBACK_OAUTH_ERROR`) before
+    /// its signature is checked.
+    ///
+    /// The default is [`JwsAlgorithm::ASYMMETRIC`]: RSA, RSA-PSS, ECDSA and
+    /// Ed25519, verified with the provider's published keys (JWKS). The
+    /// HMAC algorithms (`HS256`, `HS384`, `HS512`) verify with the client
+    /// secret (OpenID Connect Core §10.1), so anyone who holds the secret
+    /// can make a token that passes: list them only for a provider that
+    /// signs that way (the [`line()`](crate::line) preset does), and with a
+    /// client secret set. Unsigned tokens (`alg: none`) are always refused.
+    ///
+    /// ```
+    /// use keyway_oauth::{JwsAlgorithm, OAuth};
+    ///
+    /// // An in-house provider that signs ID tokens with its client secret.
+    /// let sso = OAuth::oidc("sso", "SSO")
+    ///     .issuer("https://sso.example.com")
+    ///     .client_id("app")
+    ///     .client_secret("a-long-random-client-secret")
+    ///     .id_token_algorithms(&[JwsAlgorithm::HS256]);
+    /// # let _ = sso;
+    /// ```
+    pub fn id_token_algorithms(mut self, algorithms: &[JwsAlgorithm]) -> Self {
+        self.id_token_algorithms = algorithms.to_vec();
         self
     }
 
@@ -356,7 +436,16 @@ impl OAuth {
     /// The timeout of each request to the provider (default 20 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
-        self.runtime = Arc::new(Runtime::new(timeout));
+        self.runtime = Arc::new(Runtime::new(timeout, self.root_certificates.clone()));
+        self
+    }
+
+    /// Also trusts this root certificate (PEM) for the provider's https
+    /// endpoints: a self-hosted provider behind a private certificate
+    /// authority. The public roots stay trusted.
+    pub fn root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates.push(pem.into());
+        self.runtime = Arc::new(Runtime::new(self.timeout, self.root_certificates.clone()));
         self
     }
 
@@ -390,6 +479,16 @@ impl OAuth {
             .filter(|s| !s.is_empty())
     }
 
+    /// An endpoint URL with `{issuer}` replaced by the issuer in use.
+    pub(crate) fn resolve(&self, url: &str) -> String {
+        match self.issuer_url() {
+            Some(issuer) if url.contains(ISSUER_PLACEHOLDER) => {
+                url.replace(ISSUER_PLACEHOLDER, issuer)
+            }
+            _ => url.to_owned(),
+        }
+    }
+
     pub(crate) fn check(&self) -> Result<(), String> {
         if self.client_id.as_deref().is_none_or(str::is_empty) {
             return Err(format!(
@@ -403,6 +502,59 @@ impl OAuth {
                  TokenAuthMethod::None for a public client)",
                 env_name(&self.id, "SECRET")
             ));
+        }
+        if self.id_token_algorithms.is_empty() {
+            return Err(
+                "id_token_algorithms(&[]) refuses every ID token: list at least one algorithm"
+                    .to_owned(),
+            );
+        }
+        let symmetric: Vec<JwsAlgorithm> = self
+            .id_token_algorithms
+            .iter()
+            .copied()
+            .filter(|a| a.is_symmetric())
+            .collect();
+        if !symmetric.is_empty() && self.client_secret.is_none() {
+            return Err(format!(
+                "id_token_algorithms lists {}, which verify with the client secret, but there \
+                 is none: set {} or call .client_secret(...)",
+                algorithms::list(&symmetric),
+                env_name(&self.id, "SECRET")
+            ));
+        }
+        let needs_issuer = [
+            &self.authorization_endpoint,
+            &self.token_endpoint,
+            &self.userinfo_endpoint,
+            &self.revocation_endpoint,
+        ]
+        .into_iter()
+        .flatten()
+        .any(|url| url.contains(ISSUER_PLACEHOLDER));
+        if needs_issuer && self.issuer_url().is_none() {
+            return Err(format!(
+                "no issuer: set {} to the base URL of the service (or call .issuer(...))",
+                env_name(&self.id, "ISSUER")
+            ));
+        }
+        if self.revoke_on_sign_out
+            && self.revocation_endpoint.is_none()
+            && self
+                .metadata
+                .as_ref()
+                .is_none_or(|m| m.revocation_endpoint.is_none())
+            && (self.metadata.is_some() || self.issuer_url().is_none())
+        {
+            return Err(
+                "revoke_on_sign_out(true) needs a revocation endpoint: call \
+                 .revocation_endpoint(...) (or use an issuer whose discovery document names one)"
+                    .to_owned(),
+            );
+        }
+        let pem_certificates = |pem: &Vec<u8>| matches!(reqwest::Certificate::from_pem_bundle(pem), Ok(c) if !c.is_empty());
+        if !self.root_certificates.iter().all(pem_certificates) {
+            return Err("a root certificate given to .root_certificate_pem(...) is not PEM".into());
         }
         let has = |endpoint: &Option<String>| {
             endpoint.is_some() || self.metadata.is_some() || self.issuer_url().is_some()
@@ -424,6 +576,7 @@ impl OAuth {
             &self.authorization_endpoint,
             &self.token_endpoint,
             &self.userinfo_endpoint,
+            &self.revocation_endpoint,
             &self.jwks_uri,
             &self.well_known,
             &self.issuer_url().map(str::to_owned),
@@ -431,6 +584,7 @@ impl OAuth {
         .into_iter()
         .flatten()
         {
+            let url = &self.resolve(url);
             let parsed = url::Url::parse(url).map_err(|_| format!("{url:?} is not a URL"))?;
             if !matches!(parsed.scheme(), "http" | "https") {
                 return Err(format!("{url:?} is not an http(s) URL"));
@@ -482,6 +636,37 @@ mod tests {
     }
 
     #[test]
+    fn id_token_algorithms_are_checked_at_build() {
+        let p = || {
+            OAuth::oidc("my-idp", "X")
+                .issuer("https://idp.example")
+                .client_id("a")
+        };
+        assert_eq!(
+            p().client_secret("s").id_token_algorithms,
+            JwsAlgorithm::ASYMMETRIC.to_vec()
+        );
+        let e = p()
+            .client_secret("s")
+            .id_token_algorithms(&[])
+            .check()
+            .unwrap_err();
+        assert!(e.contains("refuses every ID token"), "{e}");
+        // HMAC verifies with the client secret: a public client has none.
+        let public = p()
+            .token_auth_method(TokenAuthMethod::None)
+            .id_token_algorithms(&[JwsAlgorithm::ES256, JwsAlgorithm::HS512]);
+        let e = public.clone().check().unwrap_err();
+        assert!(
+            e.contains("lists HS512") && e.contains("AUTH_MY_IDP_SECRET"),
+            "{e}"
+        );
+        assert!(public.client_secret("s").check().is_ok());
+        let listed = format!("{:?}", p().id_token_algorithms(&[JwsAlgorithm::EdDSA]));
+        assert!(listed.contains("id_token_algorithms: [EdDSA]"), "{listed}");
+    }
+
+    #[test]
     fn missing_settings_name_the_variable() {
         let e = OAuth::oidc("my-idp", "X").check().unwrap_err();
         assert!(e.contains("AUTH_MY_IDP_ID"), "{e}");
@@ -508,6 +693,25 @@ mod tests {
             .token_auth_method(TokenAuthMethod::None)
             .issuer("https://idp.example");
         assert_eq!(public.check(), Ok(()));
+    }
+
+    #[test]
+    fn issuer_placeholders_resolve_to_the_instance() {
+        let p = crate::mattermost();
+        let e = p
+            .clone()
+            .client_id("a")
+            .client_secret("b")
+            .check()
+            .unwrap_err();
+        assert!(e.contains("AUTH_MATTERMOST_ISSUER"), "{e}");
+        let p = p.issuer("https://chat.example.com/");
+        assert_eq!(
+            p.resolve("{issuer}/oauth/access_token"),
+            "https://chat.example.com/oauth/access_token"
+        );
+        assert_eq!(p.resolve("https://fixed/x"), "https://fixed/x");
+        assert_eq!(p.client_id("a").client_secret("b").check(), Ok(()));
     }
 
     #[test]

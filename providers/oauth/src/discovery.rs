@@ -30,6 +30,9 @@ pub struct ProviderMetadata {
     /// The keys that sign ID tokens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jwks_uri: Option<String>,
+    /// Where tokens are revoked (RFC 7009).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation_endpoint: Option<String>,
 }
 
 /// Why discovery failed.
@@ -98,6 +101,7 @@ impl MetadataCache {
             Some(&metadata.token_endpoint),
             metadata.userinfo_endpoint.as_ref(),
             metadata.jwks_uri.as_ref(),
+            metadata.revocation_endpoint.as_ref(),
         ]
         .into_iter()
         .flatten()
@@ -153,7 +157,7 @@ impl OAuth {
         what: &str,
     ) -> Result<String, DiscoveryError> {
         if let Some(url) = configured {
-            return Ok(url.clone());
+            return Ok(self.resolve(url));
         }
         let metadata = self.discovered().await?;
         metadata

@@ -47,6 +47,14 @@ impl OAuthProvider for OAuth {
         self.check()
     }
 
+    fn revoke_on_sign_out(&self) -> bool {
+        self.revoke_on_sign_out
+    }
+
+    async fn revoke(&self, tokens: &TokenSet) -> Result<(), OAuthError> {
+        self.revoke_tokens(tokens).await
+    }
+
     async fn authorization_url(
         &self,
         request: &AuthorizationRequest<'_>,
@@ -82,15 +90,9 @@ impl OAuthProvider for OAuth {
                 ));
             }
         }
-        let mut grant = vec![
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", request.redirect_uri),
-        ];
-        if let Some(verifier) = request.code_verifier {
-            grant.push(("code_verifier", verifier));
-        }
-        let response = self.token_request(&grant).await?;
+        let response = self
+            .exchange_code(code, request.redirect_uri, request.code_verifier)
+            .await?;
         let document = self
             .profile_document(&response, request.nonce, request.params)
             .await?;
@@ -103,12 +105,7 @@ impl OAuthProvider for OAuth {
     }
 
     async fn refresh(&self, refresh_token: &str) -> Result<TokenSet, OAuthError> {
-        let response = self
-            .token_request(&[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", refresh_token),
-            ])
-            .await?;
+        let response = self.refresh_grant(refresh_token).await?;
         if self.kind == ProviderType::Oidc
             && let Some(id_token) = &response.tokens.id_token
         {

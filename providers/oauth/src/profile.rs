@@ -44,6 +44,14 @@ pub(crate) fn first_of(document: &Value, paths: &[&[&str]]) -> Option<String> {
     paths.iter().find_map(|p| text_at(document, p))
 }
 
+/// "First Last" from two paths, or whichever of them is there.
+pub(crate) fn full_name(document: &Value, first: &[&str], last: &[&str]) -> Option<String> {
+    match (text_at(document, first), text_at(document, last)) {
+        (Some(f), Some(l)) => Some(format!("{f} {l}")),
+        (f, l) => f.or(l),
+    }
+}
+
 /// A profile without an id cannot be linked to an account.
 pub(crate) fn require_id(id: Option<String>) -> Result<String, BoxError> {
     id.ok_or_else(|| "the profile has no id".into())

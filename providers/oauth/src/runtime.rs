@@ -16,9 +16,9 @@ pub(crate) struct Runtime {
 }
 
 impl Runtime {
-    pub(crate) fn new(timeout: Duration) -> Self {
+    pub(crate) fn new(timeout: Duration, roots: Vec<Vec<u8>>) -> Self {
         Self {
-            http: Http::new(timeout),
+            http: Http::new(timeout, roots),
             metadata: MetadataCache::default(),
             jwks: JwksCache::default(),
         }

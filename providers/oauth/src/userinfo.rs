@@ -9,7 +9,7 @@ use keyway_core::oauth::OAuthError;
 use keyway_core::provider::ProviderType;
 use serde_json::{Map, Value};
 
-use crate::config::{EmailFallback, OAuth, UserinfoRequest};
+use crate::config::{CLIENT_ID_PLACEHOLDER, Dialect, EmailFallback, OAuth, UserinfoRequest};
 use crate::http::Auth;
 use crate::id_token::Expect;
 use crate::profile::text_at;
@@ -20,7 +20,8 @@ fn profile_error(message: impl Into<String>) -> OAuthError {
 }
 
 impl OAuth {
-    async fn userinfo(&self, access_token: &str) -> Result<Map<String, Value>, OAuthError> {
+    async fn userinfo(&self, response: &TokenResponse) -> Result<Map<String, Value>, OAuthError> {
+        let access_token = response.tokens.access_token.as_deref().unwrap_or_default();
         let url = self
             .endpoint(
                 &self.userinfo_endpoint,
@@ -29,16 +30,29 @@ impl OAuth {
             )
             .await
             .map_err(|e| profile_error(e.to_string()))?;
+        if self.dialect == Dialect::WeChat {
+            return self
+                .wechat_userinfo(&url, response)
+                .await
+                .map_err(|e| profile_error(format!("userinfo: {e}")));
+        }
         let http = &self.runtime.http;
         let bearer = Auth::Bearer(access_token);
+        let headers = self.profile_headers();
         let answer = match self.userinfo_request {
-            UserinfoRequest::Post => {
-                http.post_json(&url, None, bearer, &self.userinfo_headers)
-                    .await
-            }
-            _ => http.get_json(&url, bearer, &self.userinfo_headers).await,
+            UserinfoRequest::Post => http.post_json(&url, bearer, &headers).await,
+            _ => http.get_json(&url, bearer, &headers).await,
         };
         answer.map_err(|e| profile_error(format!("userinfo: {e}")))
+    }
+
+    /// The headers of profile requests, with `{client_id}` filled in.
+    fn profile_headers(&self) -> Vec<(String, String)> {
+        let client_id = self.client_id.as_deref().unwrap_or_default();
+        self.userinfo_headers
+            .iter()
+            .map(|(k, v)| (k.clone(), v.replace(CLIENT_ID_PLACEHOLDER, client_id)))
+            .collect()
     }
 
     /// The document the profile mapping reads.
@@ -58,7 +72,7 @@ impl OAuth {
             })?;
             let mut claims = self.validate_id_token(id_token, Expect { nonce }).await?;
             if self.fetch_userinfo {
-                let info = self.userinfo(access_token).await?;
+                let info = self.userinfo(response).await?;
                 if info.get("sub").is_some() && info.get("sub") != claims.get("sub") {
                     return Err(profile_error(
                         "the userinfo answer is about another subject than the ID token",
@@ -76,9 +90,18 @@ impl OAuth {
                         .cloned()
                         .unwrap_or(Value::Null)
                 }
-                _ => Value::Object(self.userinfo(access_token).await?),
+                _ => Value::Object(self.userinfo(response).await?),
             }
         };
+        // Fields only the token answer has (VK's `email`), unless the
+        // profile has them too.
+        if let Value::Object(map) = &mut document {
+            for field in self.token_fields {
+                if let Some(value) = response.raw.get(*field).filter(|v| !v.is_null()) {
+                    map.entry(*field).or_insert_with(|| value.clone());
+                }
+            }
+        }
         // Apple sends the name once, on first consent, as a `user` form field.
         if self.form_post
             && let (Some(user), Value::Object(map)) = (params.get("user"), &mut document)
@@ -110,13 +133,15 @@ impl OAuth {
         type Pick = fn(&Value, Option<&str>) -> Option<String>;
         let (url, pick): (String, Pick) = match &self.email_fallback {
             EmailFallback::None => return None,
-            EmailFallback::Github { api } => (format!("{api}/user/emails"), github_email),
+            EmailFallback::Github { api } => {
+                (format!("{}/user/emails", self.resolve(api)), github_email)
+            }
             EmailFallback::Bitbucket { api } => (format!("{api}/user/emails"), bitbucket_email),
         };
         match self
             .runtime
             .http
-            .get_value(&url, Auth::Bearer(access_token), &self.userinfo_headers)
+            .get_value(&url, Auth::Bearer(access_token), &self.profile_headers())
             .await
         {
             Ok(list) => pick(&list, stated),
@@ -188,6 +213,19 @@ mod tests {
         assert_eq!(github_email(&list, None).as_deref(), Some("v@x"));
         assert_eq!(github_email(&json!([]), None), None);
         assert_eq!(github_email(&json!({"message": "nope"}), None), None);
+    }
+
+    #[test]
+    fn profile_headers_carry_the_client_id_where_asked() {
+        let headers = crate::trakt().client_id("abc123").profile_headers();
+        assert!(
+            headers.contains(&("trakt-api-key".into(), "abc123".into())),
+            "{headers:?}"
+        );
+        assert!(
+            headers.contains(&("trakt-api-version".into(), "2".into())),
+            "{headers:?}"
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use common::{Answer, Browser, ISSUER, IdpBrowser, OAuthSteps, ORIGIN, SECRET, idp_up};
 use keyway_core::{Adapter, Auth};
 use keyway_memory::MemoryAdapter;
-use keyway_oauth::{OAuth, TokenAuthMethod};
+use keyway_oauth::{JwsAlgorithm, OAuth, TokenAuthMethod};
 use keyway_testkit::support::LogCapture;
 
 async fn signs_in(provider: OAuth, hint: &str) -> (Answer, MemoryAdapter) {
@@ -79,13 +79,54 @@ async fn public_client_with_pkce() {
 async fn es256_and_hs256_id_tokens() {
     if idp_up().await {
         signs_in(idp("es", "keyway-es256", "keyway-es256-secret"), "alice").await;
-        let hs = idp(
-            "hs",
-            "keyway-hs256",
-            "keyway-hs256-secret-that-is-long-enough-0123",
-        );
-        signs_in(hs, "bob").await;
+        // HS256 is refused unless the provider lists it.
+        signs_in(
+            hs_client().id_token_algorithms(&[JwsAlgorithm::HS256]),
+            "bob",
+        )
+        .await;
     }
+}
+
+/// The test provider's client whose ID tokens are HS256, keyed with its
+/// secret.
+fn hs_client() -> OAuth {
+    idp(
+        "hs",
+        "keyway-hs256",
+        "keyway-hs256-secret-that-is-long-enough-0123",
+    )
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn hs256_id_tokens_are_refused_by_default() {
+    if !idp_up().await {
+        return;
+    }
+    let logs = LogCapture::start();
+    let mem = MemoryAdapter::new();
+    let auth = Auth::builder()
+        .secret(SECRET)
+        .url(ORIGIN)
+        .adapter(Arc::new(mem.clone()))
+        .provider(hs_client())
+        .build()
+        .unwrap();
+    let mut b = Browser::new(auth);
+    let url = b.start("hs", "?login_hint=bob").await;
+    let answer = IdpBrowser::new().authorize(&url).await;
+    let r = b.finish(&answer).await;
+    assert_eq!(
+        r.location(),
+        Some(format!("{ORIGIN}/api/auth/signin?error=OAuthCallback").as_str())
+    );
+    let text = logs.text();
+    assert!(
+        text.contains("CALLBACK_OAUTH_ERROR") && text.contains("it is signed with HS256"),
+        "{text}"
+    );
+    assert_eq!(b.session_email().await, None);
+    assert!(mem.get_account("hs", "bob").await.unwrap().is_none());
 }
 
 #[tokio::test(flavor = "current_thread")]

@@ -14,7 +14,7 @@ use common::fake_idp::{CLIENT_ID, CLIENT_SECRET, FakeIdp, Key};
 use common::{Browser, IdpBrowser, OAuthSteps, ORIGIN, SECRET};
 use keyway_core::{Adapter, Auth};
 use keyway_memory::MemoryAdapter;
-use keyway_oauth::{OAuth, github_enterprise};
+use keyway_oauth::{JwsAlgorithm, OAuth, github_enterprise, tiktok, vk, wechat};
 use keyway_testkit::support::LogCapture;
 use serde_json::json;
 
@@ -42,9 +42,30 @@ async fn rig() -> Rig {
                 .client_id(CLIENT_ID)
                 .client_secret(CLIENT_SECRET),
         )
+        .provider(wechat_at(&idp))
+        // The same provider, allowed only algorithms it does not sign with
+        // (it signs with ES256).
+        .provider(
+            OAuth::oidc("rsa-only", "RSA only")
+                .issuer(&idp.issuer)
+                .client_id(CLIENT_ID)
+                .client_secret(CLIENT_SECRET)
+                .id_token_algorithms(&[JwsAlgorithm::RS256, JwsAlgorithm::PS256]),
+        )
         .build()
         .unwrap();
     Rig { idp, mem, auth }
+}
+
+/// The WeChat preset with the test provider's endpoints.
+fn wechat_at(idp: &FakeIdp) -> OAuth {
+    let i = &idp.issuer;
+    wechat()
+        .authorization_endpoint(format!("{i}/authorize"))
+        .token_endpoint(format!("{i}/sns/oauth2/access_token"))
+        .userinfo_endpoint(format!("{i}/sns/userinfo"))
+        .client_id(CLIENT_ID)
+        .client_secret(CLIENT_SECRET)
 }
 
 impl Rig {
@@ -135,6 +156,26 @@ async fn a_key_that_is_not_published_fails() {
     rig.fails("fake", "CALLBACK_OAUTH_ERROR", "signature").await;
     rig.idp.with(|b| b.signing = Key::generate("unknown-kid"));
     rig.fails("fake", "CALLBACK_OAUTH_ERROR", "no key").await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn an_algorithm_the_provider_is_not_allowed_fails() {
+    let rig = rig().await;
+    rig.fails(
+        "rsa-only",
+        "CALLBACK_OAUTH_ERROR",
+        "it is signed with ES256, which this provider does not accept \
+         (id_token_algorithms: RS256, PS256)",
+    )
+    .await;
+    assert_eq!(
+        rig.idp.with(|b| b.jwks_fetches),
+        0,
+        "refused before the key set is fetched"
+    );
+    // The provider's own key would have verified it.
+    let (_, r) = rig.sign_in("fake").await;
+    assert_eq!(r.location(), Some(format!("{ORIGIN}/after").as_str()));
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -352,4 +393,152 @@ async fn github_profile_failures() {
     });
     rig.fails("github", "OAUTH_PARSE_PROFILE_ERROR", "no id")
         .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn wechat_signs_in_and_refreshes_with_its_own_requests() {
+    let rig = rig().await;
+    let (mut b, r) = rig.sign_in("wechat").await;
+    assert_eq!(r.location(), Some(format!("{ORIGIN}/after").as_str()));
+    let user = rig
+        .mem
+        .get_user_by_account("wechat", "wechat-unionid")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.name.as_deref(), Some("小明"));
+    assert_eq!(b.session_email().await, None);
+    let account = rig
+        .mem
+        .get_account("wechat", "wechat-unionid")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        account.refresh_token.as_deref(),
+        Some("wechat-refresh-token")
+    );
+
+    let provider = wechat_at(&rig.idp);
+    let tokens = keyway_core::oauth::OAuthProvider::refresh(&provider, "wechat-refresh-token")
+        .await
+        .unwrap();
+    assert_eq!(tokens.access_token.as_deref(), Some("wechat-access-token"));
+    let e = keyway_core::oauth::OAuthProvider::refresh(&provider, "another")
+        .await
+        .unwrap_err();
+    assert!(e.message.contains("40001"), "{e}");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn wechat_errors_are_token_errors_without_the_secret() {
+    let rig = rig().await;
+    rig.idp.with(|b| b.wechat_errcode = true);
+    let logs = LogCapture::start();
+    rig.fails("wechat", "OAUTH_GET_ACCESS_TOKEN_ERROR", "errcode 40029")
+        .await;
+    let text = logs.text();
+    assert!(!text.contains(CLIENT_SECRET), "{text}");
+}
+
+/// A preset pointed at the test provider, its profile from `/api/v3/user`
+/// (the document set in `github_user`).
+fn at_fake(preset: OAuth, idp: &FakeIdp) -> OAuth {
+    let i = &idp.issuer;
+    preset
+        .authorization_endpoint(format!("{i}/authorize"))
+        .token_endpoint(format!("{i}/token"))
+        .userinfo_endpoint(format!("{i}/api/v3/user"))
+        .client_id(CLIENT_ID)
+        .client_secret(CLIENT_SECRET)
+}
+
+async fn sign_in_with(id: &str, provider: OAuth, mem: &MemoryAdapter) -> common::Resp {
+    let auth = Auth::builder()
+        .secret(SECRET)
+        .url(ORIGIN)
+        .adapter(Arc::new(mem.clone()))
+        .provider(provider)
+        .build()
+        .unwrap();
+    let mut b = Browser::new(auth);
+    let url = b.start(id, "").await;
+    let answer = IdpBrowser::new().authorize(&url).await;
+    b.finish(&answer).await
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn vk_takes_the_email_from_the_token_answer() {
+    let idp = FakeIdp::start().await;
+    idp.with(|b| {
+        b.github_user =
+            json!({"response": [{"id": 5, "first_name": "Anna", "last_name": "Ivanova"}]});
+        b.token_extra = json!({"email": "anna@vk.example", "user_id": 5});
+    });
+    let mem = MemoryAdapter::new();
+    // The preset's mapping trusts no VK address; an application that does
+    // maps it as verified, which shows the merged document.
+    let provider = at_fake(vk(), &idp).profile(|raw, _| {
+        Ok(keyway_core::oauth::OAuthProfile {
+            id: raw["response"][0]["id"].to_string(),
+            name: None,
+            email: raw["email"].as_str().map(str::to_owned),
+            email_verified: true,
+            image: None,
+            raw: raw.clone(),
+        })
+    });
+    let r = sign_in_with("vk", provider, &mem).await;
+    assert_eq!(r.location(), Some(format!("{ORIGIN}/after").as_str()));
+    let user = mem.get_user_by_account("vk", "5").await.unwrap().unwrap();
+    assert_eq!(user.email.as_deref(), Some("anna@vk.example"));
+
+    // With the preset's own mapping: the name, and no unverified address.
+    let mem = MemoryAdapter::new();
+    sign_in_with("vk", at_fake(vk(), &idp), &mem).await;
+    let user = mem.get_user_by_account("vk", "5").await.unwrap().unwrap();
+    assert_eq!(user.name.as_deref(), Some("Anna Ivanova"));
+    assert_eq!(user.email, None);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn tiktok_sends_its_client_key_and_reads_its_wrapped_answer() {
+    let idp = FakeIdp::start().await;
+    idp.with(|b| {
+        b.github_user = json!({
+            "data": {"user": {"open_id": "tt-1", "display_name": "Tik"}},
+            "error": {"code": "ok", "message": "", "log_id": "x"},
+        })
+    });
+    let mem = MemoryAdapter::new();
+    let r = sign_in_with("tiktok", at_fake(tiktok(), &idp), &mem).await;
+    assert_eq!(r.location(), Some(format!("{ORIGIN}/after").as_str()));
+    let user = mem
+        .get_user_by_account("tiktok", "tt-1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.name.as_deref(), Some("Tik"));
+    let form = idp.with(|b| b.token_forms.last().cloned().unwrap());
+    let field = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    assert_eq!(field("client_key"), Some(CLIENT_ID), "{form:?}");
+    assert_eq!(
+        field("client_secret"),
+        Some(CLIENT_SECRET),
+        "client_secret_post"
+    );
+
+    // An error status from the profile endpoint is a profile error.
+    idp.with(|b| b.userinfo_down = true);
+    let logs = LogCapture::start();
+    let r = sign_in_with("tiktok", at_fake(tiktok(), &idp), &MemoryAdapter::new()).await;
+    assert_eq!(
+        r.location(),
+        Some(format!("{ORIGIN}/api/auth/signin?error=OAuthCallback").as_str())
+    );
+    assert!(
+        logs.text().contains("OAUTH_GET_PROFILE_ERROR"),
+        "{}",
+        logs.text()
+    );
 }

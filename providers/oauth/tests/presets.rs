@@ -118,6 +118,69 @@ fn presets() -> Vec<(OAuth, Option<(&'static str, &'static str)>)> {
                 "https://login.salesforce.com/services/oauth2/authorize",
             )),
         ),
+        (
+            azure_ad_b2c(),
+            Some((
+                "https://contoso.b2clogin.com/775527ff-9a37-4307-8b3d-cc311f58d925/v2.0/",
+                "https://contoso.b2clogin.com/contoso.onmicrosoft.com/b2c_1_signupsignin/oauth2/v2.0/authorize",
+            )),
+        ),
+        (
+            duende_identity_server6(),
+            Some((
+                "https://demo.duendesoftware.com",
+                "https://demo.duendesoftware.com/connect/authorize",
+            )),
+        ),
+        (
+            fusionauth(),
+            Some((
+                "https://auth.example.com",
+                "https://auth.example.com/oauth2/authorize",
+            )),
+        ),
+        (
+            kinde(),
+            Some((
+                "https://acme.kinde.com",
+                "https://acme.kinde.com/oauth2/auth",
+            )),
+        ),
+        (
+            onelogin(),
+            Some((
+                "https://acme.onelogin.com/oidc/2",
+                "https://acme.onelogin.com/oidc/2/auth",
+            )),
+        ),
+        (
+            asgardeo(),
+            Some((
+                "https://api.asgardeo.io/t/acme/oauth2/token",
+                "https://api.asgardeo.io/t/acme/oauth2/authorize",
+            )),
+        ),
+        (
+            descope(),
+            Some((
+                "https://api.descope.com/P2abcDEFghiJKLmnoPQRstuVWXyz",
+                "https://api.descope.com/oauth2/v1/authorize",
+            )),
+        ),
+        (
+            huggingface(),
+            Some((
+                "https://huggingface.co",
+                "https://huggingface.co/oauth/authorize",
+            )),
+        ),
+        (
+            roblox(),
+            Some((
+                "https://apis.roblox.com/oauth/",
+                "https://apis.roblox.com/oauth/v1/authorize",
+            )),
+        ),
         (github(), None),
         (gitlab(), None),
         (bitbucket(), None),
@@ -133,6 +196,30 @@ fn presets() -> Vec<(OAuth, Option<(&'static str, &'static str)>)> {
         (strava(), None),
         (kakao(), None),
         (naver(), None),
+        (box_com(), None),
+        (coinbase(), None),
+        (figma(), None),
+        (webex(), None),
+        (wordpress(), None),
+        (netlify(), None),
+        (zoho(), None),
+        (wikimedia(), None),
+        (dribbble(), None),
+        (epic_games(), None),
+        (instagram(), None),
+        (threads(), None),
+        (tiktok(), None),
+        (pinterest(), None),
+        (patreon(), None),
+        (trakt(), None),
+        (osu(), None),
+        (vk(), None),
+        (yandex(), None),
+        (wechat(), None),
+        (mastodon().issuer("https://mastodon.social"), None),
+        (mattermost().issuer("https://chat.example.com"), None),
+        (nextcloud().issuer("https://cloud.example.com"), None),
+        (gitea().issuer("https://gitea.example.com"), None),
     ]
 }
 
@@ -154,7 +241,7 @@ fn configured(preset: OAuth, discovery: Option<(&str, &str)>) -> OAuth {
 #[tokio::test]
 async fn every_preset_is_pinned() {
     let presets = presets();
-    assert!(presets.len() >= 30, "at least 30 presets");
+    assert!(presets.len() >= 60, "at least 60 presets");
     let mut seen = std::collections::HashSet::new();
     for (preset, discovery) in presets {
         let p = configured(preset, discovery);
@@ -223,6 +310,17 @@ fn presets_with_a_tenant_issuer_need_it() {
         zitadel(),
         authentik(),
         oidc(),
+        azure_ad_b2c(),
+        duende_identity_server6(),
+        fusionauth(),
+        kinde(),
+        onelogin(),
+        asgardeo(),
+        descope(),
+        mastodon(),
+        mattermost(),
+        nextcloud(),
+        gitea(),
     ] {
         let id = OAuthProvider::id(&preset).to_owned();
         let p = preset.client_id("a").client_secret("b");

@@ -1,10 +1,10 @@
 //! Cases about linked accounts: Auth.js's #9, #10, #15 and #16, the
-//! `(provider, provider_account_id)` key, and keyway's `get_account` /
-//! `update_account`.
+//! `(provider, provider_account_id)` key, and keyway's `get_account`,
+//! `get_accounts_of_user` and `update_account`.
 
 use keyway_core::{Account, AccountType, random};
 
-use super::check::{Outcome, call, conflict, none, same_account, same_user};
+use super::check::{Outcome, call, conflict, ensure, none, same_account, same_user, some};
 use super::ctx::Ctx;
 use super::fixtures::{self, tag};
 
@@ -143,6 +143,75 @@ pub(crate) async fn get_account(ctx: Ctx) -> Outcome {
     }
     let got = call("get_account", a.get_account(provider, id).await)?;
     same_account("get_account", &account, got.as_ref())
+}
+
+/// `get_accounts_of_user` lists every account of the user, tokens
+/// included, and no other user's; a user with none, or an unknown id, has
+/// an empty list; an unlinked account is gone from it. `None` ("cannot
+/// list") fails: every in-tree adapter must list, or `revoke_on_sign_out`
+/// would revoke nothing.
+pub(crate) async fn get_accounts_of_user(ctx: Ctx) -> Outcome {
+    let a = &ctx.adapter;
+    let user = ctx.new_user().await?;
+    let github = ctx.new_account(&user).await?;
+    // A second provider, with some token fields absent.
+    let other = ctx
+        .link_account(Account {
+            kind: AccountType::Oidc,
+            provider: format!("p{}", tag()),
+            refresh_token: None,
+            session_state: None,
+            ..fixtures::account(&user.id)
+        })
+        .await?;
+    let neighbour = ctx.new_user().await?;
+    let theirs = ctx.new_account(&neighbour).await?;
+    let lonely = ctx.new_user().await?;
+
+    same_accounts(&ctx, "the user's accounts", &user.id, &[&github, &other]).await?;
+    same_accounts(&ctx, "another user's accounts", &neighbour.id, &[&theirs]).await?;
+    same_accounts(&ctx, "a user without accounts", &lonely.id, &[]).await?;
+    same_accounts(&ctx, "an unknown user id", &random::uuid(), &[]).await?;
+
+    call(
+        "unlink_account",
+        a.unlink_account(&github.provider, &github.provider_account_id)
+            .await,
+    )?;
+    same_accounts(
+        &ctx,
+        "the user's accounts after unlink_account",
+        &user.id,
+        &[&other],
+    )
+    .await
+}
+
+/// `get_accounts_of_user(user_id)` must be `Some` of exactly `expected`, in
+/// any order.
+async fn same_accounts(ctx: &Ctx, what: &str, user_id: &str, expected: &[&Account]) -> Outcome {
+    let what = format!("get_accounts_of_user({what})");
+    let got = call(
+        "get_accounts_of_user",
+        ctx.adapter.get_accounts_of_user(user_id).await,
+    )?;
+    let mut got = some(&format!("{what} (None means the adapter cannot list)"), got)?;
+    let by_key = |a: &Account| (a.provider.clone(), a.provider_account_id.clone());
+    got.sort_by_key(by_key);
+    let mut expected = expected.to_vec();
+    expected.sort_by_key(|a| by_key(a));
+    ensure(got.len() == expected.len(), || {
+        let keys: Vec<_> = got.iter().map(by_key).collect();
+        format!(
+            "{what}: expected {} accounts, got {}: {keys:?}",
+            expected.len(),
+            got.len()
+        )
+    })?;
+    for (e, g) in expected.iter().zip(&got) {
+        same_account(&what, e, Some(g))?;
+    }
+    Ok(())
 }
 
 /// `update_account` replaces every token field (clearing those that are

@@ -12,7 +12,9 @@
 //! [`Conflict`](keyway_core::AdapterErrorKind::Conflict) and writing
 //! nothing, `delete_user`'s cascade, a single winner among 32 concurrent uses
 //! of one verification token, exact round-trips of timestamps, non-ASCII text
-//! and optional fields, `get_account` / `update_account`, the rate-limit
+//! and optional fields, `get_account` / `update_account`,
+//! `get_accounts_of_user` (every account of the user with its tokens, none
+//! of another's; `None` fails), the rate-limit
 //! counters of [`Adapter::hit`] (counts, windows that end, 32 concurrent hits
 //! counted exactly, independent keys), [`Adapter::delete_expired`] (expired
 //! sessions, tokens and counters deleted and counted, live ones kept, the
@@ -176,6 +178,7 @@ fn cases() -> Vec<Case> {
         case!(accounts::duplicate_account),
         case!(accounts::get_account),
         case!(accounts::update_account),
+        case!(accounts::get_accounts_of_user),
         case!(tokens::duplicate_verification_token),
         case!(tokens::use_verification_token_race),
         case!(roundtrip::timestamps_round_trip),
@@ -194,7 +197,7 @@ fn cases() -> Vec<Case> {
 /// `inspector`, and returns the report.
 ///
 /// Prints one line per case and a closing summary such as
-/// `adapter conformance: 36 cases, 36 passed, 0 failed` (followed, if some
+/// `adapter conformance: 37 cases, 37 passed, 0 failed` (followed, if some
 /// failed, by their names). Cases run one after the other, each in its own
 /// tokio task, so this must be called inside a tokio runtime; a
 /// multi-threaded one makes the concurrency cases more searching.

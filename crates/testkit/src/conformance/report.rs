@@ -16,7 +16,7 @@ pub(crate) struct CaseOutcome {
 /// passed, with the failure message if it did not.
 ///
 /// Its `Display` form is the summary line that `run` prints, e.g.
-/// `adapter conformance: 36 cases, 36 passed, 0 failed`.
+/// `adapter conformance: 37 cases, 37 passed, 0 failed`.
 #[derive(Debug, Clone)]
 pub struct Report {
     outcomes: Vec<CaseOutcome>,

@@ -215,6 +215,10 @@ impl Adapter for FaultyAdapter {
         self.enter("get_account")?;
         self.inner.get_account(provider, provider_account_id).await
     }
+    async fn get_accounts_of_user(&self, user_id: &str) -> AdapterResult<Option<Vec<Account>>> {
+        self.enter("get_accounts_of_user")?;
+        self.inner.get_accounts_of_user(user_id).await
+    }
     async fn update_account(&self, account: Account) -> AdapterResult<Option<Account>> {
         self.enter("update_account")?;
         self.inner.update_account(account).await

@@ -6,6 +6,7 @@ use keyway_core::provider::BoxError;
 use serde_json::Value;
 
 use super::oidc_at;
+use crate::algorithms::JwsAlgorithm;
 use crate::config::{OAuth, TokenAuthMethod};
 use crate::profile::{first_of, flag_at, require_id, text_at};
 
@@ -200,10 +201,15 @@ pub fn twitch() -> OAuth {
         .color("#65459b")
 }
 
-/// LINE Login.
+/// LINE Login (v2.1): the ID token's `sub`, `name`, `picture` and, with the
+/// `email` scope the default includes, `email` (LINE says nothing about its
+/// verification). LINE signs the ID tokens of web logins with `HS256` and
+/// the channel secret, so this preset accepts `HS256` (and `ES256`, which
+/// LINE's SDKs get).
 pub fn line() -> OAuth {
     oidc_at("line", "LINE", "https://access.line.me")
         .only(&[Check::State])
+        .id_token_algorithms(&[JwsAlgorithm::HS256, JwsAlgorithm::ES256])
         .color("#00c300")
 }
 
@@ -224,4 +230,16 @@ pub fn salesforce() -> OAuth {
         .fetch_userinfo(true)
         .mapped(salesforce_profile)
         .color("#00a1e0")
+}
+
+/// Hugging Face (Sign in with Hugging Face).
+pub fn huggingface() -> OAuth {
+    oidc_at("huggingface", "Hugging Face", "https://huggingface.co").color("#ffd21e")
+}
+
+/// Roblox (OAuth 2.0 with OpenID Connect). Roblox gives no email address.
+pub fn roblox() -> OAuth {
+    oidc_at("roblox", "Roblox", "https://apis.roblox.com/oauth/")
+        .scope("openid profile")
+        .color("#000000")
 }

@@ -200,23 +200,28 @@ fn kakao_profile(raw: &Value, _: &TokenSet) -> Result<OAuthProfile, BoxError> {
             &[
                 &["kakao_account", "profile", "nickname"],
                 &["properties", "nickname"],
+                &["kakao_account", "name"],
             ],
         ),
         email: text_at(raw, &["kakao_account", "email"]),
         email_verified: flag_at(raw, &["kakao_account", "is_email_verified"])
             && flag_at(raw, &["kakao_account", "is_email_valid"]),
+        // Kakao's grey placeholder is no picture of the user.
         image: first_of(
             raw,
             &[
                 &["kakao_account", "profile", "profile_image_url"],
                 &["properties", "profile_image"],
             ],
-        ),
+        )
+        .filter(|_| !flag_at(raw, &["kakao_account", "profile", "is_default_image"])),
         raw: raw.clone(),
     })
 }
 
-/// Kakao.
+/// Kakao. The whole `/v2/user/me` document (with the consented
+/// `kakao_account` items: name, age range, birthday, gender, phone number)
+/// is the profile's `raw`.
 pub fn kakao() -> OAuth {
     oauth2(
         "kakao",
@@ -242,7 +247,8 @@ fn naver_profile(raw: &Value, _: &TokenSet) -> Result<OAuthProfile, BoxError> {
     })
 }
 
-/// Naver.
+/// Naver. The whole `/v1/nid/me` answer (name, gender, age, birthday,
+/// birth year, mobile number, as consented) is the profile's `raw`.
 pub fn naver() -> OAuth {
     oauth2(
         "naver",
@@ -254,4 +260,25 @@ pub fn naver() -> OAuth {
     .only(&[Check::State])
     .mapped(naver_profile)
     .color("#03c75a")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn kakao_drops_the_placeholder_picture_and_falls_back_to_the_name() {
+        let raw = json!({
+            "id": 1,
+            "kakao_account": {
+                "name": "홍길동",
+                "profile": {"profile_image_url": "http://k/default.jpg", "is_default_image": true},
+            },
+        });
+        let p = kakao_profile(&raw, &TokenSet::default()).unwrap();
+        assert_eq!(p.name.as_deref(), Some("홍길동"));
+        assert_eq!(p.image, None);
+        assert!(!p.email_verified);
+    }
 }

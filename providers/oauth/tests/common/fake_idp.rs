@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use base64::Engine as _;
@@ -75,6 +75,19 @@ pub struct Behaviour {
     pub userinfo_down: bool,
     /// How many times /jwks was fetched.
     pub jwks_fetches: usize,
+    /// A refresh token in the token answer.
+    pub refresh_token: Option<String>,
+    /// The revocation endpoint answers with this status.
+    pub revocation_status: u16,
+    /// What the revocation endpoint was sent: its form fields and whether
+    /// the client authenticated with HTTP Basic as `CLIENT_ID:CLIENT_SECRET`.
+    pub revocations: Vec<(Vec<(String, String)>, bool)>,
+    /// Fields added to the token answer (VK's `email`).
+    pub token_extra: Value,
+    /// The form of each token request.
+    pub token_forms: Vec<Vec<(String, String)>>,
+    /// WeChat's token endpoint answers `{"errcode": 40029, ...}`.
+    pub wechat_errcode: bool,
     /// The nonce of the last authorization request.
     nonce: Option<String>,
 }
@@ -86,7 +99,19 @@ pub struct FakeIdp {
 }
 
 impl FakeIdp {
+    /// The provider on `http://127.0.0.1:{port}`.
     pub async fn start() -> FakeIdp {
+        Self::start_with(false).await
+    }
+
+    /// The provider on `https://127.0.0.1:{port}`, with the certificate of
+    /// tests/tls/server.pem (signed by tests/tls/ca.pem, a CA made for these
+    /// tests only).
+    pub async fn start_tls() -> FakeIdp {
+        Self::start_with(true).await
+    }
+
+    async fn start_with(tls: bool) -> FakeIdp {
         let key = Key::generate("key-1");
         let behaviour = Arc::new(Mutex::new(Behaviour {
             aud: json!(CLIENT_ID),
@@ -103,12 +128,19 @@ impl FakeIdp {
             ]),
             userinfo_down: false,
             jwks_fetches: 0,
+            refresh_token: None,
+            revocation_status: 200,
+            revocations: Vec::new(),
+            token_extra: json!({}),
+            token_forms: Vec::new(),
+            wechat_errcode: false,
             nonce: None,
         }));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
-        let issuer = format!("http://{}", listener.local_addr().expect("addr"));
+        let scheme = if tls { "https" } else { "http" };
+        let issuer = format!("{scheme}://{}", listener.local_addr().expect("addr"));
         let idp = FakeIdp {
             issuer: issuer.clone(),
             behaviour,
@@ -120,11 +152,21 @@ impl FakeIdp {
             .route("/token", post(token))
             .route("/login/oauth/access_token", post(token))
             .route("/jwks", get(jwks))
+            .route("/revoke", post(revoke))
+            .route("/sns/oauth2/access_token", get(wechat_token))
+            .route("/sns/oauth2/refresh_token", get(wechat_token))
+            .route("/sns/userinfo", get(wechat_userinfo))
             .route("/api/v3/user", get(github_user))
             .route("/api/v3/user/emails", get(github_emails))
             .with_state(idp.clone());
         tokio::spawn(async move {
-            axum::serve(listener, app).await.expect("serve");
+            if tls {
+                axum::serve(TlsListener::new(listener), app)
+                    .await
+                    .expect("serve");
+            } else {
+                axum::serve(listener, app).await.expect("serve");
+            }
         });
         idp
     }
@@ -158,6 +200,7 @@ async fn discovery(State(idp): State<FakeIdp>) -> Response {
             "authorization_endpoint": format!("{i}/authorize"),
             "token_endpoint": format!("{i}/token"),
             "jwks_uri": format!("{i}/jwks"),
+            "revocation_endpoint": format!("{i}/revoke"),
             "response_types_supported": ["code"],
         }),
     )
@@ -177,6 +220,7 @@ async fn authorize(State(idp): State<FakeIdp>, RawQuery(raw): RawQuery) -> Respo
 
 async fn token(State(idp): State<FakeIdp>, body: Bytes) -> Response {
     let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    idp.with(|b| b.token_forms.push(form.clone()));
     assert!(
         form.iter().any(|(k, v)| k == "code" && v == "fake-code"),
         "{form:?}"
@@ -214,6 +258,14 @@ async fn token(State(idp): State<FakeIdp>, body: Bytes) -> Response {
     if let Some(t) = id_token {
         answer["id_token"] = Value::String(t);
     }
+    if let Some(t) = idp.with(|b| b.refresh_token.clone()) {
+        answer["refresh_token"] = Value::String(t);
+    }
+    if let (Value::Object(answer), Value::Object(extra)) =
+        (&mut answer, idp.with(|b| b.token_extra.clone()))
+    {
+        answer.extend(extra);
+    }
     json_response(StatusCode::OK, &answer)
 }
 
@@ -241,4 +293,139 @@ async fn github_user(State(idp): State<FakeIdp>) -> Response {
 
 async fn github_emails(State(idp): State<FakeIdp>) -> Response {
     json_response(StatusCode::OK, &idp.with(|b| b.github_emails.clone()))
+}
+
+/// RFC 7009: records what it was sent and answers with the configured
+/// status (an empty `200` body when it succeeds).
+async fn revoke(State(idp): State<FakeIdp>, headers: HeaderMap, body: Bytes) -> Response {
+    let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let expected = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"))
+    );
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .is_some_and(|v| v.as_bytes() == expected.as_bytes());
+    let status = idp.with(|b| {
+        b.revocations.push((form, basic));
+        b.revocation_status
+    });
+    StatusCode::from_u16(status)
+        .expect("status")
+        .into_response()
+}
+
+/// The CA that signed the test provider's https certificate.
+pub const TEST_CA: &[u8] = include_bytes!("../tls/ca.pem");
+
+/// A TCP listener that speaks TLS with the test certificate.
+struct TlsListener {
+    tcp: tokio::net::TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+}
+
+impl TlsListener {
+    fn new(tcp: tokio::net::TcpListener) -> Self {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let certs = CertificateDer::pem_slice_iter(include_bytes!("../tls/server.pem"))
+            .collect::<Result<Vec<_>, _>>()
+            .expect("certificate");
+        let key = PrivateKeyDer::from_pem_slice(include_bytes!("../tls/server.key")).expect("key");
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("protocols")
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .expect("server config");
+        Self {
+            tcp,
+            acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(config)),
+        }
+    }
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
+    type Addr = std::net::SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            let Ok((stream, addr)) = self.tcp.accept().await else {
+                continue;
+            };
+            // A client that gives up on the handshake is not the test's
+            // concern; the next connection is.
+            if let Ok(tls) = self.acceptor.accept(stream).await {
+                return (tls, addr);
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.tcp.local_addr()
+    }
+}
+
+/// WeChat's token and refresh endpoints: `GET` with the credentials in the
+/// query, errors as `{errcode, errmsg}` with status 200.
+async fn wechat_token(State(idp): State<FakeIdp>, RawQuery(raw): RawQuery) -> Response {
+    let params = query(raw);
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    if idp.with(|b| b.wechat_errcode) {
+        return json_response(
+            StatusCode::OK,
+            &json!({"errcode": 40029, "errmsg": "invalid code"}),
+        );
+    }
+    let valid = get("appid") == Some(CLIENT_ID)
+        && match get("grant_type") {
+            Some("authorization_code") => {
+                get("secret") == Some(CLIENT_SECRET) && get("code") == Some("fake-code")
+            }
+            Some("refresh_token") => get("refresh_token") == Some("wechat-refresh-token"),
+            _ => false,
+        };
+    if !valid {
+        return json_response(
+            StatusCode::OK,
+            &json!({"errcode": 40001, "errmsg": format!("bad request: {params:?}")}),
+        );
+    }
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "access_token": "wechat-access-token",
+            "expires_in": 7200,
+            "refresh_token": "wechat-refresh-token",
+            "openid": "wechat-openid",
+            "scope": "snsapi_login",
+            "unionid": "wechat-unionid",
+        }),
+    )
+}
+
+async fn wechat_userinfo(RawQuery(raw): RawQuery) -> Response {
+    let params = query(raw);
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    if get("access_token") != Some("wechat-access-token") || get("openid") != Some("wechat-openid")
+    {
+        return json_response(
+            StatusCode::OK,
+            &json!({"errcode": 40003, "errmsg": "invalid openid"}),
+        );
+    }
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "openid": "wechat-openid",
+            "nickname": "小明",
+            "sex": 1,
+            "headimgurl": "https://thirdwx.qlogo.cn/mmopen/x/46",
+            "privilege": [],
+            "unionid": "wechat-unionid",
+        }),
+    )
 }

@@ -140,6 +140,10 @@ impl IdpBrowser {
             client: reqwest::Client::builder()
                 .cookie_store(true)
                 .redirect(reqwest::redirect::Policy::none())
+                // The https test provider's CA (fake_idp::start_tls).
+                .add_root_certificate(
+                    reqwest::Certificate::from_pem(fake_idp::TEST_CA).expect("test CA"),
+                )
                 .build()
                 .expect("client"),
         }
