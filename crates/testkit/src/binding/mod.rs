@@ -24,7 +24,9 @@
 //!   only JSON with `401` and `{"error":"SessionRequired","url":…}`; with one,
 //!   they answer the user's email and name;
 //! - **rolled cookies**: a session read by an extractor re-issues the session
-//!   cookie (JWT sessions, and database sessions with `update_age` 0) and an
+//!   cookie (JWT sessions with a JWT update age of 0, and database sessions
+//!   with `update_age` 0), a fresh JWT with the default update age is read
+//!   without setting any cookie, and an
 //!   invalid session cookie is cleared, on the app's own routes; a route
 //!   without an extractor sets no cookie;
 //! - **error statuses** are passed through (a failed sign-in's redirect, the
@@ -175,6 +177,7 @@ fn cases() -> Vec<Case> {
         case!(extractors::whoami),
         case!(extractors::current_user),
         case!(extractors::rolled_jwt_cookie),
+        case!(extractors::fresh_jwt_not_rolled),
         case!(extractors::rolled_database_cookie),
         case!(extractors::invalid_session_cookie_is_cleared),
         case!(extractors::no_cookie_without_extractor),
