@@ -43,7 +43,8 @@
 //!   SeaORM and sqlx spent about 160 µs. Any failure there runs the read on
 //!   the pool instead, so errors are the pool's. It is used only where the
 //!   pool would not encrypt either (`sslmode=disable`, or a loopback or
-//!   Unix-socket server without `sslmode=require`).
+//!   Unix-socket server without `sslmode=require`). `KEYWAY_PG_READ_LANE=off`
+//!   keeps every read on the pool.
 //! * **Single use**: [`Adapter::use_verification_token`](keyway_core::Adapter::use_verification_token)
 //!   fetches and deletes in one statement (`DELETE ... RETURNING`) on
 //!   PostgreSQL, SQLite 3.35+ and MariaDB 10.5+, and in a transaction with

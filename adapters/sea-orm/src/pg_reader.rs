@@ -31,6 +31,9 @@
 //!   the pool.
 //! * [`PgReader::close`] stops it: later reads go to the (closed) pool and
 //!   fail as its reads do.
+//! * `KEYWAY_PG_READ_LANE=off` in the environment keeps every read on the
+//!   pool (to compare the two, or should a proxy in between not take the
+//!   lane's prepared statements).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -139,6 +142,9 @@ impl PgReader {
         connections: usize,
         connect_timeout: Option<Duration>,
     ) -> Option<Self> {
+        if std::env::var("KEYWAY_PG_READ_LANE").is_ok_and(|v| v.eq_ignore_ascii_case("off")) {
+            return None;
+        }
         let mut config: Config = match url.parse() {
             Ok(c) => c,
             Err(e) => {
