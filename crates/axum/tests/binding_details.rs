@@ -11,7 +11,7 @@ use bytes::Bytes;
 use http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use keyway_axum::{CurrentUser, OptionalSession, RequireSession, SessionLayer};
-use keyway_testkit::binding::{SESSION_COOKIE, standard_auth};
+use keyway_testkit::binding::{SESSION_COOKIE, rolling_jwt_auth, standard_auth};
 use tower::ServiceExt;
 
 async fn call(router: &Router, request: Request<Body>) -> http::Response<Bytes> {
@@ -55,7 +55,8 @@ async fn signed_in(router: &Router) -> String {
 
 #[tokio::test]
 async fn three_extractors_one_lookup_one_cookie() {
-    let auth = standard_auth();
+    // Re-issued on every read (JWT update age 0): one cookie to count.
+    let auth = rolling_jwt_auth();
     let router = Router::new()
         .route(
             "/all",

@@ -220,7 +220,7 @@ fn components(annotated: &str) -> (u64, Vec<(&'static str, u64)>) {
             None => parts.push((name, ir)),
         }
     }
-    parts.sort_by(|a, b| b.1.cmp(&a.1));
+    parts.sort_by_key(|p| std::cmp::Reverse(p.1));
     (total, parts)
 }
 

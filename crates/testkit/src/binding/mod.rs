@@ -81,7 +81,7 @@ use bytes::Bytes;
 use http::{Request, Response};
 use keyway_core::Auth;
 
-pub use self::auth::{database_auth, standard_auth, standard_builder};
+pub use self::auth::{database_auth, rolling_jwt_auth, standard_auth, standard_builder};
 use self::report::CaseOutcome;
 pub use self::report::Report;
 pub use self::tcp::OverTcp;
