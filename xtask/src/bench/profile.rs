@@ -28,6 +28,8 @@ pub(crate) struct Profile {
     pub(crate) total: u64,
     /// `(component, instructions)`, largest first.
     pub(crate) parts: Vec<(&'static str, u64)>,
+    /// Calls to `malloc`, `calloc` and `realloc` while instrumented.
+    pub(crate) allocations: Option<u64>,
 }
 
 impl Profile {
@@ -52,8 +54,11 @@ impl Profile {
                 (self.total - shown) as f64 * 100.0 / self.total.max(1) as f64
             ));
         }
+        let allocations = self
+            .allocations
+            .map_or(String::new(), |n| format!(", {:.0} allocations", per(n)));
         format!(
-            "{} instructions/request in user space (callgrind, {} requests): {}",
+            "{} instructions/request in user space{allocations} (callgrind, {} requests): {}",
             kilo(per(self.total)),
             self.requests,
             parts.join(", ")
@@ -136,7 +141,48 @@ pub(crate) fn run(target: &Target<'_>, tool: &Tool, out_dir: &Path) -> Result<Pr
         requests: measured.requests,
         total,
         parts,
+        allocations: std::fs::read_to_string(&dump)
+            .ok()
+            .map(|text| allocation_calls(&text)),
     })
+}
+
+/// Calls to the allocator's entry points in a raw callgrind dump: the
+/// `calls=` lines under a `cfn=` naming `malloc`, `calloc` or `realloc`
+/// (names are compressed: `cfn=(id) name` the first time, `cfn=(id)` after).
+fn allocation_calls(dump: &str) -> u64 {
+    let mut names: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    let mut counting = false;
+    let mut calls = 0;
+    for line in dump.lines() {
+        if let Some(rest) = line.strip_prefix("cfn=") {
+            let (id, name) = match rest.split_once(' ') {
+                Some((id, name)) => {
+                    names.insert(id, name);
+                    (id, Some(name))
+                }
+                None => (rest, None),
+            };
+            let name = name.or_else(|| names.get(id).copied()).unwrap_or("");
+            counting = matches!(name, "malloc" | "calloc" | "realloc");
+        } else if let Some(n) = line.strip_prefix("calls=") {
+            if counting {
+                calls += n
+                    .split_whitespace()
+                    .next()
+                    .and_then(|n| n.parse::<u64>().ok())
+                    .unwrap_or(0);
+            }
+            counting = false;
+        } else if let Some(rest) = line.strip_prefix("fn=") {
+            // The same ids name functions in `fn=` and `cfn=` lines.
+            if let Some((id, name)) = rest.split_once(' ') {
+                names.insert(id, name);
+            }
+            counting = false;
+        }
+    }
+    calls
 }
 
 fn control(pid: u32, flag: &str, value: &str) -> Result {
@@ -337,15 +383,44 @@ Ir                 file:function
     }
 
     #[test]
+    fn allocator_calls_are_counted_from_the_raw_dump() {
+        let dump = "\
+fn=(1) main
+cfn=(2) malloc
+calls=3 0x1234
+0x1 5
+cfn=(3) free
+calls=4 0x1
+0x1 5
+cfn=(2)
+calls=2 0x1
+0x1 5
+fn=(4) other
+cfn=(5) realloc
+calls=1 0x1
+0x1 2
+fn=(6) calloc
+0x1 9
+fn=(7) again
+cfn=(6)
+calls=5 0x1
+0x1 1
+";
+        assert_eq!(allocation_calls(dump), 11);
+    }
+
+    #[test]
     fn the_line_gives_instructions_per_request_and_shares() {
         let (total, parts) = components(ANNOTATED);
         let p = Profile {
             requests: 100,
             total,
             parts,
+            allocations: Some(1234),
         };
         let line = p.line();
         assert!(line.starts_with("10.0k instructions/request"), "{line}");
+        assert!(line.contains("12 allocations"), "{line}");
         assert!(line.contains("SHA-2/HMAC 30%"), "{line}");
         assert!(line.contains("100 requests"), "{line}");
     }
