@@ -13,6 +13,7 @@
 
 mod client;
 mod load;
+mod profile;
 mod report;
 mod server;
 mod signin;
@@ -39,6 +40,8 @@ struct Options {
     tool: Option<String>,
     only: Option<Vec<String>>,
     postgres_url: String,
+    /// Profile the [`PROFILED`] scenarios with callgrind.
+    profile: bool,
 }
 
 impl Default for Options {
@@ -51,12 +54,13 @@ impl Default for Options {
             tool: None,
             only: None,
             postgres_url: "postgres://postgres@127.0.0.1:5432/test".into(),
+            profile: true,
         }
     }
 }
 
 const USAGE: &str = "cargo xtask bench [--duration SECS] [--warmup SECS] [--rounds N] [--connections 16,64] \
-                     [--tool wrk|oha] [--only KEY,...] [--postgres-url URL]";
+                     [--tool wrk|oha] [--only KEY,...] [--postgres-url URL] [--profile on|off]";
 
 fn parse(args: &[String]) -> Result<Options> {
     let mut o = Options::default();
@@ -103,6 +107,13 @@ fn parse(args: &[String]) -> Result<Options> {
                 o.only = Some(keys);
             }
             "--postgres-url" => o.postgres_url = value.clone(),
+            "--profile" => {
+                o.profile = match value.as_str() {
+                    "on" => true,
+                    "off" => false,
+                    _ => return Err(format!("`--profile` takes on or off, got `{value}`")),
+                };
+            }
             _ => return Err(format!("unknown argument `{flag}`; usage: {USAGE}")),
         }
     }
@@ -167,6 +178,10 @@ struct Scenario {
     /// Send the signed-in browser's cookies.
     signed_in: bool,
 }
+
+/// The scenarios whose report line says where the time goes, from a
+/// callgrind profile (see `profile.rs`).
+const PROFILED: [&str; 2] = ["session-jwt", "session-postgres"];
 
 /// The framework's own ceiling: a bare axum handler in the same binary
 /// answering a JSON body as long as the session's.
@@ -282,6 +297,11 @@ pub(crate) fn run(args: &[String]) -> Result {
         })
         .collect();
     let mut results: Vec<(&Scenario, Vec<Row>)> = Vec::new();
+    let mut profiles: Vec<(&'static str, String)> = Vec::new();
+    let profiling = options.profile && profile::available();
+    if options.profile && !profiling {
+        println!("  (valgrind's callgrind not found: no \"where the time goes\" lines)");
+    }
     for mode in Mode::ALL {
         let scenarios: Vec<&Scenario> = selected
             .iter()
@@ -292,7 +312,32 @@ pub(crate) fn run(args: &[String]) -> Result {
             continue;
         }
         let rows = match serve_and_load(mode, &scenarios, &bin, &tool, &options, &out_dir) {
-            Ok(rows) => rows,
+            Ok((rows, extra)) => {
+                if profiling {
+                    for s in scenarios.iter().filter(|s| PROFILED.contains(&s.key)) {
+                        println!("  profiling {} under callgrind", s.key);
+                        let line = match profile::run(
+                            &profile::Target {
+                                bin: &bin,
+                                mode: mode.arg(),
+                                extra: &extra,
+                                log: &logs_dir()?.join(format!("bench-profile-{}.log", s.key)),
+                                path: s.path,
+                                signed_in: s.signed_in,
+                                name: s.key,
+                            },
+                            &tool,
+                            &out_dir,
+                        ) {
+                            Ok(p) => p.line(),
+                            Err(e) => format!("not profiled: {e}"),
+                        };
+                        println!("  {line}");
+                        profiles.push((s.key, line));
+                    }
+                }
+                rows
+            }
             Err(reason) => {
                 println!("  skipped: {reason}");
                 skipped(&scenarios, &options, &reason)
@@ -324,6 +369,7 @@ pub(crate) fn run(args: &[String]) -> Result {
         duration_secs: options.duration.as_secs(),
         commit: commit(&root),
         rows,
+        profiles,
     };
     println!();
     print!("{}", report.table());
@@ -341,7 +387,8 @@ pub(crate) fn run(args: &[String]) -> Result {
 }
 
 /// Starts the `mode` server, signs in when a scenario needs it, and measures
-/// every scenario at every connection count.
+/// every scenario at every connection count. Also returns the server's
+/// arguments after the mode (to start it again for a profile).
 fn serve_and_load(
     mode: Mode,
     scenarios: &[&Scenario],
@@ -349,7 +396,7 @@ fn serve_and_load(
     tool: &Tool,
     options: &Options,
     out_dir: &Path,
-) -> Result<Vec<Row>> {
+) -> Result<(Vec<Row>, Vec<String>)> {
     let mut extra = Vec::new();
     match mode {
         Mode::Jwt => {}
@@ -469,7 +516,7 @@ fn serve_and_load(
             });
         }
     }
-    Ok(rows)
+    Ok((rows, extra))
 }
 
 /// The best round of one scenario at one connection count: the run with
@@ -552,8 +599,11 @@ mod tests {
             "8, 32",
             "--only",
             "ceiling,csrf",
+            "--profile",
+            "off",
         ]))
         .unwrap();
+        assert!(!o.profile);
         assert_eq!(o.duration, Duration::from_secs(5));
         assert_eq!(o.connections, [8, 32]);
         assert_eq!(o.only.unwrap(), ["ceiling", "csrf"]);
@@ -566,6 +616,7 @@ mod tests {
             &["--duration", "0"],
             &["--connections", "16,x"],
             &["--only", "nope"],
+            &["--profile", "maybe"],
             &["--fast", "1"],
         ] {
             assert!(parse(&strings(bad)).is_err(), "{bad:?}");

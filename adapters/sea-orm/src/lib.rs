@@ -36,6 +36,15 @@
 //!   through the pool (transactions, foreign keys, busy timeout). In-memory
 //!   databases, files that are not in WAL mode and URLs that pick a `vfs`
 //!   keep every query on the pool.
+//! * **PostgreSQL session reads**: `get_session_and_user` runs on
+//!   tokio-postgres connections of its own (one per core, one to four, no
+//!   more than [`SeaOrmOptions::max_connections`]) with the statement
+//!   prepared once per connection: one round trip and a few µs of CPU where
+//!   SeaORM and sqlx spent about 160 µs. Any failure there runs the read on
+//!   the pool instead, so errors are the pool's. It is used only where the
+//!   pool would not encrypt either (`sslmode=disable`, or a loopback or
+//!   Unix-socket server without `sslmode=require`). `KEYWAY_PG_READ_LANE=off`
+//!   keeps every read on the pool.
 //! * **Single use**: [`Adapter::use_verification_token`](keyway_core::Adapter::use_verification_token)
 //!   fetches and deletes in one statement (`DELETE ... RETURNING`) on
 //!   PostgreSQL, SQLite 3.35+ and MariaDB 10.5+, and in a transaction with
@@ -65,6 +74,8 @@ mod hot_sql;
 #[cfg(feature = "testkit")]
 mod inspect;
 mod options;
+#[cfg(feature = "postgres")]
+mod pg_reader;
 mod prune;
 mod rows;
 mod schema;
@@ -111,6 +122,10 @@ pub struct SeaOrmAdapter {
     /// reads (see the crate docs).
     #[cfg(feature = "sqlite")]
     sqlite_reader: Option<sqlite_reader::SqliteReader>,
+    /// PostgreSQL only: the connections that serve session reads with a
+    /// prepared statement (see the crate docs).
+    #[cfg(feature = "postgres")]
+    pg_reader: Option<pg_reader::PgReader>,
 }
 
 impl SeaOrmAdapter {
@@ -141,14 +156,29 @@ impl SeaOrmAdapter {
         } else {
             None
         };
+        let sql = HotSql::new(db.get_database_backend(), &tables);
+        #[cfg(feature = "postgres")]
+        let pg_reader = if server.backend == Backend::Postgres {
+            pg_reader::PgReader::for_url(
+                url,
+                options.schema.as_deref(),
+                sql.session_and_user.clone(),
+                pg_reader::default_connections(options.max_connections),
+                options.connect_timeout,
+            )
+        } else {
+            None
+        };
         let adapter = Self {
-            sql: HotSql::new(db.get_database_backend(), &tables),
+            sql,
             db,
             server,
             tables,
             schema: options.schema.clone(),
             #[cfg(feature = "sqlite")]
             sqlite_reader,
+            #[cfg(feature = "postgres")]
+            pg_reader,
         };
         if options.migrate {
             adapter.migrate().await?;
@@ -247,6 +277,10 @@ impl SeaOrmAdapter {
         if let Some(reader) = &self.sqlite_reader {
             reader.close();
         }
+        #[cfg(feature = "postgres")]
+        if let Some(reader) = &self.pg_reader {
+            reader.close();
+        }
         self.db.close_by_ref().await.op("close")
     }
 
@@ -279,6 +313,37 @@ impl SeaOrmAdapter {
         }
     }
 
+    /// Testing: PostgreSQL session reads through the pool too, so both
+    /// paths can be compared.
+    #[cfg(feature = "testkit")]
+    pub fn without_pg_reader(self) -> Self {
+        Self {
+            #[cfg(feature = "postgres")]
+            pg_reader: None,
+            ..self
+        }
+    }
+
+    /// Whether PostgreSQL session reads use the prepared-statement lane
+    /// (see the crate docs).
+    #[cfg(feature = "testkit")]
+    pub fn has_pg_reader(&self) -> bool {
+        #[cfg(feature = "postgres")]
+        return self.pg_reader.is_some();
+        #[cfg(not(feature = "postgres"))]
+        false
+    }
+
+    /// How many session reads the PostgreSQL lane answered (the others, if
+    /// any, went to the pool).
+    #[cfg(feature = "testkit")]
+    pub fn pg_reader_answers(&self) -> u64 {
+        #[cfg(feature = "postgres")]
+        return self.pg_reader.as_ref().map_or(0, |r| r.answered());
+        #[cfg(not(feature = "postgres"))]
+        0
+    }
+
     /// Starts a transaction that will write. On SQLite it takes the write
     /// lock at once (`BEGIN IMMEDIATE`), waiting up to the busy timeout, so
     /// that a read followed by a write cannot fail on a snapshot another
@@ -308,6 +373,8 @@ impl fmt::Debug for SeaOrmAdapter {
             .field("schema", &self.schema);
         #[cfg(feature = "sqlite")]
         d.field("sqlite_reader", &self.sqlite_reader.is_some());
+        #[cfg(feature = "postgres")]
+        d.field("pg_reader", &self.pg_reader.is_some());
         d.finish_non_exhaustive()
     }
 }

@@ -55,6 +55,12 @@ impl SeaOrmAdapter {
         token: &SessionToken,
     ) -> AdapterResult<Option<(Session, User)>> {
         const OP: &str = "get_session_and_user";
+        #[cfg(feature = "postgres")]
+        if let Some(reader) = &self.pg_reader
+            && let Ok(found) = reader.session_and_user(token).await
+        {
+            return Ok(found);
+        }
         #[cfg(feature = "sqlite")]
         if let Some(reader) = &self.sqlite_reader {
             let sql = self.sql.session_and_user.clone();

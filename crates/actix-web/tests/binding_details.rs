@@ -14,7 +14,7 @@ use bytes::Bytes;
 use common::InProcess;
 use http::{Request, StatusCode, header};
 use keyway_actix_web::{CurrentUser, OptionalSession, RequireSession};
-use keyway_testkit::binding::{BindingUnderTest, SESSION_COOKIE, standard_auth};
+use keyway_testkit::binding::{BindingUnderTest, SESSION_COOKIE, rolling_jwt_auth, standard_auth};
 
 /// Signs alice in through the app; returns the session cookie pair.
 async fn signed_in(app: &InProcess) -> String {
@@ -49,7 +49,8 @@ async fn signed_in(app: &InProcess) -> String {
 
 #[tokio::test]
 async fn three_extractors_one_lookup_one_cookie() {
-    let app = InProcess::new(standard_auth(), |auth| {
+    // Re-issued on every read (JWT update age 0): one cookie to count.
+    let app = InProcess::new(rolling_jwt_auth(), |auth| {
         keyway_actix_web::app(auth).route(
             "/all",
             web::get().to(

@@ -12,7 +12,7 @@ use http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use keyway_axum::{AuthRouter, CurrentUser, OptionalSession, RequireSession};
 use keyway_core::Auth;
-use keyway_testkit::binding::{SESSION_COOKIE, standard_auth};
+use keyway_testkit::binding::{SESSION_COOKIE, rolling_jwt_auth, standard_auth};
 use tower::ServiceExt;
 
 async fn call(router: &Router, request: Request<Body>) -> http::Response<Bytes> {
@@ -56,7 +56,8 @@ async fn signed_in(router: &Router) -> String {
 
 #[tokio::test]
 async fn three_extractors_one_lookup_one_cookie() {
-    let auth = standard_auth();
+    // Re-issued on every read (JWT update age 0): one cookie to count.
+    let auth = rolling_jwt_auth();
     let router = Router::new()
         .route(
             "/all",

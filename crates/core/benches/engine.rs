@@ -87,13 +87,27 @@ fn bench(c: &mut Criterion) {
     ] {
         claims.insert(k.into(), Value::from(v));
     }
-    let token = match codec.encode(claims, 30 * 24 * 3600, Utc::now()) {
+    let encode = |issued: chrono::DateTime<Utc>| match codec.encode(
+        claims.clone(),
+        30 * 24 * 3600,
+        issued,
+    ) {
         Ok(t) => t,
         Err(e) => panic!("token: {e}"),
     };
+    let token = encode(Utc::now());
     let mut jar = first_visit_cookies(&rt, &jwt);
+    let browser = jar.clone();
     jar.push(format!("authjs.session-token={token}"));
     let jwt_cookie = jar.join("; ");
+    // The same, issued two days ago: older than the update age, so a read
+    // re-issues it.
+    let mut due = browser;
+    due.push(format!(
+        "authjs.session-token={}",
+        encode(Utc::now() - Duration::days(2))
+    ));
+    let jwt_due_cookie = due.join("; ");
 
     // A database session row for the same user.
     let session_token = "bench-session-token-0123456789abcdef";
@@ -115,10 +129,16 @@ fn bench(c: &mut Criterion) {
     let db_cookie = jar.join("; ");
 
     let mut group = c.benchmark_group("engine");
-    let cases: [(&str, &Auth, &str, Option<&str>); 4] = [
+    let cases: [(&str, &Auth, &str, Option<&str>); 5] = [
         ("session_no_cookie", &jwt, "/api/auth/session", None),
         ("csrf_no_cookie", &jwt, "/api/auth/csrf", None),
         ("session_jwt", &jwt, "/api/auth/session", Some(&jwt_cookie)),
+        (
+            "session_jwt_due",
+            &jwt,
+            "/api/auth/session",
+            Some(&jwt_due_cookie),
+        ),
         (
             "session_database_memory",
             &database,
@@ -139,6 +159,19 @@ fn bench(c: &mut Criterion) {
                 |request| rt.block_on(auth.handle(black_box(request))),
                 BatchSize::SmallInput,
             )
+        });
+    }
+    // What the extractors call on every request: `Auth::session`.
+    for (name, auth, cookie) in [
+        ("extractor_jwt", &jwt, &jwt_cookie),
+        ("extractor_jwt_due", &jwt, &jwt_due_cookie),
+        ("extractor_database_memory", &database, &db_cookie),
+    ] {
+        let headers = get("/", Some(cookie)).headers().clone();
+        let check = rt.block_on(auth.session(&headers));
+        assert!(check.session.is_some(), "{name}");
+        group.bench_function(name, |b| {
+            b.iter(|| rt.block_on(auth.session(black_box(&headers))))
         });
     }
     group.finish();

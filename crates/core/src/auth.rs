@@ -63,6 +63,9 @@ pub(crate) struct Inner {
     pub strategy: SessionStrategy,
     pub max_age: i64,
     pub update_age: i64,
+    /// How old a JWT session's token gets before a read re-issues it
+    /// (`0`: every read).
+    pub jwt_update_age: i64,
     pub providers: Vec<Provider>,
     pub adapter: Option<Arc<dyn Adapter>>,
     pub pages: Pages,
@@ -208,6 +211,14 @@ fn cookie_jar(
     })
 }
 
+/// The JWT update age in use: the configured one, else the session's; one
+/// not shorter than the max age becomes `0` (every read), since a token
+/// that was never due would expire under an active visitor.
+fn jwt_update_age(b: &AuthBuilder) -> i64 {
+    let secs = b.jwt_update_age.unwrap_or(b.update_age);
+    if secs >= b.max_age { 0 } else { secs }
+}
+
 /// `<base path>/jwks`, with or without a trailing slash.
 fn is_jwks_path(base_path: &str, path: &str) -> bool {
     path.strip_prefix(base_path)
@@ -265,6 +276,7 @@ impl Auth {
             strategy: checked.strategy,
             max_age: b.max_age,
             update_age: b.update_age,
+            jwt_update_age: jwt_update_age(&b),
             providers: b.providers,
             adapter: b.adapter,
             pages: b.pages,
@@ -395,23 +407,33 @@ impl Auth {
 
     /// The current session for a request's headers, and the cookies that roll
     /// it. Bindings call this from their session extractors.
+    ///
+    /// It does only what a session read needs: it finds the site's origin
+    /// (an untrusted host has no session) to pick the cookie names, parses
+    /// the cookies and reads the session through the callbacks. Unlike a
+    /// request to [`Auth::handle`], it mints no CSRF token and resolves no
+    /// callback URL.
     pub async fn session(&self, headers: &HeaderMap) -> SessionLookup {
-        let parts = match Request::builder().method(Method::GET).body(()) {
-            Ok(r) => {
-                let (mut parts, ()) = r.into_parts();
-                parts.headers = headers.clone();
-                parts
-            }
-            Err(_) => return SessionLookup::default(),
-        };
-        let Ok(ctx) = self.context(&parts, Body::default()).await else {
+        let inner = &*self.0;
+        let Ok(origin) = inner.site.origin_for(None, headers) else {
             return SessionLookup::default();
         };
-        let read = session::read(&ctx).await;
+        let secure = inner
+            .use_secure_cookies
+            .unwrap_or_else(|| origin.is_https());
+        let cookies = RequestCookies::from_headers(headers);
+        let scope = session::Scope {
+            auth: inner,
+            jar: inner.jar(secure),
+            cookies: &cookies,
+            now: Utc::now(),
+        };
+        let read = session::read_in(&scope).await;
         // A database session is the row behind the request's cookie.
-        let session_token = match self.0.strategy {
+        let session_token = match inner.strategy {
             SessionStrategy::Database => {
-                crate::cookies::read_chunked(&ctx.cookies, &ctx.jar.names.session_token)
+                crate::cookies::read_chunked(&cookies, &scope.jar.names.session_token)
+                    .filter(|t| t.len() <= SessionToken::MAX_LEN)
                     .map(SessionToken::new)
             }
             SessionStrategy::Jwt => None,

@@ -97,9 +97,24 @@ pub trait Callbacks: Send + Sync + 'static {
     }
 
     /// Shapes the JWT session token. Returning `None` ends the session.
+    ///
+    /// Runs at sign-in, on `POST /session` updates and, unless
+    /// [`jwt_on_every_read`](Self::jwt_on_every_read) says otherwise, on
+    /// every session read ([`JwtTrigger::Read`]). A token it changes on a
+    /// read is re-issued (a new cookie), whatever the JWT update age.
     async fn jwt(&self, token: Claims, params: &JwtParams<'_>) -> Result<Option<Claims>, BoxError> {
         let _ = params;
         Ok(Some(token))
+    }
+
+    /// Whether [`jwt`](Self::jwt) runs on plain session reads
+    /// ([`JwtTrigger::Read`]), as in Auth.js. Default `true`. An application
+    /// whose `jwt` callback only shapes the token at sign-in and on updates
+    /// answers `false`: a read then neither runs it nor compares the token
+    /// it returns with the one it was given. [`DefaultCallbacks`] answers
+    /// `false` (its `jwt` changes nothing).
+    fn jwt_on_every_read(&self) -> bool {
+        true
     }
 
     /// Shapes the session object sent to clients and returned by
@@ -118,4 +133,8 @@ pub trait Callbacks: Send + Sync + 'static {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DefaultCallbacks;
 
-impl Callbacks for DefaultCallbacks {}
+impl Callbacks for DefaultCallbacks {
+    fn jwt_on_every_read(&self) -> bool {
+        false
+    }
+}

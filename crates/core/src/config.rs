@@ -134,6 +134,8 @@ pub struct AuthBuilder {
     pub(crate) strategy: Option<SessionStrategy>,
     pub(crate) max_age: i64,
     pub(crate) update_age: i64,
+    /// `None`: JWT sessions follow `update_age`.
+    pub(crate) jwt_update_age: Option<i64>,
     pub(crate) providers: Vec<Provider>,
     pub(crate) adapter: Option<Arc<dyn Adapter>>,
     pub(crate) pages: Pages,
@@ -165,6 +167,7 @@ impl Default for AuthBuilder {
             strategy: None,
             max_age: DEFAULT_MAX_AGE_SECS,
             update_age: DEFAULT_UPDATE_AGE_SECS,
+            jwt_update_age: None,
             providers: Vec::new(),
             adapter: None,
             pages: Pages::default(),
@@ -366,10 +369,31 @@ impl AuthBuilder {
         self
     }
 
-    /// How often a database session's expiry is written, in seconds (default
-    /// 24 h; `0` writes on every read).
+    /// How often a session's expiry moves forward when it is read, in
+    /// seconds (default 24 h): a database session's row is written, and a
+    /// JWT session's token re-issued, at most this often (`0`: on every
+    /// read). JWT sessions can have their own value
+    /// ([`jwt_update_age`](Self::jwt_update_age)).
     pub fn session_update_age(mut self, secs: i64) -> Self {
         self.update_age = secs;
+        self
+    }
+
+    /// How old a JWT session's token (its `iat`) may get before a read
+    /// re-issues it with a fresh expiry and sets its cookie again, in
+    /// seconds. Default: the [session update age](Self::session_update_age),
+    /// 24 h. `0` re-issues on every read, as Auth.js does.
+    ///
+    /// A read of a token younger than this decodes it and answers its real
+    /// expiry (`expires` is the token's `exp`) without re-encrypting it or
+    /// setting a cookie, which is most of a JWT read's cost. An active
+    /// visitor still stays signed in: a session idle for `max_age` ends
+    /// between `max_age - update_age` and `max_age` after the last read.
+    /// A token the `jwt` callback changes, and every `POST` session update,
+    /// is always re-issued. A value not shorter than the max age re-issues
+    /// on every read (otherwise a token could expire before it was due).
+    pub fn jwt_update_age(mut self, secs: i64) -> Self {
+        self.jwt_update_age = Some(secs);
         self
     }
 
@@ -781,6 +805,9 @@ fn check_all(b: &AuthBuilder) -> Result<Checked, Vec<ConfigError>> {
     }
     if b.update_age < 0 {
         problems.push(ConfigError::new("session update age must not be negative"));
+    }
+    if b.jwt_update_age.is_some_and(|secs| secs < 0) {
+        problems.push(ConfigError::new("JWT update age must not be negative"));
     }
     if b.link_max_session_age < 0 {
         problems.push(ConfigError::new(

@@ -270,10 +270,12 @@ async fn secret_rotation_keeps_sessions() {
     let old = builder().build().expect("config");
     let mut b = Browser::new(old);
     b.sign_in("wonderland").await;
+    // Re-issued on this read (update age 0), so with the new secret.
     let rotated = Auth::builder()
         .secret("the-new-secret-value-0123456789abcdef")
         .secret(SECRET)
         .url(ORIGIN)
+        .jwt_update_age(0)
         .build()
         .expect("config");
     b.app = rotated;

@@ -25,12 +25,32 @@ pub(crate) struct Server {
 impl Server {
     /// Starts `bin <mode> <extra...>` with stderr appended to `log`.
     pub(crate) fn start(bin: &Path, mode: &str, extra: &[String], log: &Path) -> Result<Self> {
+        Self::start_with(&[], bin, mode, extra, log)
+    }
+
+    /// [`start`](Self::start) under a wrapper: `prefix[0] prefix[1..] bin
+    /// <mode> <extra...>` (e.g. valgrind).
+    pub(crate) fn start_with(
+        prefix: &[String],
+        bin: &Path,
+        mode: &str,
+        extra: &[String],
+        log: &Path,
+    ) -> Result<Self> {
         let log_file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(log)
             .map_err(|e| format!("cannot open log {}: {e}", log.display()))?;
-        let mut child = Command::new(bin)
+        let mut command = match prefix.split_first() {
+            Some((wrapper, args)) => {
+                let mut c = Command::new(wrapper);
+                c.args(args).arg(bin);
+                c
+            }
+            None => Command::new(bin),
+        };
+        let mut child = command
             .arg(mode)
             .args(extra)
             .stdin(Stdio::null())
@@ -64,6 +84,11 @@ impl Server {
                 ))
             }
         }
+    }
+
+    /// The server's process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Starts watching peak resident memory from now on.

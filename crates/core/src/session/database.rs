@@ -4,7 +4,7 @@
 use chrono::Duration;
 use serde_json::Value;
 
-use super::{Revoked, SessionData, SessionRead, SessionUser, SignedIn};
+use super::{Revoked, Scope, SessionData, SessionRead, SessionUser, SignedIn};
 use crate::adapter::{Adapter, AdapterError, AdapterErrorKind};
 use crate::callbacks::{JwtTrigger, SessionParams};
 use crate::codes::LogCode;
@@ -12,13 +12,12 @@ use crate::cookies::{SetCookie, clear_chunked, read_chunked, write_chunked};
 use crate::events::SignOutEvent;
 use crate::failure::{Failure, describe, log_error, log_event_failure};
 use crate::model::{Session, SessionToken, SessionUpdate};
-use crate::request::RequestContext;
 
-fn clear(ctx: &RequestContext<'_>) -> Vec<SetCookie> {
+fn clear(ctx: &Scope<'_>) -> Vec<SetCookie> {
     clear_chunked(
         &ctx.jar.names.session_token,
         &ctx.jar.session_options,
-        &ctx.cookies,
+        ctx.cookies,
     )
 }
 
@@ -36,8 +35,8 @@ fn log_adapter(code: LogCode, e: &AdapterError) {
 struct TooLong;
 
 /// The session token in the request's cookie, if it sent one.
-fn token(ctx: &RequestContext<'_>) -> Option<Result<SessionToken, TooLong>> {
-    let value = read_chunked(&ctx.cookies, &ctx.jar.names.session_token)?;
+fn token(ctx: &Scope<'_>) -> Option<Result<SessionToken, TooLong>> {
+    let value = read_chunked(ctx.cookies, &ctx.jar.names.session_token)?;
     if value.len() > SessionToken::MAX_LEN {
         tracing::debug!(
             len = value.len(),
@@ -49,11 +48,11 @@ fn token(ctx: &RequestContext<'_>) -> Option<Result<SessionToken, TooLong>> {
     Some(Ok(SessionToken::new(value)))
 }
 
-fn adapter<'a>(ctx: &'a RequestContext<'_>) -> Option<&'a dyn Adapter> {
+fn adapter<'a>(ctx: &'a Scope<'_>) -> Option<&'a dyn Adapter> {
     ctx.auth.adapter.as_deref()
 }
 
-fn cookie(ctx: &RequestContext<'_>, token: &SessionToken) -> Vec<SetCookie> {
+fn cookie(ctx: &Scope<'_>, token: &SessionToken) -> Vec<SetCookie> {
     let mut options = ctx.jar.session_options.clone();
     options.expires = Some(ctx.now + Duration::seconds(ctx.auth.max_age));
     write_chunked(
@@ -61,11 +60,11 @@ fn cookie(ctx: &RequestContext<'_>, token: &SessionToken) -> Vec<SetCookie> {
         token.as_str(),
         &options,
         ctx.auth.wire.chunk_size,
-        &ctx.cookies,
+        ctx.cookies,
     )
 }
 
-pub(super) async fn read(ctx: &RequestContext<'_>, update: Option<&Value>) -> SessionRead {
+pub(super) async fn read(ctx: &Scope<'_>, update: Option<&Value>) -> SessionRead {
     let (Some(token), Some(adapter)) = (token(ctx), adapter(ctx)) else {
         return SessionRead::default();
     };
@@ -149,7 +148,7 @@ pub(super) async fn read(ctx: &RequestContext<'_>, update: Option<&Value>) -> Se
 }
 
 pub(super) async fn issue(
-    ctx: &RequestContext<'_>,
+    ctx: &Scope<'_>,
     signed_in: &SignedIn<'_>,
 ) -> Result<Vec<SetCookie>, Failure> {
     let Some(adapter) = adapter(ctx) else {
@@ -174,11 +173,11 @@ pub(super) async fn issue(
         stored.session_token.as_str(),
         &options,
         ctx.auth.wire.chunk_size,
-        &ctx.cookies,
+        ctx.cookies,
     ))
 }
 
-pub(super) async fn revoke(ctx: &RequestContext<'_>) -> Revoked {
+pub(super) async fn revoke(ctx: &Scope<'_>) -> Revoked {
     let (Some(token), Some(adapter)) = (token(ctx), adapter(ctx)) else {
         return Revoked::default();
     };
@@ -201,7 +200,7 @@ pub(super) async fn revoke(ctx: &RequestContext<'_>) -> Revoked {
     }
 }
 
-pub(super) async fn current_user_id(ctx: &RequestContext<'_>) -> Option<String> {
+pub(super) async fn current_user_id(ctx: &Scope<'_>) -> Option<String> {
     let (token, adapter) = (token(ctx)?.ok()?, adapter(ctx)?);
     match adapter.get_session_and_user(&token).await {
         Ok(Some((s, u))) if s.expires >= ctx.now => Some(u.id),

@@ -1,27 +1,28 @@
-//! JWT sessions: the session lives in an encrypted token in the cookie, read,
-//! passed through the callbacks and re-issued on every read (sliding expiry).
+//! JWT sessions: the session lives in an encrypted token in the cookie, read
+//! and passed through the callbacks on every read, and re-issued with a
+//! fresh expiry once it is older than the JWT update age (sliding expiry),
+//! or when the `jwt` callback changed it.
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 
-use super::{Revoked, SessionData, SessionRead, SessionUser, SignedIn};
+use super::{Revoked, Scope, SessionData, SessionRead, SessionUser, SignedIn};
 use crate::callbacks::{JwtParams, JwtTrigger, SessionParams};
 use crate::codes::LogCode;
 use crate::cookies::{SetCookie, clear_chunked, read_chunked, write_chunked};
 use crate::events::SignOutEvent;
 use crate::failure::{Failure, describe, log_error, log_event_failure};
 use crate::jwt::Claims;
-use crate::request::RequestContext;
 
 /// The claim that records when the user signed in (OpenID Connect's name
 /// for it); reads keep it, so it says how old the sign-in is.
 const AUTH_TIME: &str = "auth_time";
 
-fn clear(ctx: &RequestContext<'_>) -> Vec<SetCookie> {
+fn clear(ctx: &Scope<'_>) -> Vec<SetCookie> {
     clear_chunked(
         &ctx.jar.names.session_token,
         &ctx.jar.session_options,
-        &ctx.cookies,
+        ctx.cookies,
     )
 }
 
@@ -29,8 +30,8 @@ fn claim(token: &Claims, name: &str) -> Option<String> {
     token.get(name).and_then(Value::as_str).map(str::to_owned)
 }
 
-fn decode(ctx: &RequestContext<'_>) -> Option<Result<Claims, String>> {
-    let raw = read_chunked(&ctx.cookies, &ctx.jar.names.session_token)?;
+fn decode(ctx: &Scope<'_>) -> Option<Result<Claims, String>> {
+    let raw = read_chunked(ctx.cookies, &ctx.jar.names.session_token)?;
     Some(
         ctx.jar
             .session_codec
@@ -40,7 +41,7 @@ fn decode(ctx: &RequestContext<'_>) -> Option<Result<Claims, String>> {
 }
 
 /// Encodes `token` and returns the cookies that carry it.
-fn write(ctx: &RequestContext<'_>, token: Claims) -> Result<Vec<SetCookie>, String> {
+fn write(ctx: &Scope<'_>, token: Claims) -> Result<Vec<SetCookie>, String> {
     let auth = ctx.auth;
     let encoded = ctx
         .jar
@@ -54,11 +55,27 @@ fn write(ctx: &RequestContext<'_>, token: Claims) -> Result<Vec<SetCookie>, Stri
         &encoded,
         &options,
         auth.wire.chunk_size,
-        &ctx.cookies,
+        ctx.cookies,
     ))
 }
 
-pub(super) async fn read(ctx: &RequestContext<'_>, update: Option<&Value>) -> SessionRead {
+/// A claim holding seconds since the epoch (Auth.js writes integers; a
+/// fraction is cut).
+fn seconds(token: &Claims, name: &str) -> Option<i64> {
+    let value = token.get(name)?;
+    value.as_i64().or_else(|| value.as_f64().map(|f| f as i64))
+}
+
+/// Whether a read re-issues `token`: once it is as old as the JWT update age
+/// (by its `iat`), or when it says nothing of its age.
+fn due(ctx: &Scope<'_>, token: &Claims) -> bool {
+    match seconds(token, "iat") {
+        Some(iat) => ctx.now.timestamp().saturating_sub(iat) >= ctx.auth.jwt_update_age,
+        None => true,
+    }
+}
+
+pub(super) async fn read(ctx: &Scope<'_>, update: Option<&Value>) -> SessionRead {
     let auth = ctx.auth;
     let claims = match decode(ctx) {
         None => return SessionRead::default(),
@@ -71,38 +88,60 @@ pub(super) async fn read(ctx: &RequestContext<'_>, update: Option<&Value>) -> Se
             };
         }
     };
-    let trigger = if update.is_some() {
-        JwtTrigger::Update
+    // An update always re-issues; a plain read when the token is due, or
+    // when the jwt callback changed it.
+    let mut reissue = update.is_some() || due(ctx, &claims);
+    let token = if update.is_none() && !auth.callbacks.jwt_on_every_read() {
+        claims
     } else {
-        JwtTrigger::Read
-    };
-    let params = JwtParams {
-        trigger,
-        user: None,
-        account: None,
-        is_new_user: false,
-        session: update,
-    };
-    let token = match auth.callbacks.jwt(claims, &params).await {
-        Ok(Some(t)) => t,
-        Ok(None) => {
-            return SessionRead {
-                cookies: clear(ctx),
-                ..SessionRead::default()
-            };
+        // Only a read that would not re-issue anyway needs the copy to see
+        // whether the callback changed the token.
+        let before = (!reissue).then(|| claims.clone());
+        let params = JwtParams {
+            trigger: if update.is_some() {
+                JwtTrigger::Update
+            } else {
+                JwtTrigger::Read
+            },
+            user: None,
+            account: None,
+            is_new_user: false,
+            session: update,
+        };
+        match auth.callbacks.jwt(claims, &params).await {
+            Ok(Some(t)) => {
+                if before.is_some_and(|b| b != t) {
+                    reissue = true;
+                }
+                t
+            }
+            Ok(None) => {
+                return SessionRead {
+                    cookies: clear(ctx),
+                    ..SessionRead::default()
+                };
+            }
+            Err(e) => {
+                log_error(
+                    LogCode::JwtSessionError,
+                    &format!("jwt callback failed: {}", describe(&*e)),
+                );
+                return SessionRead {
+                    cookies: clear(ctx),
+                    ..SessionRead::default()
+                };
+            }
         }
-        Err(e) => {
-            log_error(
-                LogCode::JwtSessionError,
-                &format!("jwt callback failed: {}", describe(&*e)),
-            );
-            return SessionRead {
-                cookies: clear(ctx),
-                ..SessionRead::default()
-            };
-        }
     };
-    let expires = ctx.now + Duration::seconds(auth.max_age);
+    // The expiry the session JSON states is the token's own: the new one
+    // when it is re-issued, else the one the cookie already carries.
+    let expires = if reissue {
+        ctx.now + Duration::seconds(auth.max_age)
+    } else {
+        seconds(&token, "exp")
+            .and_then(|exp| DateTime::<Utc>::from_timestamp(exp, 0))
+            .unwrap_or(ctx.now + Duration::seconds(auth.max_age))
+    };
     let user = SessionUser {
         name: claim(&token, "name"),
         email: claim(&token, "email"),
@@ -134,12 +173,16 @@ pub(super) async fn read(ctx: &RequestContext<'_>, update: Option<&Value>) -> Se
         .get(AUTH_TIME)
         .and_then(Value::as_i64)
         .and_then(|t| chrono::DateTime::from_timestamp(t, 0));
-    let cookies = match write(ctx, token) {
-        Ok(c) => c,
-        Err(cause) => {
-            log_error(LogCode::JwtSessionError, &cause);
-            return SessionRead::default();
+    let cookies = if reissue {
+        match write(ctx, token) {
+            Ok(c) => c,
+            Err(cause) => {
+                log_error(LogCode::JwtSessionError, &cause);
+                return SessionRead::default();
+            }
         }
+    } else {
+        Vec::new()
     };
     log_event_failure("session", auth.events.session(&data).await);
     SessionRead {
@@ -151,7 +194,7 @@ pub(super) async fn read(ctx: &RequestContext<'_>, update: Option<&Value>) -> Se
 }
 
 pub(super) async fn issue(
-    ctx: &RequestContext<'_>,
+    ctx: &Scope<'_>,
     signed_in: &SignedIn<'_>,
 ) -> Result<Vec<SetCookie>, Failure> {
     let user = signed_in.user;
@@ -191,7 +234,7 @@ pub(super) async fn issue(
     }
 }
 
-pub(super) async fn revoke(ctx: &RequestContext<'_>) -> Revoked {
+pub(super) async fn revoke(ctx: &Scope<'_>) -> Revoked {
     let Some(decoded) = decode(ctx) else {
         return Revoked::default();
     };
@@ -205,6 +248,6 @@ pub(super) async fn revoke(ctx: &RequestContext<'_>) -> Revoked {
     }
 }
 
-pub(super) fn current_subject(ctx: &RequestContext<'_>) -> Option<String> {
+pub(super) fn current_subject(ctx: &Scope<'_>) -> Option<String> {
     decode(ctx)?.ok().and_then(|t| claim(&t, "sub"))
 }

@@ -11,8 +11,9 @@ pub use current::CurrentSession;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::auth::{CookieJar, Inner};
 use crate::config::SessionStrategy;
-use crate::cookies::SetCookie;
+use crate::cookies::{RequestCookies, SetCookie};
 use crate::failure::Failure;
 use crate::model::{Account, User};
 use crate::request::RequestContext;
@@ -89,19 +90,50 @@ pub(crate) struct SignedIn<'a> {
     pub is_new_user: bool,
 }
 
+/// What the session strategies need of a request: the engine, the cookie
+/// variant in use, the request's cookies and the time. A whole
+/// [`RequestContext`] gives one ([`Scope::of`]); [`crate::Auth::session`]
+/// builds one alone, since a session read needs no CSRF token, callback URL,
+/// query or body.
+pub(crate) struct Scope<'a> {
+    pub auth: &'a Inner,
+    pub jar: &'a CookieJar,
+    pub cookies: &'a RequestCookies,
+    pub now: DateTime<Utc>,
+}
+
+impl<'a> Scope<'a> {
+    /// The part of `ctx` the strategies use.
+    pub(crate) fn of(ctx: &'a RequestContext<'_>) -> Self {
+        Self {
+            auth: ctx.auth,
+            jar: ctx.jar,
+            cookies: &ctx.cookies,
+            now: ctx.now,
+        }
+    }
+}
+
 /// Reads the current session.
 pub(crate) async fn read(ctx: &RequestContext<'_>) -> SessionRead {
-    match ctx.auth.strategy {
-        SessionStrategy::Jwt => jwt::read(ctx, None).await,
-        SessionStrategy::Database => database::read(ctx, None).await,
+    read_in(&Scope::of(ctx)).await
+}
+
+/// Reads the session of `scope` (what [`read`] and [`crate::Auth::session`]
+/// share).
+pub(crate) async fn read_in(scope: &Scope<'_>) -> SessionRead {
+    match scope.auth.strategy {
+        SessionStrategy::Jwt => jwt::read(scope, None).await,
+        SessionStrategy::Database => database::read(scope, None).await,
     }
 }
 
 /// Updates the current session with data the client posted.
 pub(crate) async fn update(ctx: &RequestContext<'_>, data: &serde_json::Value) -> SessionRead {
+    let scope = Scope::of(ctx);
     match ctx.auth.strategy {
-        SessionStrategy::Jwt => jwt::read(ctx, Some(data)).await,
-        SessionStrategy::Database => database::read(ctx, Some(data)).await,
+        SessionStrategy::Jwt => jwt::read(&scope, Some(data)).await,
+        SessionStrategy::Database => database::read(&scope, Some(data)).await,
     }
 }
 
@@ -110,17 +142,19 @@ pub(crate) async fn issue(
     ctx: &RequestContext<'_>,
     signed_in: &SignedIn<'_>,
 ) -> Result<Vec<SetCookie>, Failure> {
+    let scope = Scope::of(ctx);
     match ctx.auth.strategy {
-        SessionStrategy::Jwt => jwt::issue(ctx, signed_in).await,
-        SessionStrategy::Database => database::issue(ctx, signed_in).await,
+        SessionStrategy::Jwt => jwt::issue(&scope, signed_in).await,
+        SessionStrategy::Database => database::issue(&scope, signed_in).await,
     }
 }
 
 /// Ends the current session; returns the cookies that clear it.
 pub(crate) async fn revoke(ctx: &RequestContext<'_>) -> Revoked {
+    let scope = Scope::of(ctx);
     match ctx.auth.strategy {
-        SessionStrategy::Jwt => jwt::revoke(ctx).await,
-        SessionStrategy::Database => database::revoke(ctx).await,
+        SessionStrategy::Jwt => jwt::revoke(&scope).await,
+        SessionStrategy::Database => database::revoke(&scope).await,
     }
 }
 
@@ -128,8 +162,9 @@ pub(crate) async fn revoke(ctx: &RequestContext<'_>) -> Revoked {
 /// sign-in while signed in, to end another user's database session).
 /// Anything that grants access (account linking) uses [`read`] instead.
 pub(crate) async fn current_user_id(ctx: &RequestContext<'_>) -> Option<String> {
+    let scope = Scope::of(ctx);
     match ctx.auth.strategy {
-        SessionStrategy::Jwt => jwt::current_subject(ctx),
-        SessionStrategy::Database => database::current_user_id(ctx).await,
+        SessionStrategy::Jwt => jwt::current_subject(&scope),
+        SessionStrategy::Database => database::current_user_id(&scope).await,
     }
 }

@@ -57,6 +57,17 @@ pub fn standard_auth() -> Auth {
     build(standard_builder().session_strategy(SessionStrategy::Jwt))
 }
 
+/// [`standard_builder`] with JWT sessions re-issued on every read (JWT
+/// update age 0, Auth.js's behaviour), built: every session read rolls the
+/// cookie.
+pub fn rolling_jwt_auth() -> Auth {
+    build(
+        standard_builder()
+            .session_strategy(SessionStrategy::Jwt)
+            .jwt_update_age(0),
+    )
+}
+
 /// [`standard_builder`] with database sessions in a fresh
 /// [`MemoryAdapter`], written on every read (`update_age` 0) so that every
 /// session read rolls the cookie.

@@ -2,7 +2,7 @@
 
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 
-use super::auth::{EMAIL, HOST, NAME, ORIGIN, database_auth, standard_auth};
+use super::auth::{EMAIL, HOST, NAME, ORIGIN, database_auth, rolling_jwt_auth, standard_auth};
 use super::check::ensure;
 use super::client::{BROWSER_ACCEPT, Browser, Resp, SuiteSteps, is_removal};
 use super::{ANONYMOUS, Ctx, PUBLIC, SESSION_COOKIE};
@@ -191,12 +191,34 @@ async fn rolls(b: &mut Browser, path: &str, same_value: bool) -> Result<(), Stri
 }
 
 pub(crate) async fn rolled_jwt_cookie(ctx: Ctx) -> Result<(), String> {
-    let mut b = ctx.browser(standard_auth());
+    let mut b = ctx.browser(rolling_jwt_auth());
     b.sign_in().await?;
-    // A JWT is re-encrypted on every read.
+    // With a JWT update age of 0, a JWT is re-encrypted on every read.
     rolls(&mut b, "/protected", false).await?;
     rolls(&mut b, "/whoami", false).await?;
     rolls(&mut b, "/me", false).await
+}
+
+/// With the default JWT update age, a token just issued is read without
+/// being re-issued: the extractors answer and set no cookie.
+pub(crate) async fn fresh_jwt_not_rolled(ctx: Ctx) -> Result<(), String> {
+    let mut b = ctx.browser(standard_auth());
+    b.sign_in().await?;
+    let before = b.cookie(SESSION_COOKIE).unwrap_or_default().to_owned();
+    for path in ["/protected", "/whoami", "/me"] {
+        let r = b.open(path).await;
+        ensure!(r.status == StatusCode::OK, "{path}: {}", r.summary());
+        ensure!(
+            r.set_cookies().is_empty(),
+            "{path} set cookies for a fresh JWT: {}",
+            r.summary()
+        );
+    }
+    ensure!(
+        b.cookie(SESSION_COOKIE) == Some(before.as_str()),
+        "the session cookie changed"
+    );
+    Ok(())
 }
 
 pub(crate) async fn rolled_database_cookie(ctx: Ctx) -> Result<(), String> {

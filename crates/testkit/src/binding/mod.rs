@@ -26,7 +26,9 @@
 //!   they answer the user's email and name, and `/user-id` the user's id
 //!   and the database session's token;
 //! - **rolled cookies**: a session read by an extractor re-issues the session
-//!   cookie (JWT sessions, and database sessions with `update_age` 0) and an
+//!   cookie (JWT sessions with a JWT update age of 0, and database sessions
+//!   with `update_age` 0), a fresh JWT with the default update age is read
+//!   without setting any cookie, and an
 //!   invalid session cookie is cleared, on the app's own routes; a route
 //!   without an extractor sets no cookie;
 //! - **error statuses** are passed through (a failed sign-in's redirect, the
@@ -91,7 +93,7 @@ use bytes::Bytes;
 use http::{Request, Response};
 use keyway_core::Auth;
 
-pub use self::auth::{database_auth, standard_auth, standard_builder};
+pub use self::auth::{database_auth, rolling_jwt_auth, standard_auth, standard_builder};
 use self::report::CaseOutcome;
 pub use self::report::Report;
 pub use self::tcp::OverTcp;
@@ -209,6 +211,7 @@ fn cases() -> Vec<Case> {
         case!(extractors::current_user),
         case!(extractors::user_id),
         case!(extractors::rolled_jwt_cookie),
+        case!(extractors::fresh_jwt_not_rolled),
         case!(extractors::rolled_database_cookie),
         case!(extractors::invalid_session_cookie_is_cleared),
         case!(extractors::no_cookie_without_extractor),

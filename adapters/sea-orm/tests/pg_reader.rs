@@ -1,0 +1,190 @@
+//! PostgreSQL's read lane: session reads on a local PostgreSQL go through
+//! tokio-postgres connections with a prepared statement. They must read
+//! exactly what the pool reads, see every write at once, and stop with the
+//! adapter. (The connection-cut test covers a lane whose connection drops:
+//! its reads then run on the pool.)
+
+mod common;
+
+use chrono::{TimeDelta, Utc};
+use keyway_core::{Adapter, AdapterErrorKind, Session, SessionToken, SessionUpdate, User};
+use keyway_sea_orm::testing::execute;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn only_local_postgres_gets_the_lane() {
+    let file = common::sqlite_file().adapter().await;
+    assert!(!file.has_pg_reader(), "{file:?}");
+    let Some(db) = common::postgres().await else {
+        return;
+    };
+    let a = db.adapter().await;
+    assert!(a.has_pg_reader(), "{a:?}");
+    assert!(!a.clone().without_pg_reader().has_pg_reader());
+}
+
+/// Rows written by hand, with NULLs, text beyond ASCII and timestamps with
+/// microseconds and offsets, read through the lane and through the pool.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_lane_reads_what_the_pool_reads() {
+    let Some(db) = common::postgres().await else {
+        return;
+    };
+    let lane = db.adapter().await;
+    assert!(lane.has_pg_reader());
+    let pool = lane.clone().without_pg_reader();
+    let schema = db.options.schema.clone().expect("a schema");
+    let rows = [
+        (
+            "'Zoë 0'",
+            "'zoe@example.test'",
+            "'2026-11-23 16:15:26.785123+00'",
+            "'https://example.test/a.png'",
+            "'2030-01-01 00:00:00+00'",
+        ),
+        ("NULL", "NULL", "NULL", "NULL", "'2026-11-23 18:15:26.5+02'"),
+        (
+            "'名前'",
+            "'x@example.test'",
+            "'1999-12-31 23:59:59.999999-08'",
+            "''",
+            "'2100-06-30 12:00:00+00'",
+        ),
+    ];
+    let mut sql = format!("SET search_path = \"{schema}\";");
+    for (i, (name, email, verified, image, expires)) in rows.iter().enumerate() {
+        sql.push_str(&format!(
+            "INSERT INTO users (id, name, email, email_verified, image) \
+             VALUES ('u{i}', {name}, {email}, {verified}, {image}); \
+             INSERT INTO sessions (id, session_token, user_id, expires) \
+             VALUES ('s{i}', 't{i}', 'u{i}', {expires});"
+        ));
+    }
+    execute(&db.url, &sql).await.expect("rows");
+    for i in 0..rows.len() {
+        let token = SessionToken::new(format!("t{i}"));
+        let answered = lane.pg_reader_answers();
+        let from_lane = lane.get_session_and_user(&token).await.expect("lane");
+        assert_eq!(lane.pg_reader_answers(), answered + 1, "the lane answered");
+        let from_pool = pool.get_session_and_user(&token).await.expect("pool");
+        assert!(from_lane.is_some(), "row {i}");
+        assert_eq!(from_lane, from_pool, "row {i}");
+    }
+    let missing = SessionToken::new("no-such-token");
+    let answered = lane.pg_reader_answers();
+    assert_eq!(
+        lane.get_session_and_user(&missing).await.expect("lane"),
+        None
+    );
+    assert_eq!(lane.pg_reader_answers(), answered + 1);
+}
+
+/// Sessions created, extended and deleted through the pool, by many tasks
+/// at once, are read through the lane right after each write.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_lane_sees_each_write_at_once() {
+    let Some(db) = common::postgres().await else {
+        return;
+    };
+    let a = db.adapter().await;
+    assert!(a.has_pg_reader());
+    let user = a
+        .create_user(User::new("lane-user", "lane@example.test"))
+        .await
+        .expect("user");
+    let mut tasks = Vec::new();
+    for t in 0..8 {
+        let a = a.clone();
+        let user_id = user.id.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..10 {
+                let token = SessionToken::new(format!("task{t}-{i}"));
+                // PostgreSQL keeps microseconds.
+                let expires = Utc::now().with_nanosecond_floor() + TimeDelta::days(1);
+                let s = Session {
+                    session_token: token.clone(),
+                    user_id: user_id.clone(),
+                    expires,
+                };
+                a.create_session(s).await.expect("create");
+                let (read, u) = a
+                    .get_session_and_user(&token)
+                    .await
+                    .expect("read")
+                    .expect("found");
+                assert_eq!(read.expires, expires);
+                assert_eq!(u.id, user_id);
+
+                let later = expires + TimeDelta::days(30);
+                a.update_session(SessionUpdate::expires(token.clone(), later))
+                    .await
+                    .expect("update")
+                    .expect("updated");
+                let (read, _) = a
+                    .get_session_and_user(&token)
+                    .await
+                    .expect("read")
+                    .expect("found");
+                assert_eq!(read.expires, later);
+
+                a.delete_session(&token)
+                    .await
+                    .expect("delete")
+                    .expect("deleted");
+                assert_eq!(a.get_session_and_user(&token).await.expect("read"), None);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("task");
+    }
+    // Every read above (8 tasks, 10 rounds, 3 reads) was the lane's.
+    assert_eq!(a.pg_reader_answers(), 8 * 10 * 3);
+    // Deleting the user cascades to its sessions, and the lane sees it.
+    let token = SessionToken::new("last");
+    let s = Session {
+        session_token: token.clone(),
+        user_id: user.id.clone(),
+        expires: Utc::now() + TimeDelta::days(1),
+    };
+    a.create_session(s).await.expect("create");
+    a.delete_user(&user.id).await.expect("delete user");
+    assert_eq!(a.get_session_and_user(&token).await.expect("read"), None);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_closed_adapter_fails_session_reads_as_connection_errors() {
+    let Some(db) = common::postgres().await else {
+        return;
+    };
+    let a = db.adapter().await;
+    // The lane has a connection open before the close.
+    assert_eq!(
+        a.get_session_and_user(&SessionToken::new("x"))
+            .await
+            .expect("read"),
+        None
+    );
+    let clone = a.clone();
+    a.close().await.expect("close");
+    for adapter in [&a, &clone] {
+        let e = adapter
+            .get_session_and_user(&SessionToken::new("x"))
+            .await
+            .expect_err("closed");
+        assert_eq!(e.kind(), AdapterErrorKind::Connection, "{e}");
+        assert_eq!(e.operation(), Some("get_session_and_user"));
+    }
+}
+
+/// Microseconds, as PostgreSQL stores them.
+trait Micros {
+    fn with_nanosecond_floor(self) -> Self;
+}
+
+impl Micros for chrono::DateTime<Utc> {
+    fn with_nanosecond_floor(self) -> Self {
+        use chrono::Timelike;
+        let micros = self.nanosecond() / 1_000 * 1_000;
+        self.with_nanosecond(micros).unwrap_or(self)
+    }
+}

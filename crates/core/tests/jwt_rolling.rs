@@ -1,0 +1,340 @@
+//! JWT sessions are re-issued when they are due (older than the JWT update
+//! age), not on every read; the session's `expires` is the token's real
+//! expiry either way; the `jwt` callback still runs on reads unless the
+//! application says it need not, and a token it changes is re-issued.
+//! `Auth::session` (the extractors' read) does only a session read.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use common::{Browser, SECRET, SignIn, builder};
+use keyway_core::callbacks::{JwtParams, JwtTrigger};
+use keyway_core::jwt::{Claims, JwtCodec, TokenFormat};
+use keyway_core::provider::BoxError;
+use keyway_core::redirect::Origin;
+use keyway_core::{Auth, Callbacks, SessionStrategy, WireMode};
+
+const COOKIE: &str = "authjs.session-token";
+const THIRTY_DAYS: i64 = 30 * 24 * 3600;
+
+fn codec() -> JwtCodec {
+    JwtCodec::new(TokenFormat::AuthJs, &[SECRET], COOKIE).expect("codec")
+}
+
+/// The claims of the browser's session token.
+fn claims(b: &Browser) -> Claims {
+    let token = b.cookie(COOKIE).expect("a session cookie");
+    codec().decode(token, Utc::now()).expect("a valid token")
+}
+
+fn secs(c: &Claims, name: &str) -> i64 {
+    c[name].as_i64().expect("a number")
+}
+
+/// Replaces the browser's token with the same claims issued `age` ago.
+fn age_token(b: &mut Browser, age: Duration) {
+    let mut c = claims(b);
+    for stamped in ["iat", "exp", "jti"] {
+        c.remove(stamped);
+    }
+    let token = codec()
+        .encode(c, THIRTY_DAYS, Utc::now() - age)
+        .expect("encode");
+    b.jar.insert(COOKIE.to_owned(), token);
+}
+
+fn body_expires(r: &common::Resp) -> DateTime<Utc> {
+    let text = r.json()["expires"].as_str().expect("expires").to_owned();
+    DateTime::parse_from_rfc3339(&text)
+        .expect("ISO 8601")
+        .with_timezone(&Utc)
+}
+
+fn cookie_expires(set_cookie: &str) -> DateTime<Utc> {
+    let value = set_cookie
+        .split("; ")
+        .find_map(|a| a.strip_prefix("Expires="))
+        .expect("Expires");
+    DateTime::parse_from_rfc2822(&value.replace("GMT", "+0000"))
+        .expect("IMF-fixdate")
+        .with_timezone(&Utc)
+}
+
+async fn signed_in(auth: Auth) -> Browser {
+    let mut b = Browser::new(auth);
+    b.sign_in("wonderland").await;
+    assert!(
+        b.jar.keys().any(|k| k.ends_with(".session-token")),
+        "signed in"
+    );
+    b
+}
+
+#[tokio::test]
+async fn a_fresh_token_is_read_without_being_reissued_and_states_its_own_expiry() {
+    let mut b = signed_in(builder().build().expect("config")).await;
+    let before = b.cookie(COOKIE).expect("token").to_owned();
+    let exp = secs(&claims(&b), "exp");
+    for _ in 0..3 {
+        let r = b.get("/api/auth/session").await;
+        assert_eq!(r.json()["user"]["email"], "alice@example.com");
+        assert!(
+            r.set_cookie(COOKIE).is_none(),
+            "a token younger than the update age is not re-issued: {}",
+            r.summary()
+        );
+        assert_eq!(
+            body_expires(&r).timestamp(),
+            exp,
+            "expires is the token's own exp"
+        );
+    }
+    assert_eq!(b.cookie(COOKIE), Some(before.as_str()), "same token");
+}
+
+#[tokio::test]
+async fn a_token_older_than_the_update_age_is_reissued_with_a_fresh_expiry() {
+    let mut b = signed_in(builder().build().expect("config")).await;
+    age_token(&mut b, Duration::hours(25));
+    let old = claims(&b);
+    let r = b.get("/api/auth/session").await;
+    let set = r.set_cookie(COOKIE).expect("re-issued");
+    let new = claims(&b);
+    let now = Utc::now().timestamp();
+    assert!((secs(&new, "iat") - now).abs() <= 5, "fresh iat");
+    assert_eq!(secs(&new, "exp"), secs(&new, "iat") + THIRTY_DAYS);
+    assert_ne!(new["jti"], old["jti"]);
+    assert_eq!(new["sub"], old["sub"], "same claims");
+    assert_eq!(new["auth_time"], old["auth_time"], "same sign-in time");
+    // The cookie, the token and the session JSON tell the same expiry.
+    assert_eq!(cookie_expires(&set).timestamp(), secs(&new, "exp"));
+    assert_eq!(body_expires(&r).timestamp(), secs(&new, "exp"));
+    // Now fresh again: the next read leaves it alone.
+    let r = b.get("/api/auth/session").await;
+    assert!(r.set_cookie(COOKIE).is_none(), "{}", r.summary());
+}
+
+#[tokio::test]
+async fn the_update_age_is_a_setting_and_zero_reissues_on_every_read() {
+    // One hour: a token two hours old is due, one half an hour old is not.
+    let mut b = signed_in(builder().jwt_update_age(3600).build().expect("config")).await;
+    age_token(&mut b, Duration::minutes(30));
+    let r = b.get("/api/auth/session").await;
+    assert!(r.set_cookie(COOKIE).is_none(), "{}", r.summary());
+    age_token(&mut b, Duration::hours(2));
+    let r = b.get("/api/auth/session").await;
+    assert!(r.set_cookie(COOKIE).is_some(), "{}", r.summary());
+
+    // The session update age is the default for JWT sessions too.
+    let mut b = signed_in(builder().session_update_age(3600).build().expect("config")).await;
+    age_token(&mut b, Duration::hours(2));
+    let r = b.get("/api/auth/session").await;
+    assert!(r.set_cookie(COOKIE).is_some(), "{}", r.summary());
+
+    // Zero: Auth.js's behaviour, every read.
+    let mut b = signed_in(builder().jwt_update_age(0).build().expect("config")).await;
+    for _ in 0..2 {
+        let before = b.cookie(COOKIE).expect("token").to_owned();
+        let r = b.get("/api/auth/session").await;
+        assert!(r.set_cookie(COOKIE).is_some(), "{}", r.summary());
+        assert_ne!(b.cookie(COOKIE), Some(before.as_str()));
+    }
+
+    assert!(builder().jwt_update_age(-1).build().is_err());
+}
+
+#[tokio::test]
+async fn an_update_age_not_shorter_than_the_max_age_reissues_on_every_read() {
+    // A one-hour session with the default 24 h update age: waiting for the
+    // update age would let an active visitor's token expire.
+    let mut b = signed_in(builder().session_max_age(3600).build().expect("config")).await;
+    let before = b.cookie(COOKIE).expect("token").to_owned();
+    let r = b.get("/api/auth/session").await;
+    let set = r.set_cookie(COOKIE).expect("re-issued");
+    assert_ne!(b.cookie(COOKIE), Some(before.as_str()));
+    let exp = secs(&claims(&b), "exp");
+    assert_eq!(cookie_expires(&set).timestamp(), exp);
+    assert!((exp - Utc::now().timestamp() - 3600).abs() <= 5);
+}
+
+#[tokio::test]
+async fn next_auth_v4_tokens_roll_the_same_way() {
+    let auth = builder()
+        .wire_mode(WireMode::NextAuthV4)
+        .build()
+        .expect("config");
+    let mut b = signed_in(auth).await;
+    let name = "next-auth.session-token";
+    let before = b.cookie(name).expect("token").to_owned();
+    let r = b.get("/api/auth/session").await;
+    assert!(r.set_cookie(name).is_none(), "{}", r.summary());
+    assert_eq!(r.json()["user"]["email"], "alice@example.com");
+    let v4 = JwtCodec::new(TokenFormat::NextAuthV4, &[SECRET], "").expect("codec");
+    let exp = v4.decode(&before, Utc::now()).expect("token")["exp"]
+        .as_i64()
+        .expect("exp");
+    assert_eq!(body_expires(&r).timestamp(), exp);
+}
+
+/// Counts its `jwt` calls by trigger; on reads, optionally stamps a claim
+/// (a token the callback changes).
+struct Counting {
+    reads: Arc<AtomicUsize>,
+    updates: Arc<AtomicUsize>,
+    change_on_read: bool,
+    on_every_read: bool,
+    redirects: Arc<AtomicUsize>,
+}
+
+impl Counting {
+    fn new(change_on_read: bool, on_every_read: bool) -> Self {
+        Self {
+            reads: Arc::default(),
+            updates: Arc::default(),
+            change_on_read,
+            on_every_read,
+            redirects: Arc::default(),
+        }
+    }
+}
+
+#[async_trait]
+impl Callbacks for Counting {
+    async fn jwt(
+        &self,
+        mut token: Claims,
+        params: &JwtParams<'_>,
+    ) -> Result<Option<Claims>, BoxError> {
+        match params.trigger {
+            JwtTrigger::Read => {
+                let n = self.reads.fetch_add(1, Ordering::SeqCst) + 1;
+                if self.change_on_read {
+                    token.insert("reads".into(), n.into());
+                }
+            }
+            JwtTrigger::Update => {
+                self.updates.fetch_add(1, Ordering::SeqCst);
+            }
+            _ => {}
+        }
+        Ok(Some(token))
+    }
+
+    fn jwt_on_every_read(&self) -> bool {
+        self.on_every_read
+    }
+
+    async fn redirect(&self, url: &str, origin: &Origin) -> String {
+        self.redirects.fetch_add(1, Ordering::SeqCst);
+        keyway_core::redirect::default_redirect(url, origin)
+    }
+}
+
+#[tokio::test]
+async fn the_jwt_callback_runs_on_every_read_and_a_token_it_changes_is_reissued() {
+    // Unchanged: the callback runs on each read, the token stays.
+    let callbacks = Counting::new(false, true);
+    let reads = callbacks.reads.clone();
+    let mut b = signed_in(builder().callbacks(callbacks).build().expect("config")).await;
+    for n in 1..=2 {
+        let r = b.get("/api/auth/session").await;
+        assert_eq!(reads.load(Ordering::SeqCst), n);
+        assert!(r.set_cookie(COOKIE).is_none(), "{}", r.summary());
+    }
+
+    // Changed: re-issued on every read, carrying the change.
+    let callbacks = Counting::new(true, true);
+    let reads = callbacks.reads.clone();
+    let mut b = signed_in(builder().callbacks(callbacks).build().expect("config")).await;
+    for n in 1..=2 {
+        let r = b.get("/api/auth/session").await;
+        assert_eq!(reads.load(Ordering::SeqCst), n);
+        assert!(r.set_cookie(COOKIE).is_some(), "{}", r.summary());
+        assert_eq!(claims(&b)["reads"], n);
+    }
+}
+
+#[tokio::test]
+async fn a_jwt_callback_that_opts_out_of_reads_still_runs_on_updates() {
+    let callbacks = Counting::new(true, false);
+    let (reads, updates) = (callbacks.reads.clone(), callbacks.updates.clone());
+    let mut b = signed_in(builder().callbacks(callbacks).build().expect("config")).await;
+    let r = b.get("/api/auth/session").await;
+    assert_eq!(r.json()["user"]["email"], "alice@example.com");
+    assert_eq!(reads.load(Ordering::SeqCst), 0, "not run on a plain read");
+    assert!(r.set_cookie(COOKIE).is_none(), "{}", r.summary());
+    let r = b
+        .update_session(serde_json::json!({ "theme": "dark" }))
+        .await;
+    assert_eq!(updates.load(Ordering::SeqCst), 1);
+    assert!(r.set_cookie(COOKIE).is_some(), "an update always re-issues");
+}
+
+fn cookie_header(b: &Browser) -> http::HeaderMap {
+    let all: Vec<String> = b.jar.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let mut headers = http::HeaderMap::new();
+    headers.insert(
+        http::header::COOKIE,
+        all.join("; ").parse().expect("header"),
+    );
+    headers
+}
+
+#[tokio::test]
+async fn the_extractors_read_runs_no_redirect_callback_and_sets_only_session_cookies() {
+    let callbacks = Counting::new(false, false);
+    let redirects = callbacks.redirects.clone();
+    let auth = builder().callbacks(callbacks).build().expect("config");
+    let mut b = signed_in(auth.clone()).await;
+    // The browser holds a callback-url cookie, which a request to the
+    // engine passes through the redirect callback.
+    assert!(b.cookie("authjs.callback-url").is_some());
+    let before = redirects.load(Ordering::SeqCst);
+    b.get("/api/auth/session").await;
+    assert_eq!(redirects.load(Ordering::SeqCst), before + 1);
+
+    // No CSRF cookie in the jar: a request to the engine would mint one.
+    b.jar.remove("authjs.csrf-token");
+    let headers = cookie_header(&b);
+    let lookup = auth.session(&headers).await;
+    let session = lookup.session.expect("signed in");
+    assert_eq!(session.user.email.as_deref(), Some("alice@example.com"));
+    assert_eq!(
+        redirects.load(Ordering::SeqCst),
+        before + 1,
+        "Auth::session ran the redirect callback"
+    );
+    assert!(lookup.set_cookies.is_empty(), "{:?}", lookup.set_cookies);
+    assert_eq!(
+        session.expires,
+        DateTime::from_timestamp(secs(&claims(&b), "exp"), 0)
+            .expect("time")
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    );
+
+    // Due: only the session cookie is set.
+    age_token(&mut b, Duration::days(2));
+    let lookup = auth.session(&cookie_header(&b)).await;
+    assert!(lookup.session.is_some());
+    assert_eq!(lookup.set_cookies.len(), 1, "{:?}", lookup.set_cookies);
+    let set = lookup.set_cookies[0].to_str().expect("ascii");
+    assert!(set.starts_with("authjs.session-token="), "{set}");
+
+    // An untrusted host has no session, as on the engine's routes.
+    let strict = keyway_core::Auth::builder()
+        .secret(SECRET)
+        .trust_host(true)
+        .trusted_hosts(["app.example.com"])
+        .session_strategy(SessionStrategy::Jwt)
+        .build()
+        .expect("config");
+    let mut headers = cookie_header(&b);
+    headers.insert(http::header::HOST, "evil.example".parse().expect("host"));
+    assert!(strict.session(&headers).await.session.is_none());
+    headers.insert(http::header::HOST, "app.example.com".parse().expect("host"));
+    assert!(strict.session(&headers).await.session.is_some());
+}
