@@ -55,6 +55,7 @@ mod request;
 mod required;
 mod response;
 pub mod session;
+pub mod store;
 pub mod wire;
 
 pub use adapter::{Adapter, AdapterError, AdapterErrorKind, AdapterResult, Pruned};
@@ -70,4 +71,5 @@ pub use provider::{
     AuthorizeError, CredentialsInput, CredentialsProvider, EmailProvider, Provider, SendLimit,
 };
 pub use session::{SessionData, SessionUser};
+pub use store::{Lease, Store};
 pub use wire::WireMode;
