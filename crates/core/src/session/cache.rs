@@ -27,7 +27,7 @@ const MAX_COOKIE_BYTES: usize = 3800;
 
 #[derive(Serialize, Deserialize)]
 struct Payload {
-    /// Until when the cached read holds (seconds since the epoch).
+    /// Until when the cached read holds (milliseconds since the epoch).
     until: i64,
     user_id: Option<String>,
     signed_in_at: Option<i64>,
@@ -68,7 +68,7 @@ pub(super) fn read(ctx: &RequestContext<'_>, token: &SessionToken) -> Option<Ses
         return None;
     }
     let payload: Payload = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
-    if payload.until < ctx.now.timestamp() {
+    if payload.until < ctx.now.timestamp_millis() {
         return None;
     }
     Some(SessionRead {
@@ -92,7 +92,7 @@ pub(super) fn write(
     let data = read.data.clone().filter(|_| secs > 0)?;
     let until = ctx.now + Duration::seconds(secs);
     let payload = Payload {
-        until: until.timestamp(),
+        until: until.timestamp_millis(),
         user_id: read.user_id.clone(),
         signed_in_at: read.signed_in_at.map(|t| t.timestamp()),
         data,
