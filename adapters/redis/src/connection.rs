@@ -74,6 +74,39 @@ enum Target {
     Cluster(Vec<String>),
 }
 
+/// The query parameter that sets the key prefix (taken out of the URL
+/// before the driver reads it).
+pub(crate) const PREFIX_PARAM: &str = "key_prefix";
+
+/// Takes the `key_prefix` parameter out of `url`: the URL without it, and
+/// the prefix when it is there.
+pub(crate) fn split_prefix(url: &str) -> (String, Option<String>) {
+    let Some((base, query)) = url.split_once('?') else {
+        return (url.to_owned(), None);
+    };
+    let mut prefix = None;
+    let kept: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .filter_map(|(k, v)| {
+            if k == PREFIX_PARAM {
+                prefix = Some(v.into_owned());
+                None
+            } else {
+                Some((k.into_owned(), v.into_owned()))
+            }
+        })
+        .collect();
+    if prefix.is_none() {
+        return (url.to_owned(), None);
+    }
+    if kept.is_empty() {
+        return (base.to_owned(), prefix);
+    }
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(kept)
+        .finish();
+    (format!("{base}?{query}"), prefix)
+}
+
 /// Reads a URL into a [`Target`].
 fn target(url: &str) -> Result<Target, String> {
     let (scheme, rest) = url
@@ -235,6 +268,26 @@ mod tests {
             assert!(tls.is_err());
         }
         assert!(target("redis+cluster://").is_err());
+    }
+
+    #[test]
+    fn the_key_prefix_is_taken_out_of_the_url() {
+        assert_eq!(
+            split_prefix("redis://h/9?key_prefix=app%3A"),
+            ("redis://h/9".to_owned(), Some("app:".to_owned()))
+        );
+        assert_eq!(
+            split_prefix("redis://h/9?protocol=resp3&key_prefix=a:&x=1"),
+            (
+                "redis://h/9?protocol=resp3&x=1".to_owned(),
+                Some("a:".to_owned())
+            )
+        );
+        assert_eq!(
+            split_prefix("redis://h/9?protocol=resp3"),
+            ("redis://h/9?protocol=resp3".to_owned(), None)
+        );
+        assert_eq!(split_prefix("redis://h"), ("redis://h".to_owned(), None));
     }
 
     #[test]

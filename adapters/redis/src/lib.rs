@@ -36,8 +36,10 @@
 //!
 //! # Keys
 //!
-//! Every key starts with a prefix (`keyway:` unless [`RedisStore::with_prefix`]
-//! says otherwise), so several applications can share one database:
+//! Every key starts with a prefix, so several applications can share one
+//! database: `keyway:` unless the URL's `key_prefix` parameter
+//! (`redis://host/0?key_prefix=shop:`, taken out before the driver reads the
+//! URL) or [`RedisStore::with_prefix`] says otherwise.
 //!
 //! - `<prefix>s:<sha256 of the session token>`: `"<expires ms>:<user id>"`,
 //!   living until the session expires. The token itself is never stored, so
@@ -137,8 +139,13 @@ impl RedisStore {
     /// Errors: [`ConnectError`] saying what to change; its message never
     /// holds the URL's password.
     pub async fn connect(url: &str) -> Result<Self, ConnectError> {
-        let conn = Conn::open(url).await?;
-        Ok(Self::from_conn(conn))
+        let (url, prefix) = connection::split_prefix(url);
+        let conn = Conn::open(&url).await?;
+        let store = Self::from_conn(conn);
+        Ok(match prefix {
+            Some(prefix) => store.with_prefix(prefix),
+            None => store,
+        })
     }
 
     fn from_conn(conn: Conn) -> Self {

@@ -157,6 +157,23 @@ async fn a_redis_outage_signs_nobody_out_and_lifts_no_limit() {
     assert_eq!(r.json(), serde_json::Value::Null);
     assert!(alice.jar.contains_key(COOKIE), "an outage signs nobody out");
     assert!(logs.take().contains("ADAPTER_CONNECTION_ERROR"));
+    // A new sign-in cannot make its session: the Configuration page.
+    let mut bob = Browser::new(auth.clone());
+    let csrf = bob.csrf().await;
+    let r = bob
+        .post_form(
+            "/api/auth/callback/credentials",
+            &[
+                ("csrfToken", csrf.as_str()),
+                ("username", "alice"),
+                ("password", "wonderland"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.location(),
+        Some(format!("{ORIGIN}/api/auth/error?error=Configuration").as_str())
+    );
     // A counter fails rather than counting from nothing: the engine refuses
     // the limited action.
     let e = auth
