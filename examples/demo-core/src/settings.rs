@@ -295,6 +295,18 @@ mod tests {
     }
 
     #[test]
+    fn redis_url_is_read_and_its_password_never_shown() {
+        let s = with(&[("REDIS_URL", " redis://:pw123@10.0.0.5:6379/0 ")]).unwrap();
+        assert_eq!(
+            s.redis_url.as_deref(),
+            Some("redis://:pw123@10.0.0.5:6379/0")
+        );
+        assert!(!format!("{s:?}").contains("pw123"));
+        assert_eq!(with(&[]).unwrap().redis_url, None);
+        assert_eq!(with(&[("REDIS_URL", "  ")]).unwrap().redis_url, None);
+    }
+
+    #[test]
     fn environment_values() {
         let s = with(&[
             ("PORT", "8080"),

@@ -19,7 +19,7 @@ use keyway_core::oauth::{
     TokenSet,
 };
 use keyway_core::provider::ProviderType;
-use keyway_core::{Adapter, Auth, Provider, Store};
+use keyway_core::{Adapter, Auth, Provider};
 use keyway_memory::MemoryAdapter;
 use keyway_oauth::OAuth;
 use keyway_redis::RedisStore;
