@@ -406,7 +406,9 @@ impl AuthBuilder {
     /// The price: a session revoked elsewhere (signed out on another device,
     /// its user deleted) still reads as valid on a browser that holds a
     /// cached copy, for at most `secs` seconds. Signing out on the same
-    /// browser clears the cache at once. JWT sessions ignore it.
+    /// browser clears the cache at once. JWT sessions ignore it. A cached
+    /// read returns what the `session` callback returned when it was
+    /// cached; neither that callback nor the `session` event runs for it.
     pub fn session_cache(mut self, secs: u32) -> Self {
         self.session_cache_secs = i64::from(secs);
         self

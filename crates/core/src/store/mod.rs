@@ -1,6 +1,6 @@
 //! The [`Store`] trait: where keyway keeps what is hot and short-lived —
 //! database sessions, rate-limit counters and the leases that make
-//! access-token refreshes single-flight — beside the [`Adapter`] that keeps
+//! access-token refreshes single-flight — beside the [`Adapter`](crate::Adapter) that keeps
 //! users and accounts.
 //!
 //! Set one with [`AuthBuilder::store`](crate::AuthBuilder::store)
@@ -8,12 +8,12 @@
 //!
 //! - keeps database sessions in the store (their expiry is the entry's
 //!   lifetime) and reads their users from the adapter;
-//! - counts send and attempt limits ([`Adapter::hit`]) in the store;
+//! - counts send and attempt limits ([`Adapter::hit`](crate::Adapter::hit)) in the store;
 //! - takes the refresh lease of [`Auth::access_token`](crate::Auth::access_token)
 //!   in the store, so instances refresh one account's token once.
 //!
 //! Without a store, all three live in the adapter, as before; the refresh
-//! lease is then the first hit of an [`Adapter::hit`] window.
+//! lease is then the first hit of an [`Adapter::hit`](crate::Adapter::hit) window.
 //!
 //! # Errors
 //!
