@@ -22,6 +22,7 @@ const PAGES: &[&str] = &[
     "guide/callbacks.md",
     "guide/pages.md",
     "guide/deployment.md",
+    "guide/several-instances.md",
     "guide/nextjs.md",
     "providers/oauth.md",
     "providers/email.md",
@@ -59,6 +60,10 @@ struct GuidePages;
 #[cfg(doctest)]
 #[doc = include_str!("src/guide/deployment.md")]
 struct GuideDeployment;
+
+#[cfg(doctest)]
+#[doc = include_str!("src/guide/several-instances.md")]
+struct GuideSeveralInstances;
 
 #[cfg(doctest)]
 #[doc = include_str!("src/guide/nextjs.md")]

@@ -130,16 +130,22 @@ enum Mode {
     SqliteDiesel,
     /// PostgreSQL through keyway-diesel.
     PostgresDiesel,
+    /// PostgreSQL for users, database sessions in Redis.
+    PostgresRedis,
+    /// PostgreSQL sessions read through the session cookie cache.
+    PostgresCache,
 }
 
 impl Mode {
     /// Every mode, in the order the servers run.
-    const ALL: [Mode; 5] = [
+    const ALL: [Mode; 7] = [
         Mode::Jwt,
         Mode::Sqlite,
         Mode::Postgres,
         Mode::SqliteDiesel,
         Mode::PostgresDiesel,
+        Mode::PostgresRedis,
+        Mode::PostgresCache,
     ];
 
     /// The bench server's mode argument.
@@ -147,7 +153,9 @@ impl Mode {
         match self {
             Self::Jwt => "jwt",
             Self::Sqlite | Self::SqliteDiesel => "sqlite",
-            Self::Postgres | Self::PostgresDiesel => "postgres",
+            Self::Postgres | Self::PostgresDiesel | Self::PostgresRedis | Self::PostgresCache => {
+                "postgres"
+            }
         }
     }
 
@@ -164,6 +172,8 @@ impl Mode {
         match self {
             Self::SqliteDiesel => "sqlite-diesel",
             Self::PostgresDiesel => "postgres-diesel",
+            Self::PostgresRedis => "postgres-redis",
+            Self::PostgresCache => "postgres-cache",
             other => other.arg(),
         }
     }
@@ -242,6 +252,20 @@ const SCENARIOS: &[Scenario] = &[
         key: "session-postgres-diesel",
         label: "GET /api/auth/session, PostgreSQL session, keyway-diesel",
         mode: Mode::PostgresDiesel,
+        path: "/api/auth/session",
+        signed_in: true,
+    },
+    Scenario {
+        key: "session-redis",
+        label: "GET /api/auth/session, database session in Redis",
+        mode: Mode::PostgresRedis,
+        path: "/api/auth/session",
+        signed_in: true,
+    },
+    Scenario {
+        key: "session-cookie-cache",
+        label: "GET /api/auth/session, PostgreSQL session, cookie cache hit",
+        mode: Mode::PostgresCache,
         path: "/api/auth/session",
         signed_in: true,
     },
@@ -409,7 +433,7 @@ fn serve_and_load(
             }
             extra = vec!["--url".to_owned(), format!("sqlite://{}", db.display())];
         }
-        Mode::Postgres | Mode::PostgresDiesel => {
+        Mode::Postgres | Mode::PostgresDiesel | Mode::PostgresRedis | Mode::PostgresCache => {
             if TcpStream::connect_timeout(
                 &"127.0.0.1:5432".parse().map_err(|_| "bad address")?,
                 Duration::from_secs(2),
@@ -426,6 +450,26 @@ fn serve_and_load(
     }
     if mode != Mode::Jwt {
         extra.extend(["--adapter".to_owned(), mode.adapter().to_owned()]);
+    }
+    if mode == Mode::PostgresRedis {
+        if TcpStream::connect_timeout(
+            &"127.0.0.1:6379".parse().map_err(|_| "bad address")?,
+            Duration::from_secs(2),
+        )
+        .is_err()
+        {
+            return Err(
+                "Redis is not up on 127.0.0.1:6379 (`cargo xtask services` starts it)".into(),
+            );
+        }
+        extra.extend([
+            "--redis".to_owned(),
+            "redis://127.0.0.1:6379/10?key_prefix=keyway-bench:".to_owned(),
+        ]);
+    }
+    if mode == Mode::PostgresCache {
+        // Long enough to outlast every run: the row measures cache hits.
+        extra.extend(["--session-cache".to_owned(), "3600".to_owned()]);
     }
     let log = logs_dir()?.join(format!("bench-server-{}.log", mode.name()));
     println!("==> {} server (log: {})", mode.name(), log.display());

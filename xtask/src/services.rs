@@ -56,6 +56,12 @@ const SERVICES: &[Service] = &[
         start: start_secantus,
     },
     Service {
+        name: "redis",
+        port: 6379,
+        install: None,
+        start: start_redis,
+    },
+    Service {
         name: "oidc",
         port: OIDC_PORT,
         install: Some(install_oidc),
@@ -160,6 +166,25 @@ fn start_postgresql(log: &Path) -> Result {
         Command::new("sh").args([
             "-c",
             "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
+        ]),
+        log,
+    )
+}
+
+/// Redis for keyway-redis and the instance tests: nothing saved to disk.
+fn start_redis(log: &Path) -> Result {
+    run_logged(
+        Command::new("redis-server").args([
+            "--port",
+            "6379",
+            "--bind",
+            "127.0.0.1",
+            "--daemonize",
+            "yes",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
         ]),
         log,
     )

@@ -19,12 +19,20 @@ struct Tool {
     packages: &'static [&'static str],
 }
 
-const TOOLS: &[Tool] = &[Tool {
-    // The headless browser test of examples/axum-demo.
-    name: "chromium",
-    programs: &["chromium", "chromedriver"],
-    packages: &["chromium", "chromium-driver"],
-}];
+const TOOLS: &[Tool] = &[
+    Tool {
+        // The headless browser test of examples/axum-demo.
+        name: "chromium",
+        programs: &["chromium", "chromedriver"],
+        packages: &["chromium", "chromium-driver"],
+    },
+    Tool {
+        // The server of the `redis` service (keyway-redis, the instance tests).
+        name: "redis",
+        programs: &["redis-server"],
+        packages: &["redis-server"],
+    },
+];
 
 /// Makes sure every tool is installed; reports every one that is not.
 pub(crate) fn ensure_all() -> Result {

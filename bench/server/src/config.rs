@@ -36,11 +36,15 @@ pub(crate) struct Args {
     /// The adapter crate of a database mode (`--adapter`, default
     /// keyway-sea-orm).
     pub(crate) adapter: AdapterCrate,
+    /// `--redis URL`: database sessions in this Redis.
+    pub(crate) redis: Option<String>,
+    /// `--session-cache SECS`: the session cookie cache.
+    pub(crate) session_cache: u32,
 }
 
 impl Args {
     pub(crate) fn parse(mut args: impl Iterator<Item = String>) -> Result<Self, String> {
-        let usage = "usage: keyway-bench-server <jwt|sqlite|postgres> [--addr HOST:PORT] [--url DATABASE_URL] [--adapter sea-orm|diesel]";
+        let usage = "usage: keyway-bench-server <jwt|sqlite|postgres> [--addr HOST:PORT] [--url DATABASE_URL] [--adapter sea-orm|diesel] [--redis URL] [--session-cache SECS]";
         let mode = match args.next().as_deref() {
             Some("jwt") => Mode::Jwt,
             Some("sqlite") => Mode::Sqlite,
@@ -52,6 +56,8 @@ impl Args {
             addr: "127.0.0.1:0".to_owned(),
             url: None,
             adapter: AdapterCrate::SeaOrm,
+            redis: None,
+            session_cache: 0,
         };
         while let Some(flag) = args.next() {
             let value = args
@@ -62,6 +68,12 @@ impl Args {
                 "--url" => parsed.url = Some(value),
                 "--adapter" => {
                     parsed.adapter = value.parse().map_err(|e| format!("--adapter: {e}"))?;
+                }
+                "--redis" => parsed.redis = Some(value),
+                "--session-cache" => {
+                    parsed.session_cache = value
+                        .parse()
+                        .map_err(|_| format!("--session-cache takes seconds, got `{value}`"))?;
                 }
                 _ => return Err(format!("unknown argument `{flag}`; {usage}")),
             }
@@ -108,10 +120,19 @@ pub(crate) async fn auth(args: &Args) -> Result<Auth, String> {
             let adapter = connect_with(&url, options)
                 .await
                 .map_err(|e| format!("cannot open the database: {e}"))?;
-            builder
+            let builder = builder
                 .adapter(adapter)
                 .session_strategy(SessionStrategy::Database)
                 .allow_credentials_with_database_sessions(true)
+                .session_cache(args.session_cache);
+            match &args.redis {
+                Some(url) => builder.store(
+                    keyway::store::connect(url)
+                        .await
+                        .map_err(|e| format!("cannot open Redis: {e}"))?,
+                ),
+                None => builder,
+            }
         }
     };
     builder

@@ -87,6 +87,11 @@ pub(crate) struct Inner {
     pub jwks: Option<serde_json::Value>,
     /// Single-flight locks for access-token refreshes.
     pub refresh_locks: crate::access_token::RefreshLocks,
+    /// The shared store, when one is set (sessions and counters already
+    /// reach it through `adapter`; refresh leases ask it directly).
+    pub store: Option<Arc<dyn crate::store::Store>>,
+    /// Seconds a database session read is cached in a cookie (0: off).
+    pub session_cache_secs: i64,
 }
 
 impl Inner {
@@ -278,7 +283,15 @@ impl Auth {
             update_age: b.update_age,
             jwt_update_age: jwt_update_age(&b),
             providers: b.providers,
-            adapter: b.adapter,
+            adapter: match (b.adapter, &b.store) {
+                (Some(adapter), Some(store)) => Some(Arc::new(crate::store::Layered {
+                    adapter,
+                    store: store.clone(),
+                }) as Arc<dyn Adapter>),
+                (adapter, _) => adapter,
+            },
+            store: b.store,
+            session_cache_secs: b.session_cache_secs,
             pages: b.pages,
             credentials_link_by_email: b.credentials_link_by_email,
             link_max_session_age: b.link_max_session_age,
@@ -300,6 +313,13 @@ impl Auth {
     /// The base path the routes live under (default `/api/auth`).
     pub fn base_path(&self) -> &str {
         &self.0.base_path
+    }
+
+    /// The adapter the engine uses: the one configured, wrapped so that
+    /// sessions and counters reach the [store](crate::store) when one is
+    /// set. `None` without an adapter.
+    pub fn adapter(&self) -> Option<&Arc<dyn Adapter>> {
+        self.0.adapter.as_ref()
     }
 
     /// The session strategy in use.

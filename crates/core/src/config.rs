@@ -138,6 +138,8 @@ pub struct AuthBuilder {
     pub(crate) jwt_update_age: Option<i64>,
     pub(crate) providers: Vec<Provider>,
     pub(crate) adapter: Option<Arc<dyn Adapter>>,
+    pub(crate) store: Option<Arc<dyn crate::store::Store>>,
+    pub(crate) session_cache_secs: i64,
     pub(crate) pages: Pages,
     pub(crate) theme: Theme,
     pub(crate) locale: Option<Locale>,
@@ -170,6 +172,8 @@ impl Default for AuthBuilder {
             jwt_update_age: None,
             providers: Vec::new(),
             adapter: None,
+            store: None,
+            session_cache_secs: 0,
             pages: Pages::default(),
             theme: Theme::default(),
             locale: None,
@@ -406,6 +410,31 @@ impl AuthBuilder {
     /// The database.
     pub fn adapter(mut self, adapter: Arc<dyn Adapter>) -> Self {
         self.adapter = Some(adapter);
+        self
+    }
+
+    /// A shared store for what is hot and short-lived: database sessions,
+    /// send and attempt counters, access-token refresh leases (see
+    /// [`crate::store`]). It sits beside the adapter, which keeps users,
+    /// accounts and verification tokens; without a store the adapter keeps
+    /// everything.
+    pub fn store(mut self, store: Arc<dyn crate::store::Store>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// Caches the database session read in a short-lived signed cookie for
+    /// `secs` seconds (0, the default, turns the cache off), so most reads
+    /// touch neither the adapter nor the store.
+    ///
+    /// The price: a session revoked elsewhere (signed out on another device,
+    /// its user deleted) still reads as valid on a browser that holds a
+    /// cached copy, for at most `secs` seconds. Signing out on the same
+    /// browser clears the cache at once. JWT sessions ignore it. A cached
+    /// read returns what the `session` callback returned when it was
+    /// cached; neither that callback nor the `session` event runs for it.
+    pub fn session_cache(mut self, secs: u32) -> Self {
+        self.session_cache_secs = i64::from(secs);
         self
     }
 
@@ -798,6 +827,12 @@ fn check_all(b: &AuthBuilder) -> Result<Checked, Vec<ConfigError>> {
             "credentials providers sign in with JWT sessions by default, but the session \
              strategy is database: call .session_strategy(SessionStrategy::Jwt), or opt in \
              with .allow_credentials_with_database_sessions(true)",
+        ));
+    }
+    if b.store.is_some() && b.adapter.is_none() {
+        problems.push(ConfigError::new(
+            "a store keeps sessions and counters beside an adapter, which keeps users: \
+             set .adapter(...) as well (DATABASE_URL)",
         ));
     }
     if b.max_age <= 0 {

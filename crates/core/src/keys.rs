@@ -13,6 +13,7 @@
 //! | OAuth state / PKCE / nonce cookies and the one-time code cookie | [`Purpose::CheckCookies`], 64 bytes, then Auth.js's own derivation salted with each cookie's name |
 //! | one-time code rows (nonce, code hash) | [`Purpose::EmailCode`], 32 bytes |
 //! | rate-limit counter keys | [`Purpose::RateLimit`], 32 bytes |
+//! | the session cookie cache ([`AuthBuilder::session_cache`](crate::AuthBuilder::session_cache)) | [`Purpose::SessionCache`], 32 bytes |
 //!
 //! Every derivation is `HKDF-SHA256(IKM = secret, salt = "keyway", info =
 //! <label>)`; the labels are [`Purpose::label`].
@@ -52,15 +53,18 @@ pub enum Purpose {
     EmailCode,
     /// Keys the hash of identifiers in rate-limit counter keys.
     RateLimit,
+    /// Signs the cookie that caches a database session read.
+    SessionCache,
 }
 
 impl Purpose {
     /// Every purpose.
-    pub const ALL: [Purpose; 4] = [
+    pub const ALL: [Purpose; 5] = [
         Self::SessionSigning,
         Self::CheckCookies,
         Self::EmailCode,
         Self::RateLimit,
+        Self::SessionCache,
     ];
 
     /// The HKDF `info` label of this purpose.
@@ -70,6 +74,7 @@ impl Purpose {
             Self::CheckCookies => "keyway check cookie key",
             Self::EmailCode => "keyway one-time code key",
             Self::RateLimit => "keyway rate limit key",
+            Self::SessionCache => "keyway session cache key",
         }
     }
 
@@ -77,7 +82,7 @@ impl Purpose {
     pub const fn key_len(self) -> usize {
         match self {
             Self::SessionSigning | Self::CheckCookies => 64,
-            Self::EmailCode | Self::RateLimit => 32,
+            Self::EmailCode | Self::RateLimit | Self::SessionCache => 32,
         }
     }
 }
@@ -118,6 +123,7 @@ pub(crate) struct Keys {
     check_cookies: Vec<Zeroizing<Vec<u8>>>,
     email_code: Vec<Zeroizing<Vec<u8>>>,
     rate_limit: Zeroizing<Vec<u8>>,
+    session_cache: Vec<Zeroizing<Vec<u8>>>,
 }
 
 impl Keys {
@@ -129,6 +135,7 @@ impl Keys {
             session_signing: all(Purpose::SessionSigning),
             check_cookies: all(Purpose::CheckCookies),
             email_code: all(Purpose::EmailCode),
+            session_cache: all(Purpose::SessionCache),
             // Counters are written and read with one key: after a rotation
             // they start again, once.
             rate_limit: secrets
@@ -151,6 +158,11 @@ impl Keys {
     /// One-time code keys, the writing one first.
     pub(crate) fn email_code(&self) -> &[Zeroizing<Vec<u8>>] {
         &self.email_code
+    }
+
+    /// Keys of the session cache cookie, the writing one first.
+    pub(crate) fn session_cache(&self) -> &[Zeroizing<Vec<u8>>] {
+        &self.session_cache
     }
 
     /// The counter key of `purpose` and `identifier`:

@@ -57,6 +57,7 @@ mod required;
 mod response;
 pub mod session;
 mod sign_in_page;
+pub mod store;
 pub mod wire;
 
 pub use adapter::{Adapter, AdapterError, AdapterErrorKind, AdapterResult, Pruned};
@@ -73,4 +74,5 @@ pub use provider::{
 };
 pub use session::{CurrentSession, SessionData, SessionUser};
 pub use sign_in_page::{SignInPageData, SignInPageError, SignInProvider};
+pub use store::{Lease, Store};
 pub use wire::WireMode;

@@ -49,6 +49,7 @@
 //! | `diesel-postgres`  | `postgres:`, `postgresql:`   | keyway-diesel, PostgreSQL |
 //! | `diesel-mysql`     | `mysql:`, `mariadb:`         | keyway-diesel, MySQL/MariaDB |
 //! | `mongodb`          | `mongodb:`, `mongodb+srv:`   | keyway-mongodb, MongoDB (database from the URL's path, default `keyway`) |
+//! | `redis`            | `redis:`, `rediss:`          | keyway-redis: a [`store`] for sessions, send limits and refresh leases beside the adapter (`REDIS_URL`) |
 //!
 //! When two compiled-in adapter crates serve one scheme, the app chooses
 //! ([`adapter::ConnectOptions::adapter`], or `KEYWAY_ADAPTER` through
@@ -61,6 +62,7 @@
 pub use keyway_core::*;
 
 pub mod adapter;
+pub mod store;
 
 /// The in-memory adapter crate (feature `memory`).
 #[cfg(feature = "memory")]

@@ -146,6 +146,12 @@ pub async fn build(settings: Settings) -> Result<Demo, DemoError> {
     if let Some(strategy) = settings.strategy {
         builder = builder.session_strategy(strategy);
     }
+    if let Some(url) = &settings.redis_url {
+        let store = keyway::store::connect(url)
+            .await
+            .map_err(|e| DemoError(e.to_string()))?;
+        builder = builder.store(store);
+    }
     let auth = builder.build().map_err(|e| DemoError(e.to_string()))?;
     Ok(Demo {
         auth,
@@ -236,6 +242,24 @@ impl Demo {
         }
     }
 
+    /// The banner's Redis line: what is kept there, or where it all is
+    /// without it.
+    fn redis_line(&self) -> String {
+        match &self.settings.redis_url {
+            Some(url) => format!(
+                "{} (REDIS_URL): {}email send limits and access-token refresh locks",
+                redact(url),
+                match self.auth.session_strategy() {
+                    SessionStrategy::Database => "database sessions, ",
+                    SessionStrategy::Jwt => "",
+                }
+            ),
+            None => "off: sessions, send limits and refresh locks are kept in the database \
+                     (set REDIS_URL to keep them in Redis, for several instances)"
+                .to_owned(),
+        }
+    }
+
     /// What the demo prints when it starts: what it serves and how to sign
     /// in.
     pub fn banner(&self) -> String {
@@ -288,6 +312,7 @@ impl Demo {
             format!("  sessions     {strategy}"),
             format!("  database     {database}"),
             format!("  adapter      {}", self.adapter_line()),
+            format!("  redis        {}", self.redis_line()),
             format!("  secret       {secret}"),
         ];
         lines.join("\n")

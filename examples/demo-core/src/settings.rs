@@ -60,6 +60,10 @@ pub struct Settings {
     /// `EMAIL_FROM`, the sender of sign-in emails (default
     /// [`DEFAULT_EMAIL_FROM`]).
     pub email_from: String,
+    /// `REDIS_URL`: a Redis for database sessions, email send limits and
+    /// access-token refresh leases, shared by several instances; `None`
+    /// keeps them all in the database.
+    pub redis_url: Option<String>,
 }
 
 /// The adapter crate serving SQL databases when `KEYWAY_ADAPTER` is not
@@ -106,6 +110,10 @@ impl fmt::Debug for Settings {
             .field("email_server", &self.email_server.is_some())
             .field("email_from", &self.email_from)
             .field("adapter", &self.adapter)
+            .field(
+                "redis_url",
+                &self.redis_url.as_deref().map(keyway::redact::redact_url),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -172,6 +180,7 @@ impl Settings {
             oidc: oidc(&var)?,
             email_server: var("EMAIL_SERVER"),
             email_from: var("EMAIL_FROM").unwrap_or_else(|| DEFAULT_EMAIL_FROM.to_owned()),
+            redis_url: var("REDIS_URL").map(|u| u.trim().to_owned()),
         })
     }
 
@@ -283,6 +292,18 @@ mod tests {
             format!("sqlite://{}/keyway-demo.db", s.data_dir.display())
         );
         assert!(!format!("{s:?}").contains("wonderland"));
+    }
+
+    #[test]
+    fn redis_url_is_read_and_its_password_never_shown() {
+        let s = with(&[("REDIS_URL", " redis://:pw123@10.0.0.5:6379/0 ")]).unwrap();
+        assert_eq!(
+            s.redis_url.as_deref(),
+            Some("redis://:pw123@10.0.0.5:6379/0")
+        );
+        assert!(!format!("{s:?}").contains("pw123"));
+        assert_eq!(with(&[]).unwrap().redis_url, None);
+        assert_eq!(with(&[("REDIS_URL", "  ")]).unwrap().redis_url, None);
     }
 
     #[test]

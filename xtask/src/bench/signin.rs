@@ -43,6 +43,21 @@ pub(super) fn sign_in(addr: SocketAddr) -> Result<String> {
             "signing in set no session cookie (redirected to {location:?})"
         ));
     }
+    // With the session cookie cache on, the first read sets the cache
+    // cookie that every measured read then carries.
+    let read = request(
+        addr,
+        "GET",
+        "/api/auth/session",
+        &[("Cookie", &cookie_header(&jar))],
+        "",
+    )?;
+    expect_status(&read, 200, "GET /api/auth/session")?;
+    for (name, value) in read.set_cookies() {
+        if name.contains("session-cache") && !value.is_empty() {
+            jar.push((name, value));
+        }
+    }
     Ok(cookie_header(&jar))
 }
 
@@ -69,7 +84,9 @@ pub(super) fn check(addr: SocketAddr, scenario: &Scenario, cookie: Option<&str>)
         | "session-sqlite"
         | "session-postgres"
         | "session-sqlite-diesel"
-        | "session-postgres-diesel" => answer.body.contains("\"email\":\"bench@example.com\""),
+        | "session-postgres-diesel"
+        | "session-redis"
+        | "session-cookie-cache" => answer.body.contains("\"email\":\"bench@example.com\""),
         "session-none" => answer.body == "null",
         _ => answer.body.contains("\"csrfToken\":\""),
     };
@@ -87,6 +104,9 @@ pub(super) fn check(addr: SocketAddr, scenario: &Scenario, cookie: Option<&str>)
     // a read decodes it and does not re-issue it.
     if scenario.key == "session-jwt" && rolled {
         return Err(format!("{what}: a fresh JWT session was re-issued"));
+    }
+    if scenario.key == "session-cookie-cache" && !answer.set_cookies().is_empty() {
+        return Err(format!("{what}: the read missed the session cookie cache"));
     }
     Ok(())
 }

@@ -4,7 +4,7 @@
 use chrono::Duration;
 use serde_json::Value;
 
-use super::{Revoked, Scope, SessionData, SessionRead, SessionUser, SignedIn};
+use super::{Revoked, Scope, SessionData, SessionRead, SessionUser, SignedIn, cache};
 use crate::adapter::{Adapter, AdapterError, AdapterErrorKind};
 use crate::callbacks::{JwtTrigger, SessionParams};
 use crate::codes::LogCode;
@@ -14,11 +14,13 @@ use crate::failure::{Failure, describe, log_error, log_event_failure};
 use crate::model::{Session, SessionToken, SessionUpdate};
 
 fn clear(ctx: &Scope<'_>) -> Vec<SetCookie> {
-    clear_chunked(
+    let mut cookies = clear_chunked(
         &ctx.jar.names.session_token,
         &ctx.jar.session_options,
         ctx.cookies,
-    )
+    );
+    cookies.extend(cache::clear(ctx));
+    cookies
 }
 
 fn log_adapter(code: LogCode, e: &AdapterError) {
@@ -74,6 +76,11 @@ pub(super) async fn read(ctx: &Scope<'_>, update: Option<&Value>) -> SessionRead
             ..SessionRead::default()
         };
     };
+    if update.is_none()
+        && let Some(cached) = cache::read(ctx, &token)
+    {
+        return cached;
+    }
     let auth = ctx.auth;
     let (session, user) = match adapter.get_session_and_user(&token).await {
         Ok(Some(found)) => found,
@@ -139,12 +146,14 @@ pub(super) async fn read(ctx: &Scope<'_>, update: Option<&Value>) -> SessionRead
         }
     };
     log_event_failure("session", auth.events.session(&data).await);
-    SessionRead {
+    let mut read = SessionRead {
         data: Some(data),
         cookies: cookie(ctx, &session.session_token),
         user_id: Some(user.id.clone()),
         signed_in_at: session.session_token.signed_in_at(),
-    }
+    };
+    read.cookies.extend(cache::write(ctx, &token, &read));
+    read
 }
 
 pub(super) async fn issue(
@@ -168,13 +177,16 @@ pub(super) async fn issue(
         .map_err(|e| Failure::adapter(LogCode::CreateSessionError, &e))?;
     let mut options = ctx.jar.session_options.clone();
     options.expires = Some(stored.expires);
-    Ok(write_chunked(
+    let mut cookies = write_chunked(
         &ctx.jar.names.session_token,
         stored.session_token.as_str(),
         &options,
         ctx.auth.wire.chunk_size,
         ctx.cookies,
-    ))
+    );
+    // A cached read of the previous session has no business beside the new one.
+    cookies.extend(cache::clear(ctx));
+    Ok(cookies)
 }
 
 pub(super) async fn revoke(ctx: &Scope<'_>) -> Revoked {

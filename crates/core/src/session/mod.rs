@@ -2,6 +2,7 @@
 //! database) behind one interface — issue, read, update, revoke — so actions
 //! never branch on the strategy.
 
+mod cache;
 mod current;
 mod database;
 mod jwt;

@@ -219,6 +219,15 @@ impl Client {
         json["csrfToken"].as_str().unwrap().to_owned()
     }
 
+    /// The same browser (its cookies) talking to the demo on `port`: the
+    /// next instance behind a load balancer.
+    pub fn on(&self, port: u16) -> Client {
+        Client {
+            port,
+            cookies: self.cookies.clone(),
+        }
+    }
+
     /// A cookie's value.
     pub fn cookie(&self, name: &str) -> Option<&str> {
         self.cookies

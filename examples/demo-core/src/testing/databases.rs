@@ -36,13 +36,13 @@ fn unique_name() -> String {
 }
 
 /// A place for one run's tables, removed on drop.
-struct TestDatabase {
+pub(crate) struct TestDatabase {
     /// `DATABASE_URL` for the demo.
-    url: String,
+    pub(crate) url: String,
     cleanup: Cleanup,
 }
 
-enum Cleanup {
+pub(crate) enum Cleanup {
     /// The SQLite file's directory.
     Dir(PathBuf),
     /// A server, its admin URL, the namespace and the SQL that drops it.
@@ -150,7 +150,7 @@ fn sqlite(bin: DemoBinary) -> TestDatabase {
     }
 }
 
-async fn postgres(test: &str) -> Option<TestDatabase> {
+pub(crate) async fn postgres(test: &str) -> Option<TestDatabase> {
     let admin_url = std::env::var("KEYWAY_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
     let schema = unique_name();

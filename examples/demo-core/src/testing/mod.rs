@@ -27,6 +27,7 @@ pub mod browser_journeys;
 pub mod console_email;
 pub mod databases;
 pub mod http;
+pub mod instances;
 pub mod load;
 pub mod sink;
 
@@ -95,6 +96,19 @@ macro_rules! __demo_tests {
                 .await;
             }
         )+
+    };
+}
+
+/// Three instances of the demo on one PostgreSQL database, without and
+/// with one Redis ([`instances`]): sessions and email send limits hold
+/// across them.
+#[macro_export]
+macro_rules! instance_tests {
+    ($framework:literal, $package:literal) => {
+        $crate::__demo_tests!($framework, $package, instances:
+            three_instances_share_one_postgresql_database,
+            three_instances_share_postgresql_and_redis,
+        );
     };
 }
 
