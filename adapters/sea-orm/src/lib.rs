@@ -194,8 +194,9 @@ impl SeaOrmAdapter {
     /// (`max_connections`, `connect_timeout`) do not apply, and on
     /// PostgreSQL `options.schema` only names where the migration creates
     /// the tables (the connection's own `search_path` is what queries use,
-    /// so it must include that schema). Session reads on a SQLite file go
-    /// through the pool too (the read-only connections need a URL).
+    /// so it must include that schema). Session reads go through the pool
+    /// too (the read-only SQLite connections and PostgreSQL's prepared-statement
+    /// connections need a URL).
     ///
     /// This is the one place a SeaORM type appears in this crate's API: it
     /// is the point of the constructor.
@@ -230,6 +231,10 @@ impl SeaOrmAdapter {
             schema: options.schema.clone(),
             #[cfg(feature = "sqlite")]
             sqlite_reader: None,
+            // The prepared-statement connections need a URL; the app's
+            // pool serves session reads.
+            #[cfg(feature = "postgres")]
+            pg_reader: None,
         };
         if options.migrate {
             adapter.migrate().await?;

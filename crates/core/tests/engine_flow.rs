@@ -5,7 +5,7 @@
 mod common;
 
 use async_trait::async_trait;
-use common::{Browser, SignIn, assert_redirected, builder, prefix};
+use common::{Browser, SignIn, assert_redirected, builder, configured, prefix};
 use keyway_core::callbacks::{JwtParams, SessionParams};
 use keyway_core::jwt::Claims;
 use keyway_core::{Callbacks, SessionData, SessionStrategy, WireMode};
