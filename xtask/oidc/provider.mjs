@@ -13,7 +13,10 @@
 // - refresh tokens are issued whenever the client may use the
 //   refresh_token grant, and rotate on every use;
 // - ID tokens carry the profile claims (name, email, picture), so a client
-//   can read the profile from the ID token alone.
+//   can read the profile from the ID token alone;
+// - `GET /test/refreshes/<account>` answers how many refresh_token grants
+//   the account has had since the provider started (`{"refreshes": n}`),
+//   so a test can tell how many refresh requests reached the provider.
 //
 // Clients (id / secret):
 //   keyway-basic  / keyway-basic-secret   client_secret_basic, RS256 ID tokens
@@ -129,6 +132,22 @@ const registered = provider.Client.prototype.redirectUriAllowed;
 provider.Client.prototype.redirectUriAllowed = function redirectUriAllowed(value) {
   return registered.call(this, value) || isLoopbackCallback(value);
 };
+
+// Refresh grants per account, for tests that count them.
+const refreshes = {};
+provider.on('grant.success', (ctx) => {
+  if (ctx.oidc.params.grant_type !== 'refresh_token') return;
+  const account = ctx.oidc.entities.Account?.accountId
+    ?? ctx.oidc.entities.RefreshToken?.accountId;
+  if (account) refreshes[account] = (refreshes[account] ?? 0) + 1;
+});
+provider.use(async (ctx, next) => {
+  const match = /^\/test\/refreshes\/([A-Za-z0-9_-]+)$/.exec(ctx.path);
+  if (!match || ctx.method !== 'GET') return next();
+  ctx.type = 'application/json';
+  ctx.body = JSON.stringify({ refreshes: refreshes[match[1]] ?? 0 });
+  return undefined;
+});
 
 // Automatic login and consent.
 provider.use(async (ctx, next) => {

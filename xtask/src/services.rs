@@ -34,6 +34,10 @@ struct Service {
     install: Option<fn(&Path) -> Result>,
     /// Starts the service, detached; gets the service's log file.
     start: fn(&Path) -> Result,
+    /// For a service whose code is in this repository: stops a running copy
+    /// that is older than the repository's, and says whether it did (then it
+    /// is started again).
+    stop_if_outdated: Option<fn() -> Result<bool>>,
 }
 
 const SERVICES: &[Service] = &[
@@ -42,36 +46,42 @@ const SERVICES: &[Service] = &[
         port: 5432,
         install: None,
         start: start_postgresql,
+        stop_if_outdated: None,
     },
     Service {
         name: "mariadb",
         port: 3306,
         install: None,
         start: start_mariadb,
+        stop_if_outdated: None,
     },
     Service {
         name: "secantus",
         port: 27017,
         install: Some(install_secantus),
         start: start_secantus,
+        stop_if_outdated: None,
     },
     Service {
         name: "redis",
         port: 6379,
         install: None,
         start: start_redis,
+        stop_if_outdated: None,
     },
     Service {
         name: "oidc",
         port: OIDC_PORT,
         install: Some(install_oidc),
         start: start_oidc,
+        stop_if_outdated: Some(stop_outdated_oidc),
     },
     Service {
         name: "smtp",
         port: smtp::PORT,
         install: Some(smtp::install),
         start: smtp::start,
+        stop_if_outdated: None,
     },
 ];
 
@@ -120,7 +130,25 @@ pub(crate) fn ensure_all() -> Result {
 /// `Ok(None)` if it was already up, `Ok(Some(time to start))` if started.
 fn ensure(service: &Service, log: &Path) -> Result<Option<Duration>> {
     if is_up(service.port) {
-        return Ok(None);
+        let stopped = match service.stop_if_outdated {
+            Some(stop) => stop()?,
+            None => false,
+        };
+        if !stopped {
+            return Ok(None);
+        }
+        let stopping = Instant::now();
+        while is_up(service.port) {
+            if stopping.elapsed() > START_TIMEOUT {
+                return Err(format!(
+                    "an outdated copy still listens on port {} after {} s",
+                    service.port,
+                    START_TIMEOUT.as_secs()
+                ));
+            }
+            sleep(Duration::from_millis(200));
+        }
+        println!("  {:<11} restarting: its code changed", service.name);
     }
     let started = Instant::now();
     if let Some(install) = service.install {
@@ -296,6 +324,30 @@ fn install_oidc(log: &Path) -> Result {
         log,
     )
     .map_err(|e| format!("{e}; the OpenID provider needs Node.js 20+ and npm on PATH"))
+}
+
+/// Stops the running OpenID provider when its script is not the
+/// repository's `xtask/oidc/provider.mjs` (a test may need what a newer one
+/// serves).
+fn stop_outdated_oidc() -> Result<bool> {
+    let dir = oidc_dir()?;
+    let source = crate::workspace_root().join("xtask/oidc/provider.mjs");
+    let wanted =
+        std::fs::read(&source).map_err(|e| format!("cannot read {}: {e}", source.display()))?;
+    if std::fs::read(dir.join("provider.mjs")).ok().as_deref() == Some(wanted.as_slice()) {
+        return Ok(false);
+    }
+    let status = Command::new("pkill")
+        .args(["-f", "node provider.mjs"])
+        .status()
+        .map_err(|e| format!("cannot run pkill to stop the outdated OpenID provider: {e}"))?;
+    // pkill's 1 is "no process matched": whatever listens is not ours.
+    if !status.success() {
+        return Err(format!(
+            "port {OIDC_PORT} is taken, but not by `node provider.mjs` (pkill: {status})"
+        ));
+    }
+    Ok(true)
 }
 
 fn start_oidc(log: &Path) -> Result {

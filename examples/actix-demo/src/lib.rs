@@ -2,7 +2,8 @@
 //! settings, secret, sign-in methods, pages, banner) behind an actix app. A
 //! home page that shows who is signed in, a protected page, sign-in and
 //! sign-out through keyway's built-in pages (and a sign-in page of its own
-//! at `/login`), and a JSON endpoint that needs a session.
+//! at `/login`), and JSON endpoints that need a session (`/api/me`, and `/api/token`:
+//! the user's OpenID access token, refreshed when due).
 //!
 //! `cargo run -p actix-demo` starts it on <http://127.0.0.1:3000>; see
 //! [`keyway_demo_core::Settings`] for what it reads from the environment.
@@ -32,10 +33,12 @@ pub fn app(
         InitError = (),
     >,
 > {
-    keyway_actix_web::app(auth)
+    keyway_actix_web::app(auth.clone())
+        .app_data(web::Data::new(auth))
         .route("/", web::get().to(home))
         .route("/protected", web::get().to(protected))
         .route("/api/me", web::get().to(me))
+        .route("/api/token", web::get().to(token))
         .route("/login", web::get().to(login))
 }
 
@@ -59,6 +62,17 @@ async fn protected(session: RequireSession) -> HttpResponse {
 /// clients (or a redirect for a browser).
 async fn me(session: RequireSession) -> HttpResponse {
     HttpResponse::Ok().json(&session.0.data)
+}
+
+/// `GET /api/token`: the fingerprint of the user's OpenID access token,
+/// refreshed when due ([`keyway_demo_core::provider_token`]).
+async fn token(auth: web::Data<Auth>, session: RequireSession) -> HttpResponse {
+    let reply = keyway_demo_core::provider_token(&auth, session.0.user_id()).await;
+    let status = actix_web::http::StatusCode::from_u16(reply.status)
+        .unwrap_or(actix_web::http::StatusCode::BAD_GATEWAY);
+    HttpResponse::build(status)
+        .content_type("application/json")
+        .body(reply.body)
 }
 
 /// `GET /login`: the demo's own sign-in page, with the cookies it needs.

@@ -2,12 +2,15 @@
 //! secret, sign-in methods, pages, banner) behind an axum router. A home page
 //! that shows who is signed in, a protected page, sign-in and sign-out
 //! through keyway's built-in pages (and a sign-in page of its own at
-//! `/login`), and a JSON endpoint that needs a session.
+//! `/login`), and JSON endpoints that need a session (`/api/me`, and `/api/token`:
+//! the user's OpenID access token, refreshed when due).
 //!
 //! `cargo run -p axum-demo` starts it on <http://127.0.0.1:3000>; see
 //! [`keyway_demo_core::Settings`] for what it reads from the environment.
 
 use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use keyway_axum::{Auth, AuthRouter, OptionalSession, RequireSession, SessionData, SignInPage};
@@ -26,6 +29,7 @@ pub fn router(auth: Auth) -> Router {
         .route("/", get(home))
         .route("/protected", get(protected))
         .route("/api/me", get(me))
+        .route("/api/token", get(token))
         .route("/login", get(login))
         .with_auth(auth)
 }
@@ -44,6 +48,17 @@ async fn protected(session: RequireSession) -> Html<String> {
 /// clients (or a redirect for a browser).
 async fn me(session: RequireSession) -> axum::Json<SessionData> {
     axum::Json(session.0.into_data())
+}
+
+/// `GET /api/token`: the fingerprint of the user's OpenID access token,
+/// refreshed when due ([`keyway_demo_core::provider_token`]).
+async fn token(State(auth): State<Auth>, session: RequireSession) -> impl IntoResponse {
+    let reply = keyway_demo_core::provider_token(&auth, session.0.user_id()).await;
+    (
+        StatusCode::from_u16(reply.status).unwrap_or(StatusCode::BAD_GATEWAY),
+        [(header::CONTENT_TYPE, "application/json")],
+        reply.body,
+    )
 }
 
 /// `GET /login`: the demo's own sign-in page, with the cookies it needs.

@@ -36,6 +36,7 @@ mod settings;
 mod signin;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod token;
 
 use std::fmt;
 use std::io::Write;
@@ -51,6 +52,7 @@ pub use settings::{
     DEFAULT_EMAIL_FROM, DEFAULT_SQL_ADAPTER, Framework, OidcSettings, Settings, SettingsError,
 };
 pub use signin::{EmailDelivery, OIDC_ID, OIDC_NAME};
+pub use token::{TokenReply, provider_token};
 
 /// The framework the core's own tests read settings for.
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //! settings, secret, sign-in methods, pages, banner) behind a rocket app. A
 //! home page that shows who is signed in, a protected page, sign-in and
 //! sign-out through keyway's built-in pages (and a sign-in page of its own
-//! at `/login`), and a JSON endpoint that needs a session.
+//! at `/login`), and JSON endpoints that need a session (`/api/me`, and `/api/token`:
+//! the user's OpenID access token, refreshed when due).
 //!
 //! `cargo run -p rocket-demo` starts it on <http://127.0.0.1:3000>; see
 //! [`keyway_demo_core::Settings`] for what it reads from the environment.
@@ -14,9 +15,10 @@ use std::net::Ipv4Addr;
 use keyway_demo_core::{Framework, pages};
 use keyway_rocket::{Auth, OptionalSession, RequireSession, SessionData, SignInPage};
 use rocket::config::{Config, LogLevel};
+use rocket::http::{ContentType, Status};
 use rocket::response::content::RawHtml;
 use rocket::serde::json::Json;
-use rocket::{Build, Rocket, get, routes};
+use rocket::{Build, Rocket, State, get, routes};
 
 /// This demo, as the core names it.
 pub const FRAMEWORK: Framework = Framework {
@@ -42,7 +44,8 @@ pub fn config(port: u16) -> Config {
 /// cookies the guards roll).
 pub fn rocket(auth: Auth, config: Config) -> Rocket<Build> {
     rocket::custom(config)
-        .mount("/", routes![home, protected, me, login])
+        .mount("/", routes![home, protected, me, token, login])
+        .manage(auth.clone())
         .attach(keyway_rocket::fairing(auth))
 }
 
@@ -63,6 +66,14 @@ fn protected(session: RequireSession) -> RawHtml<String> {
 #[get("/api/me")]
 fn me(session: RequireSession) -> Json<SessionData> {
     Json(session.0.into_data())
+}
+
+/// `GET /api/token`: the fingerprint of the user's OpenID access token,
+/// refreshed when due ([`keyway_demo_core::provider_token`]).
+#[get("/api/token")]
+async fn token(auth: &State<Auth>, session: RequireSession) -> (Status, (ContentType, String)) {
+    let reply = keyway_demo_core::provider_token(auth, session.0.user_id()).await;
+    (Status::new(reply.status), (ContentType::JSON, reply.body))
 }
 
 /// `GET /login`: the demo's own sign-in page (the fairing adds the cookies

@@ -312,9 +312,15 @@ mod tests {
         ] {
             let codec = JwtCodec::new(format.clone(), &secrets, "authjs.session-token").unwrap();
             let mut claims = Claims::new();
-            for (i, n) in [1.000_000_000_000_000_1e73, 0.1 + 0.2, 5e-324, f64::MAX, -1.5e300]
-                .into_iter()
-                .enumerate()
+            for (i, n) in [
+                1.000_000_000_000_000_1e73,
+                0.1 + 0.2,
+                5e-324,
+                f64::MAX,
+                -1.5e300,
+            ]
+            .into_iter()
+            .enumerate()
             {
                 claims.insert(format!("n{i}"), n.into());
             }

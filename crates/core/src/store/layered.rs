@@ -79,6 +79,10 @@ impl Adapter for Layered {
             .await
     }
 
+    async fn get_accounts_of_user(&self, user_id: &str) -> AdapterResult<Option<Vec<Account>>> {
+        self.adapter.get_accounts_of_user(user_id).await
+    }
+
     async fn update_account(&self, account: Account) -> AdapterResult<Option<Account>> {
         self.adapter.update_account(account).await
     }

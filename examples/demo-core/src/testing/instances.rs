@@ -3,6 +3,9 @@
 //! reads on the second, signed out on the third it is gone on all three,
 //! and the email send limit (five messages per address per hour) holds
 //! across them — the sixth message is refused wherever it is asked for.
+//! Then a user signed in through the local OpenID provider, whose access
+//! token has expired, asks the three for it at once (`GET /api/token`): the
+//! provider sees one refresh request, and all three hand out the new token.
 //!
 //! The instances share `AUTH_SECRET` and `AUTH_URL`, as instances behind a
 //! load balancer do; the client carries its cookies from one to the next
@@ -18,8 +21,13 @@ use keyway::store::redis::RedisStore;
 use super::DemoBinary;
 use super::binary::{Client, Demo};
 use super::databases::postgres;
+use crate::OIDC_ID;
 
 const SECRET: &str = "three-instances-share-this-secret-0123456789";
+
+/// The local OpenID provider of `cargo xtask services`.
+const OIDC_PORT: u16 = 4700;
+const OIDC_ISSUER: &str = "http://127.0.0.1:4700";
 
 /// Deletes the run's Redis keys on drop (a failing run too).
 struct RedisKeys(String);
@@ -82,10 +90,22 @@ async fn three_instances(bin: DemoBinary, test: &str, with_redis: bool) {
     } else {
         None
     };
+    if !super::port_open(OIDC_PORT) {
+        super::unavailable::<()>(
+            test,
+            &format!(
+                "no OpenID provider on 127.0.0.1:{OIDC_PORT}; `cargo xtask services` starts it"
+            ),
+        );
+        return;
+    }
     let mut env = vec![
         ("DATABASE_URL", db.url.as_str()),
         ("AUTH_SECRET", SECRET),
         ("SESSION_STRATEGY", "database"),
+        ("AUTH_OIDC_ISSUER", OIDC_ISSUER),
+        ("AUTH_OIDC_ID", "keyway-basic"),
+        ("AUTH_OIDC_SECRET", "keyway-basic-secret"),
     ];
     if let Some((url, _)) = &redis {
         env.push(("REDIS_URL", url.as_str()));
@@ -194,10 +214,129 @@ async fn three_instances(bin: DemoBinary, test: &str, with_redis: bool) {
         );
     }
 
+    // One refresh of an expired access token across the three. The two
+    // tests sign in different provider accounts, so that each counts only
+    // its own refreshes.
+    let account = if with_redis { "carol" } else { "bob" };
+    let mut user = oidc_sign_in(first.port, account).await;
+    let mut linked = None;
+    if let Some(found) = database
+        .get_user_by_account(OIDC_ID, account)
+        .await
+        .unwrap()
+    {
+        linked = database
+            .get_accounts_of_user(&found.id)
+            .await
+            .unwrap()
+            .and_then(|all| all.into_iter().find(|a| a.provider == OIDC_ID));
+    }
+    let mut linked = linked.expect("the OpenID account is linked");
+    assert!(linked.refresh_token.is_some(), "no refresh token stored");
+    let before = token_fingerprint(&mut user).await;
+    linked.expires_at = Some(chrono_now() - 600);
+    assert!(database.update_account(linked).await.unwrap().is_some());
+    let refreshes = refresh_count(account).await;
+    let asks = (0..6).map(|i| {
+        let mut c = user.on(ports[i % 3]);
+        tokio::spawn(async move { token_fingerprint(&mut c).await })
+    });
+    let mut fingerprints = Vec::new();
+    for ask in asks.collect::<Vec<_>>() {
+        fingerprints.push(ask.await.unwrap());
+    }
+    assert_eq!(
+        refresh_count(account).await - refreshes,
+        1,
+        "refresh requests the provider saw for six concurrent asks on three instances"
+    );
+    assert_ne!(fingerprints[0], before, "the expired token was handed out");
+    assert!(
+        fingerprints.iter().all(|f| *f == fingerprints[0]),
+        "the instances disagree on the new token: {fingerprints:?}"
+    );
+    // The new token is stored: asked again, nobody refreshes.
+    for port in ports {
+        assert_eq!(token_fingerprint(&mut user.on(port)).await, fingerprints[0]);
+    }
+    assert_eq!(refresh_count(account).await - refreshes, 1);
+
     for demo in [first, second, third] {
         demo.stop().await;
     }
     drop(redis);
+}
+
+fn chrono_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Signs `account` in on the demo at `port` through the local OpenID
+/// provider (which logs the `login_hint` account in without a form).
+async fn oidc_sign_in(port: u16, account: &str) -> Client {
+    let mut c = Client::new(port);
+    let csrf = c.csrf().await;
+    let r = c
+        .post(
+            &format!("/api/auth/signin/{OIDC_ID}?login_hint={account}"),
+            format!("csrfToken={csrf}&callbackUrl=%2F"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
+    // The provider's own redirects (authorization, interaction, consent),
+    // with a cookie jar of its own, until it sends the browser back.
+    let mut idp = Client::new(OIDC_PORT);
+    let mut next = r.location;
+    for _ in 0..12 {
+        let path = match next.strip_prefix(OIDC_ISSUER) {
+            Some(path) => path.to_owned(),
+            None if next.starts_with('/') => next.clone(),
+            None => break,
+        };
+        let r = idp.get(&path).await;
+        assert!(r.status.is_redirection(), "{path}: {} {}", r.status, r.body);
+        next = r.location;
+    }
+    let back = next
+        .strip_prefix(&format!("http://127.0.0.1:{port}"))
+        .unwrap_or_else(|| panic!("the provider did not send the browser back: {next}"))
+        .to_owned();
+    let r = c.get(&back).await;
+    assert_eq!(r.status, StatusCode::FOUND, "{back}: {}", r.body);
+    assert!(
+        !r.location.contains("error="),
+        "the callback failed: {}",
+        r.location
+    );
+    assert!(c.cookie("authjs.session-token").is_some(), "not signed in");
+    c
+}
+
+/// `GET /api/token` as an API client: the fingerprint of the access token.
+async fn token_fingerprint(c: &mut Client) -> String {
+    let r = c.get_as("/api/token", "application/json").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let json: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(json["provider"], OIDC_ID, "{json}");
+    json["fingerprint"].as_str().unwrap().to_owned()
+}
+
+/// The refresh grants the provider has seen for `account`.
+async fn refresh_count(account: &str) -> i64 {
+    let r = Client::new(OIDC_PORT)
+        .get_as(&format!("/test/refreshes/{account}"), "application/json")
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "the OpenID provider does not count refreshes (an older provider.mjs? \
+         `cargo xtask services` restarts it): {}",
+        r.body
+    );
+    let json: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    json["refreshes"].as_i64().unwrap()
 }
 
 pub async fn three_instances_share_one_postgresql_database(bin: DemoBinary) {
