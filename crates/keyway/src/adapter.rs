@@ -14,9 +14,9 @@
 //!
 //! When two compiled-in crates serve one scheme, the choice is explicit:
 //! [`ConnectOptions::adapter`], or the `KEYWAY_ADAPTER` environment variable
-//! (`sea-orm` or `diesel`) read by [`ConnectOptions::from_env`]. Without a
-//! choice, [`connect`] fails with [`ConnectError::Ambiguous`], which names
-//! both crates and `KEYWAY_ADAPTER`.
+//! (`sea-orm` or `diesel`) read by [`ConnectOptions::from_env`] and by
+//! [`connect`]. Without a choice, [`connect`] fails with
+//! [`ConnectError::Ambiguous`], which names both crates and `KEYWAY_ADAPTER`.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), keyway::adapter::ConnectError> {
@@ -173,15 +173,18 @@ impl ConnectOptions {
     }
 }
 
-/// Opens the adapter for `url` with default options (migrations run, no
-/// explicit adapter crate).
+/// Opens the adapter for `url` with default options (migrations run), the
+/// adapter crate chosen by `KEYWAY_ADAPTER` when it is set
+/// ([`ConnectOptions::from_env`]).
 ///
 /// See the [module documentation](self) for the schemes. An unknown scheme,
 /// or one whose feature is off, is refused with a message that lists them;
-/// a scheme served by two compiled-in crates is refused with
-/// [`ConnectError::Ambiguous`].
+/// a scheme served by two compiled-in crates, with `KEYWAY_ADAPTER` unset,
+/// is refused with [`ConnectError::Ambiguous`]. Two crates can be compiled
+/// in without the app asking for both: in a Cargo workspace, another
+/// member's features turn them on too.
 pub async fn connect(url: &str) -> Result<Arc<dyn Adapter>, ConnectError> {
-    connect_with(url, ConnectOptions::default()).await
+    connect_with(url, ConnectOptions::from_env()?).await
 }
 
 /// Opens the adapter for `url` with `options`.

@@ -76,6 +76,11 @@ async fn it_serves_github_sign_in_with_database_sessions() {
         .env("AUTH_GITHUB_ID", "test-client-id")
         .env("AUTH_GITHUB_SECRET", "test-client-secret")
         .env("PORT", port.to_string())
+        // Alone, the example has only keyway-sea-orm; built with the whole
+        // workspace (`cargo test --workspace --all-features`), Cargo's
+        // feature unification compiles keyway-diesel in too, and `connect`
+        // asks which crate to use.
+        .env("KEYWAY_ADAPTER", "sea-orm")
         .stdin(Stdio::null())
         .spawn()
         .unwrap();

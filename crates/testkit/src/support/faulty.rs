@@ -12,7 +12,7 @@ use keyway_core::{Adapter, AdapterError, AdapterErrorKind};
 
 /// The names of the [`Adapter`] operations, as [`FaultyAdapter::fail`] and
 /// [`FaultyAdapter::calls`] take them (the trait's method names).
-pub const OPERATIONS: [&str; 18] = [
+pub const OPERATIONS: [&str; 19] = [
     "create_user",
     "get_user",
     "get_user_by_email",
@@ -22,6 +22,7 @@ pub const OPERATIONS: [&str; 18] = [
     "link_account",
     "unlink_account",
     "get_account",
+    "get_accounts_of_user",
     "update_account",
     "create_session",
     "get_session_and_user",
