@@ -102,8 +102,10 @@ impl Jws {
         }
     }
 
-    /// Signs `claims`.
+    /// Signs `claims`; refuses those that [`verify`](Self::verify) would
+    /// refuse for their shape, so no token is issued that never reads back.
     pub(super) fn sign(&self, claims: &Claims) -> Result<String, JwtError> {
+        check_registered_claims(claims)?;
         jsonwebtoken::encode(&self.header, claims, &self.signing)
             .map_err(|_| JwtError::Encoding("JWS signing failed"))
     }
@@ -132,6 +134,32 @@ impl Jws {
         }
         Err(JwtError::InvalidSignature)
     }
+}
+
+/// The registered claims whose type the verifier (jsonwebtoken) reads:
+/// `sub` and `iss` strings, `aud` a string or an array of strings. A token
+/// signed with another shape fails verification as malformed JSON (found by
+/// the `session_token` fuzz target: `{"sub": [0, 2.5]}`).
+fn check_registered_claims(claims: &Claims) -> Result<(), JwtError> {
+    use serde_json::Value;
+    for name in ["sub", "iss"] {
+        if claims.get(name).is_some_and(|v| !v.is_string()) {
+            return Err(JwtError::Encoding(
+                "a signed token's `sub` and `iss` claims must be strings",
+            ));
+        }
+    }
+    let aud_ok = match claims.get("aud") {
+        None | Some(Value::String(_)) => true,
+        Some(Value::Array(items)) => items.iter().all(Value::is_string),
+        Some(_) => false,
+    };
+    if !aud_ok {
+        return Err(JwtError::Encoding(
+            "a signed token's `aud` claim must be a string or an array of strings",
+        ));
+    }
+    Ok(())
 }
 
 fn map_error(kind: &ErrorKind) -> JwtError {

@@ -300,6 +300,48 @@ mod tests {
     }
 
     #[test]
+    fn signed_tokens_refuse_registered_claims_they_could_not_read_back() {
+        // Found by the `session_token` fuzz target: an array `sub` signed,
+        // then failed verification as malformed JSON.
+        let now = chrono::Utc::now();
+        let secrets = ["a-long-random-secret-value-0123456789"];
+        let codec = JwtCodec::new(TokenFormat::signed(JwsAlgorithm::HS512), &secrets, "").unwrap();
+        for (name, value) in [
+            ("sub", serde_json::json!([0, 2.5])),
+            ("sub", serde_json::json!(7)),
+            ("iss", serde_json::json!({"a": 1})),
+            ("aud", serde_json::json!([1, 2])),
+            ("aud", serde_json::json!(true)),
+        ] {
+            let mut claims = Claims::new();
+            claims.insert(name.to_owned(), value.clone());
+            let e = codec.encode(claims, 60, now).unwrap_err();
+            assert!(matches!(e, JwtError::Encoding(_)), "{name}={value}: {e:?}");
+        }
+        // The shapes it reads sign and read back.
+        let mut claims = Claims::new();
+        claims.insert("sub".into(), "A{\"sub\": [0, 2.5\t]}".into());
+        claims.insert("iss".into(), "https://example.com".into());
+        claims.insert("aud".into(), serde_json::json!(["a", "b"]));
+        let token = codec.encode(claims.clone(), 60, now).unwrap();
+        let back = codec.decode(&token, now).unwrap();
+        for (name, value) in &claims {
+            assert_eq!(back.get(name), Some(value), "{name}");
+        }
+        // The encrypted formats carry any JSON.
+        for format in [TokenFormat::AuthJs, TokenFormat::NextAuthV4] {
+            let codec = JwtCodec::new(format, &secrets, "authjs.session-token").unwrap();
+            let mut claims = Claims::new();
+            claims.insert("sub".into(), serde_json::json!([0, 2.5]));
+            let token = codec.encode(claims.clone(), 60, now).unwrap();
+            assert_eq!(
+                codec.decode(&token, now).unwrap().get("sub"),
+                claims.get("sub")
+            );
+        }
+    }
+
+    #[test]
     fn numbers_in_claims_survive_a_round_trip_exactly() {
         // Found by the `session_token` fuzz target: without exact float
         // parsing, 1.0000000000000001e73 came back as 1e73.
