@@ -8,62 +8,12 @@
 mod common;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-use async_trait::async_trait;
-use common::{Browser, ISSUER, IdpBrowser, OAuthSteps, ORIGIN, SECRET, idp_up};
+use common::counting::Counting;
+use common::{Browser, IdpBrowser, OAuthSteps, ORIGIN, SECRET, idp_up};
 use keyway_core::access_token::AccessTokenError;
-use keyway_core::oauth::{
-    AuthorizationRequest, CallbackRequest, Check, OAuthCallback, OAuthError, OAuthProvider,
-    TokenSet,
-};
-use keyway_core::provider::ProviderType;
 use keyway_core::{Adapter, Auth, LogCode, Provider};
 use keyway_memory::MemoryAdapter;
-use keyway_oauth::OAuth;
-
-/// The real provider, counting refresh grants.
-struct Counting {
-    inner: OAuth,
-    refreshes: AtomicUsize,
-}
-
-#[async_trait]
-impl OAuthProvider for Counting {
-    fn id(&self) -> &str {
-        OAuthProvider::id(&self.inner)
-    }
-    fn name(&self) -> &str {
-        OAuthProvider::name(&self.inner)
-    }
-    fn kind(&self) -> ProviderType {
-        self.inner.kind()
-    }
-    fn checks(&self) -> &[Check] {
-        OAuthProvider::checks(&self.inner)
-    }
-    async fn authorization_url(&self, r: &AuthorizationRequest<'_>) -> Result<String, OAuthError> {
-        self.inner.authorization_url(r).await
-    }
-    async fn callback(&self, r: &CallbackRequest<'_>) -> Result<OAuthCallback, OAuthError> {
-        self.inner.callback(r).await
-    }
-    async fn refresh(&self, refresh_token: &str) -> Result<TokenSet, OAuthError> {
-        self.refreshes.fetch_add(1, Ordering::SeqCst);
-        self.inner.refresh(refresh_token).await
-    }
-}
-
-fn provider(client: &str, secret: &str) -> Arc<Counting> {
-    Arc::new(Counting {
-        inner: OAuth::oidc("oidc", "Test IdP")
-            .issuer(ISSUER)
-            .client_id(client)
-            .client_secret(secret)
-            .scope("openid profile email offline_access"),
-        refreshes: AtomicUsize::new(0),
-    })
-}
 
 async fn signed_in(counting: Arc<Counting>) -> (Auth, MemoryAdapter) {
     let mem = MemoryAdapter::new();
@@ -93,14 +43,14 @@ async fn an_expired_token_is_refreshed_once_for_concurrent_callers() {
     if !idp_up().await {
         return;
     }
-    let counting = provider("keyway-basic", "keyway-basic-secret");
+    let counting = Counting::real("keyway-basic", "keyway-basic-secret");
     let (auth, mem) = signed_in(counting.clone()).await;
     let first = mem.get_account("oidc", "carol").await.unwrap().unwrap();
 
     // Still valid: no refresh.
     let token = auth.access_token("oidc", "carol").await.unwrap();
     assert_eq!(Some(token), first.access_token);
-    assert_eq!(counting.refreshes.load(Ordering::SeqCst), 0);
+    assert_eq!(counting.refreshes(), 0);
 
     expire(&mem).await;
     let calls = (0..8).map(|_| {
@@ -112,7 +62,7 @@ async fn an_expired_token_is_refreshed_once_for_concurrent_callers() {
         .into_iter()
         .map(|r| r.unwrap().unwrap())
         .collect();
-    assert_eq!(counting.refreshes.load(Ordering::SeqCst), 1, "one refresh");
+    assert_eq!(counting.refreshes(), 1, "one refresh");
     assert!(
         tokens.iter().all(|t| *t == tokens[0]),
         "everyone got the same token"
@@ -131,7 +81,7 @@ async fn an_expired_token_is_refreshed_once_for_concurrent_callers() {
     expire(&mem).await;
     let again = auth.access_token("oidc", "carol").await.unwrap();
     assert_ne!(again, tokens[0]);
-    assert_eq!(counting.refreshes.load(Ordering::SeqCst), 2);
+    assert_eq!(counting.refreshes(), 2);
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -139,7 +89,7 @@ async fn a_refused_refresh_is_reported() {
     if !idp_up().await {
         return;
     }
-    let counting = provider("keyway-basic", "keyway-basic-secret");
+    let counting = Counting::real("keyway-basic", "keyway-basic-secret");
     let (auth, mem) = signed_in(counting).await;
     let mut account = mem.get_account("oidc", "carol").await.unwrap().unwrap();
     account.expires_at = Some(0);

@@ -10,52 +10,12 @@
 mod common;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-use async_trait::async_trait;
-use common::{Browser, ISSUER, IdpBrowser, OAuthSteps, ORIGIN, SECRET, idp_up};
-use keyway_core::oauth::{
-    AuthorizationRequest, CallbackRequest, Check, OAuthCallback, OAuthError, OAuthProvider,
-    TokenSet,
-};
-use keyway_core::provider::ProviderType;
+use common::counting::Counting;
+use common::{Browser, IdpBrowser, OAuthSteps, ORIGIN, SECRET, idp_up};
 use keyway_core::{Adapter, Auth, Provider};
 use keyway_memory::MemoryAdapter;
-use keyway_oauth::OAuth;
 use keyway_redis::RedisStore;
-
-/// The real provider, counting refresh grants (shared by both instances,
-/// so it counts what the provider sees).
-struct Counting {
-    inner: OAuth,
-    refreshes: AtomicUsize,
-}
-
-#[async_trait]
-impl OAuthProvider for Counting {
-    fn id(&self) -> &str {
-        OAuthProvider::id(&self.inner)
-    }
-    fn name(&self) -> &str {
-        OAuthProvider::name(&self.inner)
-    }
-    fn kind(&self) -> ProviderType {
-        self.inner.kind()
-    }
-    fn checks(&self) -> &[Check] {
-        OAuthProvider::checks(&self.inner)
-    }
-    async fn authorization_url(&self, r: &AuthorizationRequest<'_>) -> Result<String, OAuthError> {
-        self.inner.authorization_url(r).await
-    }
-    async fn callback(&self, r: &CallbackRequest<'_>) -> Result<OAuthCallback, OAuthError> {
-        self.inner.callback(r).await
-    }
-    async fn refresh(&self, refresh_token: &str) -> Result<TokenSet, OAuthError> {
-        self.refreshes.fetch_add(1, Ordering::SeqCst);
-        self.inner.refresh(refresh_token).await
-    }
-}
 
 fn instance(db: &MemoryAdapter, counting: &Arc<Counting>, store: Option<&RedisStore>) -> Auth {
     let mut builder = Auth::builder()
@@ -72,14 +32,7 @@ fn instance(db: &MemoryAdapter, counting: &Arc<Counting>, store: Option<&RedisSt
 /// Signs carol in on the first of two instances, expires her token, then
 /// asks both instances for it at once; returns the refresh count.
 async fn refreshes_across_two_instances(store: Option<&RedisStore>) {
-    let counting = Arc::new(Counting {
-        inner: OAuth::oidc("oidc", "Test IdP")
-            .issuer(ISSUER)
-            .client_id("keyway-basic")
-            .client_secret("keyway-basic-secret")
-            .scope("openid profile email offline_access"),
-        refreshes: AtomicUsize::new(0),
-    });
+    let counting = Counting::real("keyway-basic", "keyway-basic-secret");
     let db = MemoryAdapter::new();
     let instances = [
         instance(&db, &counting, store),
@@ -106,7 +59,7 @@ async fn refreshes_across_two_instances(store: Option<&RedisStore>) {
         .map(|r| r.unwrap().unwrap())
         .collect();
     assert_eq!(
-        counting.refreshes.load(Ordering::SeqCst),
+        counting.refreshes(),
         1,
         "one refresh request for both instances"
     );
@@ -125,7 +78,7 @@ async fn refreshes_across_two_instances(store: Option<&RedisStore>) {
         instances[0].access_token("oidc", "carol").await.unwrap(),
         again
     );
-    assert_eq!(counting.refreshes.load(Ordering::SeqCst), 2);
+    assert_eq!(counting.refreshes(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -17,13 +17,12 @@
 //! with a notice, unless `KEYWAY_REQUIRE_SERVICES=1` (as in CI), where it
 //! fails: `cargo xtask services` installs and starts them all.
 
-use super::DemoBinary;
 use super::browser::{Browser, Session};
 use super::sink::{self, sink};
+use super::{DemoBinary, OIDC_PORT};
 use crate::{OIDC_ID, OIDC_NAME};
 
 /// The local OpenID provider of `cargo xtask services` and its test client.
-const OIDC_PORT: u16 = 4700;
 const OIDC_CLIENT: &str = "keyway-basic";
 const OIDC_SECRET: &str = "keyway-basic-secret";
 
@@ -103,13 +102,7 @@ pub async fn sign_in_and_out_in_a_real_browser(bin: DemoBinary) {
 
 pub async fn sign_in_through_the_local_openid_provider(bin: DemoBinary) {
     let test = "sign_in_through_the_local_openid_provider";
-    if !super::port_open(OIDC_PORT) {
-        super::unavailable::<()>(
-            test,
-            &format!(
-                "no OpenID provider on 127.0.0.1:{OIDC_PORT}; `cargo xtask services` starts it"
-            ),
-        );
+    if !super::openid_provider_up(test) {
         return;
     }
     let issuer = format!("http://127.0.0.1:{OIDC_PORT}");

@@ -18,15 +18,14 @@
 use http::StatusCode;
 use keyway::store::redis::RedisStore;
 
-use super::DemoBinary;
 use super::binary::{Client, Demo};
 use super::databases::postgres;
+use super::{DemoBinary, OIDC_PORT};
 use crate::OIDC_ID;
 
 const SECRET: &str = "three-instances-share-this-secret-0123456789";
 
 /// The local OpenID provider of `cargo xtask services`.
-const OIDC_PORT: u16 = 4700;
 const OIDC_ISSUER: &str = "http://127.0.0.1:4700";
 
 /// Deletes the run's Redis keys on drop (a failing run too).
@@ -90,13 +89,7 @@ async fn three_instances(bin: DemoBinary, test: &str, with_redis: bool) {
     } else {
         None
     };
-    if !super::port_open(OIDC_PORT) {
-        super::unavailable::<()>(
-            test,
-            &format!(
-                "no OpenID provider on 127.0.0.1:{OIDC_PORT}; `cargo xtask services` starts it"
-            ),
-        );
+    if !super::openid_provider_up(test) {
         return;
     }
     let mut env = vec![
@@ -181,36 +174,18 @@ async fn three_instances(bin: DemoBinary, test: &str, with_redis: bool) {
     let email: String = url::form_urlencoded::byte_serialize(address.as_bytes()).collect();
     let ports = [first.port, second.port, third.port];
     for n in 0..5 {
-        let mut c = Client::new(ports[n % 3]);
-        let csrf = c.csrf().await;
-        let r = c
-            .post(
-                "/api/auth/signin/email",
-                format!("csrfToken={csrf}&email={email}"),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
+        let location = ask_for_a_link(ports[n % 3], &email).await;
         assert!(
-            r.location.contains("/api/auth/verify-request"),
-            "message {}: {}",
+            location.contains("/api/auth/verify-request"),
+            "message {}: {location}",
             n + 1,
-            r.location
         );
     }
     for port in ports {
-        let mut c = Client::new(port);
-        let csrf = c.csrf().await;
-        let r = c
-            .post(
-                "/api/auth/signin/email",
-                format!("csrfToken={csrf}&email={email}"),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
+        let location = ask_for_a_link(port, &email).await;
         assert!(
-            r.location.contains("error=EmailSignin"),
-            "a sixth message from port {port}: {}",
-            r.location
+            location.contains("error=EmailSignin"),
+            "a sixth message from port {port}: {location}"
         );
     }
 
@@ -234,7 +209,7 @@ async fn three_instances(bin: DemoBinary, test: &str, with_redis: bool) {
     let mut linked = linked.expect("the OpenID account is linked");
     assert!(linked.refresh_token.is_some(), "no refresh token stored");
     let before = token_fingerprint(&mut user).await;
-    linked.expires_at = Some(chrono_now() - 600);
+    linked.expires_at = Some(unix_now() - 600);
     assert!(database.update_account(linked).await.unwrap().is_some());
     let refreshes = refresh_count(account).await;
     let asks = (0..6).map(|i| {
@@ -267,7 +242,22 @@ async fn three_instances(bin: DemoBinary, test: &str, with_redis: bool) {
     drop(redis);
 }
 
-fn chrono_now() -> i64 {
+/// Asks the demo on `port` to send a sign-in link to `email` (form
+/// encoded); returns where it redirects.
+async fn ask_for_a_link(port: u16, email: &str) -> String {
+    let mut c = Client::new(port);
+    let csrf = c.csrf().await;
+    let r = c
+        .post(
+            "/api/auth/signin/email",
+            format!("csrfToken={csrf}&email={email}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
+    r.location
+}
+
+fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)

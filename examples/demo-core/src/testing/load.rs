@@ -23,15 +23,15 @@ use super::DemoBinary;
 use super::binary::{Client, Demo};
 
 /// Rounds after the warm-up.
-const ROUNDS: usize = 300;
+pub const ROUNDS: usize = 300;
 /// The longest the rounds may run, all together.
-const RUN_TIME: Duration = Duration::from_secs(20);
+pub const RUN_TIME: Duration = Duration::from_secs(20);
 /// Users signed in for the whole run.
 const USERS: usize = 6;
 /// How much the demo's resident memory may grow over the rounds: far more
 /// than allocator noise, far less than what a leak per request would add
 /// over some thousand hostile requests carrying up to 640 KiB each.
-const RSS_GROWTH_LIMIT: u64 = 48 * 1024 * 1024;
+pub const RSS_GROWTH_LIMIT: u64 = 48 * 1024 * 1024;
 
 /// The session cookie on an http site.
 const SESSION_COOKIE: &str = "authjs.session-token";

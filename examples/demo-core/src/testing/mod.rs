@@ -73,6 +73,23 @@ pub fn unavailable<T>(test: &str, why: &str) -> Option<T> {
     None
 }
 
+/// The port of the local OpenID provider of `cargo xtask services` (its
+/// issuer is `http://127.0.0.1:4700`).
+pub const OIDC_PORT: u16 = 4700;
+
+/// Whether the local OpenID provider is up; when it is not, says so for
+/// `test` ([`unavailable`]: a failure under `KEYWAY_REQUIRE_SERVICES=1`).
+pub fn openid_provider_up(test: &str) -> bool {
+    if port_open(OIDC_PORT) {
+        return true;
+    }
+    unavailable::<()>(
+        test,
+        &format!("no OpenID provider on 127.0.0.1:{OIDC_PORT}; `cargo xtask services` starts it"),
+    );
+    false
+}
+
 /// Whether something accepts connections on 127.0.0.1:`port`.
 pub fn port_open(port: u16) -> bool {
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));

@@ -3,6 +3,7 @@
 //! cookie-keeping HTTP client that walks the identity provider's redirects.
 #![allow(dead_code)]
 
+pub mod counting;
 pub mod fake_idp;
 
 use http::StatusCode;
