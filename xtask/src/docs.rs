@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 use std::process::Command;
 
-use crate::{Result, cache_dir, display, logs_dir, run_logged, workspace_root};
+use crate::{Result, display, logs_dir, run_logged, workspace_root};
 
 /// The mdBook release the book is built with.
 const MDBOOK_VERSION: &str = "0.4.40";
@@ -49,41 +49,13 @@ pub(crate) fn run(args: &[String]) -> Result {
 /// The mdBook binary: `$HOME/.cache/keyway/mdbook-<version>/bin/mdbook`,
 /// installed with `cargo install` the first time.
 fn ensure_mdbook() -> Result<PathBuf> {
-    let root = cache_dir()?.join(format!("mdbook-{MDBOOK_VERSION}"));
-    let bin = root.join("bin").join("mdbook");
-    if bin.is_file() {
-        return Ok(bin);
-    }
-    let log = logs_dir()?.join("mdbook-install.log");
-    let build_dir = cache_dir()?.join("mdbook-build");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut install = Command::new(cargo);
-    install
-        .args(["install", "mdbook", "--locked", "--version", MDBOOK_VERSION])
-        // Only the HTML renderer and its search index: no `serve`/`watch`.
-        .args(["--no-default-features", "--features", "search"])
-        .arg("--root")
-        .arg(&root)
-        // Its own target dir, so the workspace's build lock is not held.
-        .env("CARGO_TARGET_DIR", &build_dir);
-    println!(
-        "  installing mdBook {MDBOOK_VERSION} (log: {}): {}",
-        log.display(),
-        display(&install)
-    );
-    let installed = run_logged(&mut install, &log);
-    // The build's intermediate files are not needed once the binary is in
-    // place (a few hundred megabytes on a shared disk).
-    let _ = std::fs::remove_dir_all(&build_dir);
-    installed?;
-    if bin.is_file() {
-        Ok(bin)
-    } else {
-        Err(format!(
-            "mdBook was installed but {} is missing",
-            bin.display()
-        ))
-    }
+    // Only the HTML renderer and its search index: no `serve`/`watch`.
+    crate::cargo_installed(
+        "mdbook",
+        MDBOOK_VERSION,
+        "mdbook",
+        &["--no-default-features", "--features", "search"],
+    )
 }
 
 /// What a link check went through.

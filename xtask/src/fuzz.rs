@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use crate::{Result, cache_dir, display, logs_dir, run_logged, workspace_root};
+use crate::{Result, cache_dir, display, workspace_root};
 
 /// The cargo-fuzz release the targets are built and run with.
 const CARGO_FUZZ_VERSION: &str = "0.13.2";
@@ -219,43 +219,7 @@ fn targets(fuzz_dir: &Path) -> Result<Vec<String>> {
 /// The cargo-fuzz binary: `$HOME/.cache/keyway/cargo-fuzz-<version>/bin/`,
 /// installed with `cargo install` the first time.
 fn ensure_cargo_fuzz() -> Result<PathBuf> {
-    let root = cache_dir()?.join(format!("cargo-fuzz-{CARGO_FUZZ_VERSION}"));
-    let bin = root.join("bin").join("cargo-fuzz");
-    if bin.is_file() {
-        return Ok(bin);
-    }
-    let log = logs_dir()?.join("cargo-fuzz-install.log");
-    let build_dir = cache_dir()?.join("cargo-fuzz-build");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut install = Command::new(cargo);
-    install
-        .args([
-            "install",
-            "cargo-fuzz",
-            "--locked",
-            "--version",
-            CARGO_FUZZ_VERSION,
-        ])
-        .arg("--root")
-        .arg(&root)
-        // Its own target dir, so the workspace's build lock is not held.
-        .env("CARGO_TARGET_DIR", &build_dir);
-    println!(
-        "  installing cargo-fuzz {CARGO_FUZZ_VERSION} (log: {}): {}",
-        log.display(),
-        display(&install)
-    );
-    let installed = run_logged(&mut install, &log);
-    let _ = std::fs::remove_dir_all(&build_dir);
-    installed?;
-    if bin.is_file() {
-        Ok(bin)
-    } else {
-        Err(format!(
-            "cargo-fuzz was installed but {} is missing",
-            bin.display()
-        ))
-    }
+    crate::cargo_installed("cargo-fuzz", CARGO_FUZZ_VERSION, "cargo-fuzz", &[])
 }
 
 #[cfg(test)]

@@ -128,6 +128,51 @@ pub(crate) fn display(cmd: &Command) -> String {
 ///
 /// Daemons started this way never hold xtask's stdout open, so a caller
 /// reading xtask's output through a pipe sees it end when xtask ends.
+/// A tool built by `cargo install`, kept in
+/// `$HOME/.cache/keyway/<name>-<version>/bin/<bin>`: its path, installed
+/// the first time (`extra` are more `cargo install` arguments).
+pub(crate) fn cargo_installed(
+    name: &str,
+    version: &str,
+    bin: &str,
+    extra: &[&str],
+) -> Result<PathBuf> {
+    let root = cache_dir()?.join(format!("{name}-{version}"));
+    let path = root.join("bin").join(bin);
+    if path.is_file() {
+        return Ok(path);
+    }
+    let log = logs_dir()?.join(format!("{name}-install.log"));
+    let build_dir = cache_dir()?.join(format!("{name}-build"));
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut install = Command::new(cargo);
+    install
+        .args(["install", name, "--locked", "--version", version])
+        .args(extra)
+        .arg("--root")
+        .arg(&root)
+        // Its own target dir, so the workspace's build lock is not held.
+        .env("CARGO_TARGET_DIR", &build_dir);
+    println!(
+        "  installing {name} {version} (log: {}): {}",
+        log.display(),
+        display(&install)
+    );
+    let installed = run_logged(&mut install, &log);
+    // The build's intermediate files are not needed once the binary is in
+    // place (a few hundred megabytes on a shared disk).
+    let _ = std::fs::remove_dir_all(&build_dir);
+    installed?;
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(format!(
+            "{name} was installed but {} is missing",
+            path.display()
+        ))
+    }
+}
+
 pub(crate) fn run_logged(cmd: &mut Command, log: &Path) -> Result {
     let open = || {
         std::fs::OpenOptions::new()
