@@ -67,7 +67,9 @@ pub struct JwtParams<'a> {
 /// What [`Callbacks::session`] is told.
 #[derive(Debug)]
 pub struct SessionParams<'a> {
-    /// The decoded token (JWT strategy).
+    /// The decoded token (JWT strategy); `None` on plain reads when
+    /// [`Callbacks::session_uses_token`] and
+    /// [`Callbacks::jwt_on_every_read`] both answer `false`.
     pub token: Option<&'a Claims>,
     /// The user (database strategy).
     pub user: Option<&'a User>,
@@ -117,6 +119,17 @@ pub trait Callbacks: Send + Sync + 'static {
         true
     }
 
+    /// Whether [`session`](Self::session) reads the token
+    /// ([`SessionParams::token`]) on plain JWT session reads. Default
+    /// `true`. A `session` callback that never looks at the token answers
+    /// `false`: when [`jwt_on_every_read`](Self::jwt_on_every_read) is
+    /// `false` too, a read then keeps only the claims the session object
+    /// needs instead of building the whole claim map, and the callback is
+    /// given `token: None`. [`DefaultCallbacks`] answers `false`.
+    fn session_uses_token(&self) -> bool {
+        true
+    }
+
     /// Shapes the session object sent to clients and returned by
     /// `Auth::session`.
     async fn session(
@@ -135,6 +148,10 @@ pub struct DefaultCallbacks;
 
 impl Callbacks for DefaultCallbacks {
     fn jwt_on_every_read(&self) -> bool {
+        false
+    }
+
+    fn session_uses_token(&self) -> bool {
         false
     }
 }

@@ -338,3 +338,84 @@ async fn the_extractors_read_runs_no_redirect_callback_and_sets_only_session_coo
     headers.insert(http::header::HOST, "app.example.com".parse().expect("host"));
     assert!(strict.session(&headers).await.session.is_some());
 }
+
+/// A `jwt` callback that adds a claim at sign-in only, and a `session`
+/// callback that copies it from the token when it is given one.
+struct Roles {
+    session_uses_token: bool,
+    tokens_seen: Arc<AtomicUsize>,
+    sessions: Arc<AtomicUsize>,
+}
+
+#[async_trait]
+impl Callbacks for Roles {
+    async fn jwt(
+        &self,
+        mut token: Claims,
+        params: &JwtParams<'_>,
+    ) -> Result<Option<Claims>, BoxError> {
+        if matches!(params.trigger, JwtTrigger::SignIn | JwtTrigger::SignUp) {
+            token.insert("role".into(), "admin".into());
+        }
+        Ok(Some(token))
+    }
+
+    fn jwt_on_every_read(&self) -> bool {
+        false
+    }
+
+    fn session_uses_token(&self) -> bool {
+        self.session_uses_token
+    }
+
+    async fn session(
+        &self,
+        mut session: keyway_core::SessionData,
+        params: &keyway_core::callbacks::SessionParams<'_>,
+    ) -> Result<keyway_core::SessionData, BoxError> {
+        self.sessions.fetch_add(1, Ordering::SeqCst);
+        if let Some(token) = params.token {
+            self.tokens_seen.fetch_add(1, Ordering::SeqCst);
+            if let Some(role) = token.get("role") {
+                session.user.extra.insert("role".into(), role.clone());
+            }
+        }
+        Ok(session)
+    }
+}
+
+#[tokio::test]
+async fn a_session_callback_that_reads_no_token_gets_none_and_the_same_session() {
+    for session_uses_token in [true, false] {
+        let callbacks = Roles {
+            session_uses_token,
+            tokens_seen: Arc::default(),
+            sessions: Arc::default(),
+        };
+        let (seen, sessions) = (callbacks.tokens_seen.clone(), callbacks.sessions.clone());
+        let mut b = signed_in(builder().callbacks(callbacks).build().expect("config")).await;
+        let exp = secs(&claims(&b), "exp");
+        let r = b.get("/api/auth/session").await;
+        let body = r.json();
+        assert_eq!(body["user"]["email"], "alice@example.com");
+        assert_eq!(body["user"]["name"], "Alice Liddell");
+        assert_eq!(body_expires(&r).timestamp(), exp);
+        assert!(r.set_cookie(COOKIE).is_none(), "{}", r.summary());
+        assert_eq!(sessions.load(Ordering::SeqCst), 1);
+        if session_uses_token {
+            assert_eq!(seen.load(Ordering::SeqCst), 1, "the token is given");
+            assert_eq!(body["user"]["role"], "admin");
+        } else {
+            assert_eq!(seen.load(Ordering::SeqCst), 0, "no token is given");
+            assert!(body["user"].get("role").is_none(), "{body}");
+        }
+
+        // A due token is re-issued whole: the claim the jwt callback added
+        // at sign-in survives the lean read.
+        age_token(&mut b, Duration::hours(25));
+        let r = b.get("/api/auth/session").await;
+        assert!(r.set_cookie(COOKIE).is_some(), "{}", r.summary());
+        assert_eq!(claims(&b)["role"], "admin");
+        assert_eq!(claims(&b)["email"], "alice@example.com");
+    }
+}

@@ -35,6 +35,7 @@ mod error;
 mod jwe;
 mod jws;
 mod keys;
+mod session_claims;
 mod signing_key;
 
 use std::fmt;
@@ -43,6 +44,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 pub use error::JwtError;
+pub(crate) use session_claims::SessionClaims;
 pub(crate) use signing_key::split_pem_blocks;
 pub use signing_key::{KeyAlgorithm, KeyError, PublicKey, SigningKey, jwks};
 
@@ -236,6 +238,22 @@ impl JwtCodec {
         };
         claims::check_times(&claims, now)?;
         Ok(claims)
+    }
+
+    /// [`decode`](Self::decode), keeping only the claims a session read
+    /// uses: accepts and refuses exactly the same tokens, with the same
+    /// errors, without building the claim map for an encrypted token.
+    pub(crate) fn decode_session(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<SessionClaims, JwtError> {
+        match &self.inner.engine {
+            Engine::Jwe(jwe) => SessionClaims::parse_checked(&jwe.decrypt(token)?, now),
+            Engine::Jws(_) => self
+                .decode(token, now)
+                .map(|claims| SessionClaims::from_claims(&claims)),
+        }
     }
 }
 

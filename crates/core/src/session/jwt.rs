@@ -12,7 +12,7 @@ use crate::codes::LogCode;
 use crate::cookies::{SetCookie, clear_chunked, read_chunked, write_chunked};
 use crate::events::SignOutEvent;
 use crate::failure::{Failure, describe, log_error, log_event_failure};
-use crate::jwt::Claims;
+use crate::jwt::{Claims, SessionClaims};
 
 /// The claim that records when the user signed in (OpenID Connect's name
 /// for it); reads keep it, so it says how old the sign-in is.
@@ -40,6 +40,17 @@ fn decode(ctx: &Scope<'_>) -> Option<Result<Claims, String>> {
     )
 }
 
+/// [`decode`], keeping only the claims the session object needs.
+fn decode_lean(ctx: &Scope<'_>) -> Option<Result<SessionClaims, String>> {
+    let raw = read_chunked(ctx.cookies, &ctx.jar.names.session_token)?;
+    Some(
+        ctx.jar
+            .session_codec
+            .decode_session(&raw, ctx.now)
+            .map_err(|e| describe(&e)),
+    )
+}
+
 /// Encodes `token` and returns the cookies that carry it.
 fn write(ctx: &Scope<'_>, token: Claims) -> Result<Vec<SetCookie>, String> {
     let auth = ctx.auth;
@@ -59,39 +70,48 @@ fn write(ctx: &Scope<'_>, token: Claims) -> Result<Vec<SetCookie>, String> {
     ))
 }
 
-/// A claim holding seconds since the epoch (Auth.js writes integers; a
-/// fraction is cut).
-fn seconds(token: &Claims, name: &str) -> Option<i64> {
-    let value = token.get(name)?;
-    value.as_i64().or_else(|| value.as_f64().map(|f| f as i64))
-}
-
-/// Whether a read re-issues `token`: once it is as old as the JWT update age
-/// (by its `iat`), or when it says nothing of its age.
-fn due(ctx: &Scope<'_>, token: &Claims) -> bool {
-    match seconds(token, "iat") {
+/// Whether a read re-issues a token issued at `iat` (seconds): once it is
+/// as old as the JWT update age, or when it says nothing of its age.
+fn due(ctx: &Scope<'_>, iat: Option<i64>) -> bool {
+    match iat {
         Some(iat) => ctx.now.timestamp().saturating_sub(iat) >= ctx.auth.jwt_update_age,
         None => true,
     }
 }
 
+/// A session cookie that cannot be read: logged, and cleared.
+fn unreadable(ctx: &Scope<'_>, cause: &str) -> SessionRead {
+    log_error(LogCode::JwtSessionError, cause);
+    SessionRead {
+        cookies: clear(ctx),
+        ..SessionRead::default()
+    }
+}
+
 pub(super) async fn read(ctx: &Scope<'_>, update: Option<&Value>) -> SessionRead {
-    let auth = ctx.auth;
+    let callbacks = &ctx.auth.callbacks;
+    // A plain read whose callbacks look at no token, of a token not yet
+    // due: only the claims the session object needs are read. A due token
+    // is read in full below, to be re-issued with every claim.
+    if update.is_none() && !callbacks.jwt_on_every_read() && !callbacks.session_uses_token() {
+        match decode_lean(ctx) {
+            None => return SessionRead::default(),
+            Some(Err(cause)) => return unreadable(ctx, &cause),
+            Some(Ok(claims)) if !due(ctx, claims.issued_at()) => {
+                return finish(ctx, claims, None, false, None).await;
+            }
+            Some(Ok(_)) => {}
+        }
+    }
     let claims = match decode(ctx) {
         None => return SessionRead::default(),
         Some(Ok(c)) => c,
-        Some(Err(cause)) => {
-            log_error(LogCode::JwtSessionError, &cause);
-            return SessionRead {
-                cookies: clear(ctx),
-                ..SessionRead::default()
-            };
-        }
+        Some(Err(cause)) => return unreadable(ctx, &cause),
     };
     // An update always re-issues; a plain read when the token is due, or
     // when the jwt callback changed it.
-    let mut reissue = update.is_some() || due(ctx, &claims);
-    let token = if update.is_none() && !auth.callbacks.jwt_on_every_read() {
+    let mut reissue = update.is_some() || due(ctx, SessionClaims::issued_at_of(&claims));
+    let token = if update.is_none() && !callbacks.jwt_on_every_read() {
         claims
     } else {
         // Only a read that would not re-issue anyway needs the copy to see
@@ -108,7 +128,7 @@ pub(super) async fn read(ctx: &Scope<'_>, update: Option<&Value>) -> SessionRead
             is_new_user: false,
             session: update,
         };
-        match auth.callbacks.jwt(claims, &params).await {
+        match callbacks.jwt(claims, &params).await {
             Ok(Some(t)) => {
                 if before.is_some_and(|b| b != t) {
                     reissue = true;
@@ -122,34 +142,54 @@ pub(super) async fn read(ctx: &Scope<'_>, update: Option<&Value>) -> SessionRead
                 };
             }
             Err(e) => {
-                log_error(
-                    LogCode::JwtSessionError,
-                    &format!("jwt callback failed: {}", describe(&*e)),
-                );
-                return SessionRead {
-                    cookies: clear(ctx),
-                    ..SessionRead::default()
-                };
+                return unreadable(ctx, &format!("jwt callback failed: {}", describe(&*e)));
             }
         }
     };
+    let view = SessionClaims::from_claims(&token);
+    finish(ctx, view, Some(token), reissue, update).await
+}
+
+/// The rest of a read once the token is known: the session object through
+/// the session callback, and the cookie when the token is re-issued.
+/// `token` is the whole token, when it was read whole (always when
+/// `reissue`); `claims` its claims the session object uses.
+async fn finish(
+    ctx: &Scope<'_>,
+    claims: SessionClaims,
+    token: Option<Claims>,
+    reissue: bool,
+    update: Option<&Value>,
+) -> SessionRead {
+    let auth = ctx.auth;
     // The expiry the session JSON states is the token's own: the new one
     // when it is re-issued, else the one the cookie already carries.
     let expires = if reissue {
         ctx.now + Duration::seconds(auth.max_age)
     } else {
-        seconds(&token, "exp")
+        claims
+            .expires_at()
             .and_then(|exp| DateTime::<Utc>::from_timestamp(exp, 0))
             .unwrap_or(ctx.now + Duration::seconds(auth.max_age))
     };
+    let signed_in_at = claims
+        .auth_time()
+        .and_then(|t| DateTime::<Utc>::from_timestamp(t, 0));
+    let SessionClaims {
+        name,
+        email,
+        picture,
+        sub,
+        ..
+    } = claims;
     let user = SessionUser {
-        name: claim(&token, "name"),
-        email: claim(&token, "email"),
-        image: claim(&token, "picture"),
+        name,
+        email,
+        image: picture,
         extra: serde_json::Map::new(),
     };
     let params = SessionParams {
-        token: Some(&token),
+        token: token.as_ref(),
         user: None,
         new_session: None,
         trigger: update.map(|_| JwtTrigger::Update),
@@ -168,27 +208,21 @@ pub(super) async fn read(ctx: &Scope<'_>, update: Option<&Value>) -> SessionRead
             return SessionRead::default();
         }
     };
-    let user_id = claim(&token, "sub");
-    let signed_in_at = token
-        .get(AUTH_TIME)
-        .and_then(Value::as_i64)
-        .and_then(|t| chrono::DateTime::from_timestamp(t, 0));
-    let cookies = if reissue {
-        match write(ctx, token) {
+    let cookies = match token {
+        Some(token) if reissue => match write(ctx, token) {
             Ok(c) => c,
             Err(cause) => {
                 log_error(LogCode::JwtSessionError, &cause);
                 return SessionRead::default();
             }
-        }
-    } else {
-        Vec::new()
+        },
+        _ => Vec::new(),
     };
     log_event_failure("session", auth.events.session(&data).await);
     SessionRead {
         data: Some(data),
         cookies,
-        user_id,
+        user_id: sub,
         signed_in_at,
     }
 }
