@@ -15,12 +15,25 @@ use http::header::COOKIE;
 /// Auth.js). `Debug` shows names only, never values.
 #[derive(Clone, Default)]
 pub struct RequestCookies {
-    pairs: Vec<(String, String)>,
+    /// Every name and decoded value, back to back: one allocation for all
+    /// of them, however many cookies a request carries.
+    text: String,
+    /// Per cookie: where its name ends and its value starts in `text`, and
+    /// where its value ends (the name starts where the previous value
+    /// ended).
+    pairs: Vec<Pair>,
     /// Name → position, built only once a request holds more than
     /// [`LINEAR_LOOKUP_MAX`] cookies: a browser sends a handful, which a
     /// scan finds faster than hashing, while a hostile request with
     /// thousands must not make every lookup and insertion a scan.
     index: Option<HashMap<String, usize>>,
+}
+
+#[derive(Clone, Copy)]
+struct Pair {
+    start: usize,
+    name_end: usize,
+    value_end: usize,
 }
 
 /// Up to this many cookies, lookups scan.
@@ -41,12 +54,21 @@ impl RequestCookies {
     /// ```
     pub fn from_headers(headers: &HeaderMap) -> Self {
         let mut cookies = RequestCookies::default();
-        for header in headers.get_all(COOKIE) {
+        let all = headers.get_all(COOKIE);
+        // Decoding never lengthens a value: the headers' length bounds the
+        // text.
+        let (len, pairs) = all.iter().fold((0, 0), |(len, pairs), h| {
+            let bytes = h.as_bytes();
+            (len + bytes.len(), pairs + 1 + semicolons(bytes))
+        });
+        cookies.text.reserve(len);
+        cookies.pairs.reserve(pairs.min(LINEAR_LOOKUP_MAX * 4));
+        for header in all {
             match std::str::from_utf8(header.as_bytes()) {
                 // The usual case: split the text (memchr), not byte by byte.
                 Ok(text) => {
                     for pair in text.split(';') {
-                        if let Some((name, value)) = parse_pair(pair.as_bytes()) {
+                        if let Some((name, value)) = parse_pair(pair) {
                             cookies.insert(name, value);
                         }
                     }
@@ -54,7 +76,9 @@ impl RequestCookies {
                 // Some pair is not UTF-8: only that pair is skipped.
                 Err(_) => {
                     for pair in header.as_bytes().split(|&b| b == b';') {
-                        if let Some((name, value)) = parse_pair(pair) {
+                        if let Some((name, value)) =
+                            std::str::from_utf8(pair).ok().and_then(parse_pair)
+                        {
                             cookies.insert(name, value);
                         }
                     }
@@ -66,49 +90,69 @@ impl RequestCookies {
 
     /// The (decoded) value of cookie `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
-        match &self.index {
-            Some(index) => index.get(name).and_then(|&i| self.pairs.get(i)),
-            None => self.pairs.iter().find(|(n, _)| n == name),
-        }
-        .map(|(_, v)| v.as_str())
+        let i = match &self.index {
+            Some(index) => *index.get(name)?,
+            None => (0..self.pairs.len()).find(|&i| self.name(i) == name)?,
+        };
+        Some(self.value(i))
     }
 
     /// Every cookie as `(name, decoded value)`, in the order first sent.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.pairs.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+        (0..self.pairs.len()).map(|i| (self.name(i), self.value(i)))
     }
 
-    fn insert(&mut self, name: &str, value: String) {
+    fn name(&self, i: usize) -> &str {
+        let p = self.pairs[i];
+        self.text.get(p.start..p.name_end).unwrap_or_default()
+    }
+
+    fn value(&self, i: usize) -> &str {
+        let p = self.pairs[i];
+        self.text.get(p.name_end..p.value_end).unwrap_or_default()
+    }
+
+    fn insert(&mut self, name: &str, raw_value: &str) {
         if self.get(name).is_some() {
             return;
         }
         if let Some(index) = &mut self.index {
             index.insert(name.to_owned(), self.pairs.len());
         } else if self.pairs.len() == LINEAR_LOOKUP_MAX {
-            let mut index: HashMap<String, usize> = self
-                .pairs
-                .iter()
-                .enumerate()
-                .map(|(i, (n, _))| (n.clone(), i))
+            let mut index: HashMap<String, usize> = (0..self.pairs.len())
+                .map(|i| (self.name(i).to_owned(), i))
                 .collect();
             index.insert(name.to_owned(), self.pairs.len());
             self.index = Some(index);
         }
-        self.pairs.push((name.to_owned(), value));
+        let start = self.text.len();
+        self.text.push_str(name);
+        let name_end = self.text.len();
+        decode_uri_component_into(raw_value, &mut self.text);
+        self.pairs.push(Pair {
+            start,
+            name_end,
+            value_end: self.text.len(),
+        });
     }
+}
+
+/// How many `;` are in `bytes`.
+fn semicolons(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b == b';').count()
 }
 
 impl fmt::Debug for RequestCookies {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map()
-            .entries(self.pairs.iter().map(|(n, _)| (n, "[redacted]")))
+            .entries(self.iter().map(|(n, _)| (n, "[redacted]")))
             .finish()
     }
 }
 
-/// One `name=value` pair, trimmed; `None` for anything unusable.
-fn parse_pair(pair: &[u8]) -> Option<(&str, String)> {
-    let pair = std::str::from_utf8(pair).ok()?;
+/// One `name=value` pair, trimmed; `None` for anything unusable. The value
+/// is still encoded.
+fn parse_pair(pair: &str) -> Option<(&str, &str)> {
     let (name, value) = pair.split_once('=')?;
     let name = name.trim_matches(is_ows);
     if name.is_empty() {
@@ -118,7 +162,7 @@ fn parse_pair(pair: &[u8]) -> Option<(&str, String)> {
     if value.len() >= 2 && value.starts_with('"') && value.ends_with('"') {
         value = &value[1..value.len() - 1];
     }
-    Some((name, decode_uri_component(value)))
+    Some((name, value))
 }
 
 /// Optional whitespace around cookie names and values.
@@ -126,32 +170,72 @@ fn is_ows(c: char) -> bool {
     c == ' ' || c == '\t'
 }
 
-/// `decodeURIComponent`, falling back to the raw text where JavaScript would
-/// throw: a `%` not followed by two hex digits, or bytes that are not UTF-8.
-fn decode_uri_component(raw: &str) -> String {
+/// Appends `decodeURIComponent(raw)` to `out`, or `raw` itself where
+/// JavaScript would throw: a `%` not followed by two hex digits, or bytes
+/// that are not UTF-8.
+fn decode_uri_component_into(raw: &str, out: &mut String) {
+    let start = out.len();
     if !raw.contains('%') {
-        return raw.to_owned();
+        out.push_str(raw);
+        return;
     }
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
+    // Nearly every encoded cookie value (`token%7Chash`, a URL) decodes to
+    // ASCII: decode straight into `out`, and only for other bytes decode
+    // again through a buffer that checks UTF-8.
+    match decode_ascii(raw.as_bytes(), out) {
+        Some(()) => {}
+        None => {
+            out.truncate(start);
+            match percent_decode(raw.as_bytes()).map(String::from_utf8) {
+                Some(Ok(text)) => out.push_str(&text),
+                _ => out.push_str(raw),
+            }
+        }
+    }
+}
+
+/// Decodes `%XX` escapes into `out` while every byte is ASCII; `None` at the
+/// first escape that is invalid or not ASCII.
+fn decode_ascii(bytes: &[u8], out: &mut String) -> Option<()> {
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = if bytes[i] == b'%' {
+            let b = escaped(bytes, i)?;
+            i += 3;
+            b
+        } else {
+            i += 1;
+            bytes[i - 1]
+        };
+        if !b.is_ascii() {
+            return None;
+        }
+        out.push(char::from(b));
+    }
+    Some(())
+}
+
+/// Every `%XX` escape decoded; `None` when one is invalid.
+fn percent_decode(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut decoded = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' {
-            let hi = bytes.get(i + 1).and_then(|&b| hex_value(b));
-            let lo = bytes.get(i + 2).and_then(|&b| hex_value(b));
-            match (hi, lo) {
-                (Some(hi), Some(lo)) => {
-                    out.push(hi << 4 | lo);
-                    i += 3;
-                }
-                _ => return raw.to_owned(),
-            }
+            decoded.push(escaped(bytes, i)?);
+            i += 3;
         } else {
-            out.push(bytes[i]);
+            decoded.push(bytes[i]);
             i += 1;
         }
     }
-    String::from_utf8(out).unwrap_or_else(|_| raw.to_owned())
+    Some(decoded)
+}
+
+/// The byte of the escape `%XX` at `i`.
+fn escaped(bytes: &[u8], i: usize) -> Option<u8> {
+    let hi = bytes.get(i + 1).and_then(|&b| hex_value(b))?;
+    let lo = bytes.get(i + 2).and_then(|&b| hex_value(b))?;
+    Some(hi << 4 | lo)
 }
 
 fn hex_value(b: u8) -> Option<u8> {
