@@ -228,6 +228,13 @@ const SCENARIOS: &[Scenario] = &[
         signed_in: true,
     },
     Scenario {
+        key: "floor-jwt-read",
+        label: "floor: token decode only",
+        mode: Mode::Jwt,
+        path: "/floor/jwt-read",
+        signed_in: true,
+    },
+    Scenario {
         key: "session-sqlite",
         label: "GET /api/auth/session, SQLite session",
         mode: Mode::Sqlite,

@@ -5,8 +5,10 @@
 //! HMAC) and send it back in one `Set-Cookie`, next to the same JSON body as
 //! the ceiling. No callbacks, no CSRF cookie, no session JSON built.
 //!
-//! Its ratio to the ceiling bounds what the real session route can reach on
-//! the machine the benchmark runs on.
+//! Its ratio to the ceiling bounds what a read that re-issues the token can
+//! reach on the machine the benchmark runs on. [`Floor::read`] is the same
+//! for a read of a token that is not due: the decode alone (into the claim
+//! map), the session route's headers and the same JSON, no cookie.
 //!
 //! [`Floor::same_bytes`] is the other side of that bound: a bare handler
 //! answering, with nothing computed, the headers a session read answers (a
@@ -83,17 +85,41 @@ impl Floor {
             .into_response()
     }
 
+    /// Decodes the request's session token and answers the body, with the
+    /// session route's headers and no cookie: what a read of a token that
+    /// is not due must do at least. `401` without a valid token.
+    pub(crate) fn read(&self, headers: &HeaderMap) -> Response {
+        let now = chrono::Utc::now();
+        if session_token(headers)
+            .and_then(|t| self.codec.decode(t, now).ok())
+            .is_none()
+        {
+            return StatusCode::UNAUTHORIZED.into_response();
+        }
+        (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                ),
+                (
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("private, no-cache, no-store"),
+                ),
+                (header::EXPIRES, HeaderValue::from_static("0")),
+                (header::PRAGMA, HeaderValue::from_static("no-cache")),
+            ],
+            self.body.clone(),
+        )
+            .into_response()
+    }
+
     /// Decodes the request's session token and answers a re-encoded one;
     /// `401` without a valid token.
     pub(crate) fn answer(&self, headers: &HeaderMap) -> Response {
         let now = chrono::Utc::now();
-        let token = headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .find_map(|pair| pair.trim().strip_prefix(COOKIE)?.strip_prefix('='));
-        let Some(claims) = token.and_then(|t| self.codec.decode(t, now).ok()) else {
+        let Some(claims) = session_token(headers).and_then(|t| self.codec.decode(t, now).ok())
+        else {
             return StatusCode::UNAUTHORIZED.into_response();
         };
         let Ok(encoded) = self.codec.encode(claims, MAX_AGE_SECS, now) else {
@@ -115,6 +141,16 @@ impl Floor {
         )
             .into_response()
     }
+}
+
+/// The session token of the request's cookies.
+fn session_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| pair.trim().strip_prefix(COOKIE)?.strip_prefix('='))
 }
 
 /// The session cookie carrying `token`, as the engine writes it.

@@ -12,8 +12,10 @@
 //! them, `GET /ceiling` is a bare axum handler answering a JSON body exactly
 //! as long as the signed-in user's session JSON: the framework's own ceiling.
 //! `GET /ceiling/same-bytes` answers the session route's headers and body,
-//! all fixed, and `GET /floor/jwt` is the token floor (see `floor.rs`): only the session
-//! token's decode and re-encode, the least a JWT session read must do.
+//! all fixed; `GET /floor/jwt` is the token floor (see `floor.rs`): only the session
+//! token's decode and re-encode, the least a JWT read that re-issues the token
+//! must do, and `GET /floor/jwt-read` the decode alone, the least a read of a
+//! token that is not due must do.
 //!
 //! Once listening it prints `listening on http://<addr>` on stdout. Worker
 //! threads: one per core, or `KEYWAY_BENCH_WORKERS`; database pool size:
@@ -62,6 +64,7 @@ async fn serve(args: Args) -> Result<(), String> {
     let ceiling = Bytes::from(config::ceiling_body()?);
     let floor = floor::Floor::new(config::SECRET, ceiling.clone(), &config::sample_claims())?;
     let same_bytes = floor.clone();
+    let read_floor = floor.clone();
     let app = Router::new()
         .route(
             "/ceiling",
@@ -82,6 +85,13 @@ async fn serve(args: Args) -> Result<(), String> {
             get(move |headers: http::HeaderMap| {
                 let floor = floor.clone();
                 async move { floor.answer(&headers) }
+            }),
+        )
+        .route(
+            "/floor/jwt-read",
+            get(move |headers: http::HeaderMap| {
+                let floor = read_floor.clone();
+                async move { floor.read(&headers) }
             }),
         )
         .merge(keyway_axum::routes(auth));

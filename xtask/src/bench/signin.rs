@@ -81,6 +81,7 @@ pub(super) fn check(addr: SocketAddr, scenario: &Scenario, cookie: Option<&str>)
         | "ceiling-bytes"
         | "session-jwt"
         | "floor-jwt"
+        | "floor-jwt-read"
         | "session-sqlite"
         | "session-postgres"
         | "session-sqlite-diesel"
@@ -102,7 +103,7 @@ pub(super) fn check(addr: SocketAddr, scenario: &Scenario, cookie: Option<&str>)
     }
     // The browser's token was just issued: younger than the JWT update age,
     // a read decodes it and does not re-issue it.
-    if scenario.key == "session-jwt" && rolled {
+    if matches!(scenario.key, "session-jwt" | "floor-jwt-read") && rolled {
         return Err(format!("{what}: a fresh JWT session was re-issued"));
     }
     if scenario.key == "session-cookie-cache" && !answer.set_cookies().is_empty() {

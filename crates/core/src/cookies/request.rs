@@ -57,12 +57,9 @@ impl RequestCookies {
         let all = headers.get_all(COOKIE);
         // Decoding never lengthens a value: the headers' length bounds the
         // text.
-        let (len, pairs) = all.iter().fold((0, 0), |(len, pairs), h| {
-            let bytes = h.as_bytes();
-            (len + bytes.len(), pairs + 1 + semicolons(bytes))
-        });
-        cookies.text.reserve(len);
-        cookies.pairs.reserve(pairs.min(LINEAR_LOOKUP_MAX * 4));
+        cookies
+            .text
+            .reserve(all.iter().map(|h| h.as_bytes().len()).sum());
         for header in all {
             match std::str::from_utf8(header.as_bytes()) {
                 // The usual case: split the text (memchr), not byte by byte.
@@ -137,11 +134,6 @@ impl RequestCookies {
     }
 }
 
-/// How many `;` are in `bytes`.
-fn semicolons(bytes: &[u8]) -> usize {
-    bytes.iter().filter(|&&b| b == b';').count()
-}
-
 impl fmt::Debug for RequestCookies {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map()
@@ -182,7 +174,7 @@ fn decode_uri_component_into(raw: &str, out: &mut String) {
     // Nearly every encoded cookie value (`token%7Chash`, a URL) decodes to
     // ASCII: decode straight into `out`, and only for other bytes decode
     // again through a buffer that checks UTF-8.
-    match decode_ascii(raw.as_bytes(), out) {
+    match decode_ascii(raw, out) {
         Some(()) => {}
         None => {
             out.truncate(start);
@@ -196,22 +188,19 @@ fn decode_uri_component_into(raw: &str, out: &mut String) {
 
 /// Decodes `%XX` escapes into `out` while every byte is ASCII; `None` at the
 /// first escape that is invalid or not ASCII.
-fn decode_ascii(bytes: &[u8], out: &mut String) -> Option<()> {
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = if bytes[i] == b'%' {
-            let b = escaped(bytes, i)?;
-            i += 3;
-            b
-        } else {
-            i += 1;
-            bytes[i - 1]
-        };
+fn decode_ascii(raw: &str, out: &mut String) -> Option<()> {
+    let mut rest = raw;
+    while let Some(at) = rest.find('%') {
+        out.push_str(&rest[..at]);
+        let b = escaped(rest.as_bytes(), at)?;
         if !b.is_ascii() {
             return None;
         }
         out.push(char::from(b));
+        // The escape is three ASCII bytes: a char boundary follows it.
+        rest = rest.get(at + 3..)?;
     }
+    out.push_str(rest);
     Some(())
 }
 
