@@ -301,6 +301,7 @@ impl<'de> Visitor<'de> for FieldVisitor {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+    use proptest::strategy::Strategy;
 
     fn now() -> DateTime<Utc> {
         Utc.timestamp_opt(1_700_000_000, 0).unwrap()
@@ -351,6 +352,42 @@ mod tests {
         ];
         for payload in payloads {
             assert_eq!(lean(payload), by_map(payload), "payload {payload}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Objects of the claims read (and others), duplicated names
+        /// included, each value of any JSON type: the lean parse and the
+        /// map parser agree on every one.
+        #[test]
+        fn agrees_with_the_claim_map_on_any_object(
+            members in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec![
+                        "name", "email", "picture", "sub", "iat", "exp", "nbf",
+                        "auth_time", "jti", "na\\u006de", "x",
+                    ]),
+                    proptest::prop_oneof![
+                        "[a-z\\\\\"é]{0,6}".prop_map(|s| format!("{s:?}")),
+                        (1_699_999_900i64..1_700_000_100).prop_map(|n| n.to_string()),
+                        proptest::num::i64::ANY.prop_map(|n| n.to_string()),
+                        proptest::num::f64::NORMAL.prop_map(|f| format!("{f:e}")),
+                        proptest::strategy::Just("1702592000.5".to_owned()),
+                        proptest::strategy::Just("null".to_owned()),
+                        proptest::strategy::Just("true".to_owned()),
+                        proptest::strategy::Just(r#"[1,{"exp":"x"}]"#.to_owned()),
+                        proptest::strategy::Just(r#"{"sub":1}"#.to_owned()),
+                    ],
+                ),
+                0..10,
+            )
+        ) {
+            let body: Vec<String> = members
+                .iter()
+                .map(|(name, value)| format!("\"{name}\":{value}"))
+                .collect();
+            let payload = format!("{{{}}}", body.join(","));
+            proptest::prop_assert_eq!(lean(&payload), by_map(&payload), "payload {}", payload);
         }
     }
 
