@@ -96,8 +96,23 @@ fn verified_token<'a>(cookie_value: &'a str, secret: &str) -> Option<&'a str> {
     if !is_lower_hex(token) || !is_lower_hex(given) {
         return None;
     }
-    let expected = hash(token, secret);
-    bool::from(given.as_bytes().ct_eq(expected.as_bytes())).then_some(token)
+    let expected = hex_digest(token, secret);
+    bool::from(given.as_bytes().ct_eq(&expected)).then_some(token)
+}
+
+/// The lower-case hex SHA-256 of `token` followed by `secret`, on the stack.
+fn hex_digest(token: &str, secret: &str) -> [u8; HEX_LEN] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let digest = Sha256::new()
+        .chain_update(token.as_bytes())
+        .chain_update(secret.as_bytes())
+        .finalize();
+    let mut out = [0u8; HEX_LEN];
+    for (pair, byte) in out.chunks_exact_mut(2).zip(digest.iter()) {
+        pair[0] = DIGITS[usize::from(byte >> 4)];
+        pair[1] = DIGITS[usize::from(byte & 0x0f)];
+    }
+    out
 }
 
 fn is_lower_hex(s: &str) -> bool {
@@ -106,10 +121,7 @@ fn is_lower_hex(s: &str) -> bool {
 
 /// Lower-case hex SHA-256 of `token` followed by `secret`.
 fn hash(token: &str, secret: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(token.as_bytes());
-    h.update(secret.as_bytes());
-    random::to_hex(&h.finalize())
+    hex_digest(token, secret).iter().map(|&b| char::from(b)).collect()
 }
 
 #[cfg(test)]

@@ -60,23 +60,22 @@ impl SiteOrigin {
                 .filter(|v| !v.is_empty())
         };
         let forwarded = |name: &str| self.trust_forwarded.then(|| header(name)).flatten();
-        let proto = forwarded("x-forwarded-proto")
-            .map(str::to_ascii_lowercase)
-            .filter(|p| p == "http" || p == "https")
-            .or_else(|| {
-                uri.and_then(|u| u.scheme_str())
-                    .map(str::to_ascii_lowercase)
-            })
-            .unwrap_or_else(|| "http".to_owned());
+        let proto: std::borrow::Cow<'_, str> = match forwarded("x-forwarded-proto")
+            .and_then(http_scheme)
+            .or_else(|| uri.and_then(|u| u.scheme_str()).and_then(http_scheme))
+        {
+            Some(p) => p.into(),
+            None => match uri.and_then(|u| u.scheme_str()) {
+                // Another scheme: no origin can be made of it (below).
+                Some(other) => other.to_ascii_lowercase().into(),
+                None => "http".into(),
+            },
+        };
         // `Host` is what the client asked for; the URI's authority only
         // stands in when there is no `Host` (HTTP/2 `:authority`).
         let host = forwarded("x-forwarded-host")
             .or_else(|| header("host"))
-            .map(str::to_owned)
-            .or_else(|| {
-                uri.and_then(|u| u.authority())
-                    .map(|a| a.as_str().to_owned())
-            })
+            .or_else(|| uri.and_then(|u| u.authority()).map(|a| a.as_str()))
             .ok_or(HostRefused::Unusable)?;
         let host_ok = host
             .bytes()
@@ -84,11 +83,11 @@ impl SiteOrigin {
         if !host_ok {
             return Err(HostRefused::Unusable);
         }
-        let origin = parse_origin_memo(format!("{proto}://{host}")).ok_or(HostRefused::Unusable)?;
+        let origin = parse_origin_memo(&proto, host).ok_or(HostRefused::Unusable)?;
         if !self.allowed_hosts.is_empty() && !self.allowed_hosts.iter().any(|h| h == origin.host())
         {
             return Err(HostRefused::Untrusted(crate::redact::bounded_remote_text(
-                &host, 100,
+                host, 100,
             )));
         }
         Ok(origin)
@@ -111,19 +110,37 @@ thread_local! {
         const { std::cell::RefCell::new(None) };
 }
 
-/// [`Origin::parse`] of `candidate`, remembering the last answer per thread:
-/// a server sees the same `Host` on nearly every request, and parsing it
-/// (URL parser, IDNA, serialisation) costs more than the rest of the origin
-/// work together. The parse is a pure function, so a remembered answer is
-/// the answer.
-fn parse_origin_memo(candidate: String) -> Option<Origin> {
+/// `http` or `https` for those schemes in any case.
+fn http_scheme(scheme: &str) -> Option<&'static str> {
+    if scheme.eq_ignore_ascii_case("https") {
+        Some("https")
+    } else if scheme.eq_ignore_ascii_case("http") {
+        Some("http")
+    } else {
+        None
+    }
+}
+
+/// [`Origin::parse`] of `{proto}://{host}`, remembering the last answer per
+/// thread: a server sees the same `Host` on nearly every request, and
+/// parsing it (URL parser, IDNA, serialisation) costs more than the rest of
+/// the origin work together. The parse is a pure function, so a remembered
+/// answer is the answer; a hit allocates nothing.
+fn parse_origin_memo(proto: &str, host: &str) -> Option<Origin> {
+    let spells = |input: &str| {
+        input.len() == proto.len() + 3 + host.len()
+            && input.starts_with(proto)
+            && input[proto.len()..].starts_with("://")
+            && input.ends_with(host)
+    };
     LAST_ORIGIN.with(|last| {
         let mut last = last.borrow_mut();
         if let Some((input, parsed)) = last.as_ref()
-            && *input == candidate
+            && spells(input)
         {
             return parsed.clone();
         }
+        let candidate = format!("{proto}://{host}");
         let parsed = Origin::parse(&candidate);
         *last = Some((candidate, parsed.clone()));
         parsed

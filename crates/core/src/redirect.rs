@@ -26,8 +26,10 @@ const MAX_URL_LEN: usize = 4096;
 
 /// The site origin, e.g. `"https://example.com"` or `"http://127.0.0.1:3000"`
 /// (`scheme://host[:port]`, no path, lower-case scheme/host, default port omitted).
+/// Cloning it shares the text: the engine clones the site's origin for
+/// every request.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Origin(String);
+pub struct Origin(std::sync::Arc<str>);
 
 impl Origin {
     /// The origin of the http(s) URL `url`; any path, query or fragment is
@@ -44,7 +46,7 @@ impl Origin {
         if !is_plain_http(&parsed) {
             return None;
         }
-        Some(Origin(parsed.origin().ascii_serialization()))
+        Some(Origin(parsed.origin().ascii_serialization().into()))
     }
 
     /// The serialised origin, e.g. `"http://127.0.0.1:3000"`.

@@ -29,7 +29,12 @@ pub(crate) struct Outcome {
 
 impl Outcome {
     pub fn json(value: &impl serde::Serialize) -> Self {
-        let body = serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned());
+        // A session object is a few hundred bytes: one allocation, no regrowth.
+        let mut body = Vec::with_capacity(512);
+        let body = match serde_json::to_writer(&mut body, value) {
+            Ok(()) => String::from_utf8(body).unwrap_or_else(|_| "null".to_owned()),
+            Err(_) => "null".to_owned(),
+        };
         Self::raw_json(body)
     }
 
