@@ -121,7 +121,10 @@ fn is_lower_hex(s: &str) -> bool {
 
 /// Lower-case hex SHA-256 of `token` followed by `secret`.
 fn hash(token: &str, secret: &str) -> String {
-    hex_digest(token, secret).iter().map(|&b| char::from(b)).collect()
+    hex_digest(token, secret)
+        .iter()
+        .map(|&b| char::from(b))
+        .collect()
 }
 
 #[cfg(test)]
