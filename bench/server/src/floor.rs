@@ -27,6 +27,14 @@ const COOKIE: &str = "authjs.session-token";
 /// The session lifetime the engine uses by default (30 days).
 const MAX_AGE_SECS: i64 = 30 * 24 * 60 * 60;
 
+/// The headers the session route answers with, `Set-Cookie` aside.
+const SESSION_HEADERS: [(header::HeaderName, &str); 4] = [
+    (header::CONTENT_TYPE, "application/json"),
+    (header::CACHE_CONTROL, "private, no-cache, no-store"),
+    (header::EXPIRES, "0"),
+    (header::PRAGMA, "no-cache"),
+];
+
 /// What the handler needs: the codec (keys derived once) and the body.
 #[derive(Clone)]
 pub(crate) struct Floor {
@@ -67,19 +75,8 @@ impl Floor {
     /// The session route's headers and body, all fixed: no work at all.
     pub(crate) fn same_bytes(&self) -> Response {
         (
-            [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                ),
-                (
-                    header::CACHE_CONTROL,
-                    HeaderValue::from_static("private, no-cache, no-store"),
-                ),
-                (header::EXPIRES, HeaderValue::from_static("0")),
-                (header::PRAGMA, HeaderValue::from_static("no-cache")),
-                (header::SET_COOKIE, self.sample_cookie.clone()),
-            ],
+            SESSION_HEADERS,
+            [(header::SET_COOKIE, self.sample_cookie.clone())],
             self.body.clone(),
         )
             .into_response()
@@ -96,22 +93,7 @@ impl Floor {
         {
             return StatusCode::UNAUTHORIZED.into_response();
         }
-        (
-            [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                ),
-                (
-                    header::CACHE_CONTROL,
-                    HeaderValue::from_static("private, no-cache, no-store"),
-                ),
-                (header::EXPIRES, HeaderValue::from_static("0")),
-                (header::PRAGMA, HeaderValue::from_static("no-cache")),
-            ],
-            self.body.clone(),
-        )
-            .into_response()
+        (SESSION_HEADERS, self.body.clone()).into_response()
     }
 
     /// Decodes the request's session token and answers a re-encoded one;

@@ -159,8 +159,8 @@ impl<'de> Visitor<'de> for ClaimsVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut c = SessionClaims::default();
         let mut times_are_numbers = true;
-        while let Some(name) = map.next_key::<Name>()? {
-            if name == Name::Other {
+        while let Some(name) = map.next_key::<Claim>()? {
+            if name == Claim::Other {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             }
@@ -177,20 +177,20 @@ impl<'de> Visitor<'de> for ClaimsVisitor {
                 }
             };
             match name {
-                Name::Name => c.name = text(field),
-                Name::Email => c.email = text(field),
-                Name::Picture => c.picture = text(field),
-                Name::Sub => c.sub = text(field),
-                Name::Iat => c.iat = time(field),
-                Name::Exp => c.exp = time(field),
-                Name::Nbf => c.nbf = time(field),
-                Name::AuthTime => {
+                Claim::Name => c.name = text(field),
+                Claim::Email => c.email = text(field),
+                Claim::Picture => c.picture = text(field),
+                Claim::Sub => c.sub = text(field),
+                Claim::Iat => c.iat = time(field),
+                Claim::Exp => c.exp = time(field),
+                Claim::Nbf => c.nbf = time(field),
+                Claim::AuthTime => {
                     c.auth_time = match field {
                         Field::Num(v) => Some(v),
                         _ => None,
                     }
                 }
-                Name::Other => {}
+                Claim::Other => {}
             }
         }
         Ok((c, times_are_numbers))
@@ -199,7 +199,7 @@ impl<'de> Visitor<'de> for ClaimsVisitor {
 
 /// A claim's name: one of those read, or any other.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Name {
+enum Claim {
     Name,
     Email,
     Picture,
@@ -211,33 +211,33 @@ enum Name {
     Other,
 }
 
-impl<'de> de::Deserialize<'de> for Name {
+impl<'de> de::Deserialize<'de> for Claim {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(NameVisitor)
+        deserializer.deserialize_str(ClaimNameVisitor)
     }
 }
 
-struct NameVisitor;
+struct ClaimNameVisitor;
 
-impl<'de> Visitor<'de> for NameVisitor {
-    type Value = Name;
+impl<'de> Visitor<'de> for ClaimNameVisitor {
+    type Value = Claim;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a claim name")
     }
 
     // Borrowed or unescaped into a scratch buffer: no allocation either way.
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Name, E> {
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Claim, E> {
         Ok(match v {
-            "name" => Name::Name,
-            "email" => Name::Email,
-            "picture" => Name::Picture,
-            "sub" => Name::Sub,
-            "iat" => Name::Iat,
-            "exp" => Name::Exp,
-            "nbf" => Name::Nbf,
-            "auth_time" => Name::AuthTime,
-            _ => Name::Other,
+            "name" => Claim::Name,
+            "email" => Claim::Email,
+            "picture" => Claim::Picture,
+            "sub" => Claim::Sub,
+            "iat" => Claim::Iat,
+            "exp" => Claim::Exp,
+            "nbf" => Claim::Nbf,
+            "auth_time" => Claim::AuthTime,
+            _ => Claim::Other,
         })
     }
 }

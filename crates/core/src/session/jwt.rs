@@ -12,7 +12,7 @@ use crate::codes::LogCode;
 use crate::cookies::{SetCookie, clear_chunked, read_chunked, write_chunked};
 use crate::events::SignOutEvent;
 use crate::failure::{Failure, describe, log_error, log_event_failure};
-use crate::jwt::{Claims, SessionClaims};
+use crate::jwt::{Claims, JwtCodec, JwtError, SessionClaims};
 
 /// The claim that records when the user signed in (OpenID Connect's name
 /// for it); reads keep it, so it says how old the sign-in is.
@@ -31,24 +31,21 @@ fn claim(token: &Claims, name: &str) -> Option<String> {
 }
 
 fn decode(ctx: &Scope<'_>) -> Option<Result<Claims, String>> {
-    let raw = read_chunked(ctx.cookies, &ctx.jar.names.session_token)?;
-    Some(
-        ctx.jar
-            .session_codec
-            .decode(&raw, ctx.now)
-            .map_err(|e| describe(&e)),
-    )
+    decode_with(ctx, JwtCodec::decode)
 }
 
 /// [`decode`], keeping only the claims the session object needs.
 fn decode_lean(ctx: &Scope<'_>) -> Option<Result<SessionClaims, String>> {
+    decode_with(ctx, JwtCodec::decode_session)
+}
+
+/// The session cookie's token through `decode`; `None` without a cookie.
+fn decode_with<T>(
+    ctx: &Scope<'_>,
+    decode: impl FnOnce(&JwtCodec, &str, DateTime<Utc>) -> Result<T, JwtError>,
+) -> Option<Result<T, String>> {
     let raw = read_chunked(ctx.cookies, &ctx.jar.names.session_token)?;
-    Some(
-        ctx.jar
-            .session_codec
-            .decode_session(&raw, ctx.now)
-            .map_err(|e| describe(&e)),
-    )
+    Some(decode(&ctx.jar.session_codec, &raw, ctx.now).map_err(|e| describe(&e)))
 }
 
 /// Encodes `token` and returns the cookies that carry it.
