@@ -45,19 +45,29 @@ pub(super) fn parse(payload: &[u8]) -> Result<Claims, JwtError> {
 /// fails once `exp <= now - 15`; `nbf`, when present, fails while
 /// `nbf > now + 15`; `iat`, when present, must be a number.
 pub(super) fn check_times(claims: &Claims, now: DateTime<Utc>) -> Result<(), JwtError> {
-    let now = now.timestamp() as f64;
-    let tolerance = CLOCK_TOLERANCE_SECS as f64;
-    let exp = number(claims, "exp", "`exp` must be a number")?
-        .ok_or(JwtError::InvalidClaims("`exp` is missing"))?;
-    if exp <= now - tolerance {
+    check_exp(number(claims, "exp", "`exp` must be a number")?, now)?;
+    check_nbf(number(claims, "nbf", "`nbf` must be a number")?, now)?;
+    number(claims, "iat", "`iat` must be a number")?;
+    Ok(())
+}
+
+/// `exp` is required and fails once it is more than
+/// [`CLOCK_TOLERANCE_SECS`] before `now`. Shared by the claim map and the
+/// session read's lean parse.
+pub(super) fn check_exp(exp: Option<f64>, now: DateTime<Utc>) -> Result<(), JwtError> {
+    let exp = exp.ok_or(JwtError::InvalidClaims("`exp` is missing"))?;
+    if exp <= now.timestamp() as f64 - CLOCK_TOLERANCE_SECS as f64 {
         return Err(JwtError::Expired);
     }
-    if let Some(nbf) = number(claims, "nbf", "`nbf` must be a number")?
-        && nbf > now + tolerance
-    {
+    Ok(())
+}
+
+/// `nbf`, when present, fails while it is more than
+/// [`CLOCK_TOLERANCE_SECS`] after `now`.
+pub(super) fn check_nbf(nbf: Option<f64>, now: DateTime<Utc>) -> Result<(), JwtError> {
+    if nbf.is_some_and(|nbf| nbf > now.timestamp() as f64 + CLOCK_TOLERANCE_SECS as f64) {
         return Err(JwtError::NotYetValid);
     }
-    number(claims, "iat", "`iat` must be a number")?;
     Ok(())
 }
 

@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::{Number, Value};
 
-use super::{CLOCK_TOLERANCE_SECS, Claims, JwtError};
+use super::{Claims, JwtError};
 
 /// The claims of a session token that a session read uses.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -102,22 +102,8 @@ impl SessionClaims {
     /// `exp` required, for claims whose time claims are all numbers (the
     /// map parser checks any other).
     fn check_times(&self, now: DateTime<Utc>) -> Result<(), JwtError> {
-        let now = now.timestamp() as f64;
-        let tolerance = CLOCK_TOLERANCE_SECS as f64;
-        let exp = self
-            .exp
-            .as_ref()
-            .and_then(Number::as_f64)
-            .ok_or(JwtError::InvalidClaims("`exp` is missing"))?;
-        if exp <= now - tolerance {
-            return Err(JwtError::Expired);
-        }
-        if let Some(nbf) = self.nbf.as_ref().and_then(Number::as_f64)
-            && nbf > now + tolerance
-        {
-            return Err(JwtError::NotYetValid);
-        }
-        Ok(())
+        super::claims::check_exp(self.exp.as_ref().and_then(Number::as_f64), now)?;
+        super::claims::check_nbf(self.nbf.as_ref().and_then(Number::as_f64), now)
     }
 
     /// Parses `payload` and checks its times; anything unusual (not an
