@@ -187,7 +187,8 @@ fn cookie_jar(
         }
         (None, _) => JwtCodec::new(format.clone(), &b.secrets, salt),
     }
-    .map_err(|e| ConfigError::new(format!("the session token format cannot be used: {e}")))?;
+    .map_err(|e| ConfigError::new(format!("the session token format cannot be used: {e}")))?
+    .with_read_memo(b.jwt_read_memo);
     let check = |name: &str| {
         JwtCodec::new(wire.token_format.clone(), keys.check_cookies(), name)
             .map_err(|e| ConfigError::new(format!("the check cookie format cannot be used: {e}")))

@@ -22,6 +22,9 @@ use crate::wire::WireMode;
 pub const DEFAULT_MAX_AGE_SECS: i64 = 30 * 24 * 60 * 60;
 /// Default `session.updateAge`: 24 hours.
 pub const DEFAULT_UPDATE_AGE_SECS: i64 = 24 * 60 * 60;
+/// Default for [`AuthBuilder::jwt_read_memo`]: how many decrypted session
+/// tokens a JWT session read remembers (about 1 MB for typical tokens).
+pub const DEFAULT_JWT_READ_MEMO: usize = 1024;
 /// Default base path.
 pub const DEFAULT_BASE_PATH: &str = "/api/auth";
 /// The shortest secret accepted, in bytes.
@@ -136,6 +139,8 @@ pub struct AuthBuilder {
     pub(crate) update_age: i64,
     /// `None`: JWT sessions follow `update_age`.
     pub(crate) jwt_update_age: Option<i64>,
+    /// Session tokens whose claims a JWT session read remembers.
+    pub(crate) jwt_read_memo: usize,
     pub(crate) providers: Vec<Provider>,
     pub(crate) adapter: Option<Arc<dyn Adapter>>,
     pub(crate) store: Option<Arc<dyn crate::store::Store>>,
@@ -170,6 +175,7 @@ impl Default for AuthBuilder {
             max_age: DEFAULT_MAX_AGE_SECS,
             update_age: DEFAULT_UPDATE_AGE_SECS,
             jwt_update_age: None,
+            jwt_read_memo: DEFAULT_JWT_READ_MEMO,
             providers: Vec::new(),
             adapter: None,
             store: None,
@@ -398,6 +404,26 @@ impl AuthBuilder {
     /// on every read (otherwise a token could expire before it was due).
     pub fn jwt_update_age(mut self, secs: i64) -> Self {
         self.jwt_update_age = Some(secs);
+        self
+    }
+
+    /// How many session tokens a JWT session read remembers, decrypted
+    /// (default [`DEFAULT_JWT_READ_MEMO`]; `0`: none).
+    ///
+    /// A browser sends the same token on every request until it is
+    /// re-issued, and decrypting it (HMAC-SHA-512, AES, JSON) is most of a
+    /// JWT session read. A read of a remembered token compares it, byte for
+    /// byte and in constant time, with the one remembered and checks its
+    /// expiry against the clock, then answers what the token says: the
+    /// same answer as decrypting it again, for the cost of a hash lookup.
+    /// Only tokens that decrypted and verified are remembered (an attacker
+    /// without the secret adds none), each of at most 4 KB, so the memo
+    /// holds at most about `entries` × 5 KB (typically `entries` × 1 KB).
+    /// A read whose callbacks see the token (see
+    /// [`Callbacks::session_uses_token`](crate::Callbacks::session_uses_token))
+    /// decrypts every time.
+    pub fn jwt_read_memo(mut self, entries: usize) -> Self {
+        self.jwt_read_memo = entries;
         self
     }
 

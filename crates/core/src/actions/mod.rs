@@ -29,16 +29,20 @@ pub(crate) async fn dispatch(
     parts: &http::request::Parts,
 ) -> Result<Outcome, Failure> {
     let post = ctx.method == Method::POST;
+    // The sign-in, callback, sign-out and update futures are large (the
+    // OAuth callback's most of all) and rare beside session reads: each is
+    // boxed, so the future of every request, which the binding moves into
+    // a box of its own, is the size a session read needs.
     match (action, post) {
         (Action::Providers, false) => Ok(providers(ctx)),
         (Action::Csrf, false) => Ok(csrf(ctx)),
         (Action::Session, false) => Ok(session::get(ctx).await),
-        (Action::Session, true) => Ok(session::post(ctx).await),
+        (Action::Session, true) => Ok(Box::pin(session::post(ctx)).await),
         (Action::SignIn, false) => pages::sign_in(ctx, provider),
-        (Action::SignIn, true) => signin::post(ctx, provider).await,
-        (Action::Callback, _) => callback(ctx, provider, parts).await,
+        (Action::SignIn, true) => Box::pin(signin::post(ctx, provider)).await,
+        (Action::Callback, _) => Box::pin(callback(ctx, provider, parts)).await,
         (Action::SignOut, false) => Ok(pages::sign_out(ctx)),
-        (Action::SignOut, true) => signout::post(ctx).await,
+        (Action::SignOut, true) => Box::pin(signout::post(ctx)).await,
         (Action::VerifyRequest, false) => Ok(pages::verify_request(ctx)),
         (Action::Error, false) => Ok(pages::error(ctx)),
         _ => Err(Failure::BadRequest),

@@ -35,6 +35,7 @@ mod error;
 mod jwe;
 mod jws;
 mod keys;
+mod memo;
 mod session_claims;
 mod signing_key;
 
@@ -118,6 +119,8 @@ impl TokenFormat {
 #[derive(Clone)]
 pub struct JwtCodec {
     inner: Arc<Inner>,
+    /// Session claims of tokens already read ([`memo`]); shared by clones.
+    memo: Option<Arc<memo::ReadMemo>>,
 }
 
 struct Inner {
@@ -147,6 +150,7 @@ impl JwtCodec {
                 secret_count: 0,
                 engine: Engine::Jws(Box::new(Jws::key_pair(signing, retired))),
             }),
+            memo: None,
         }
     }
 
@@ -192,6 +196,7 @@ impl JwtCodec {
                 secret_count: secrets.len(),
                 engine,
             }),
+            memo: None,
         })
     }
 
@@ -240,6 +245,15 @@ impl JwtCodec {
         Ok(claims)
     }
 
+    /// This codec, remembering the session claims of up to `capacity`
+    /// encrypted tokens it read ([`decode_session`](Self::decode_session)),
+    /// so that reading one of them again costs a hash lookup instead of a
+    /// decryption; `0` remembers none. See [`memo`] for what it keeps.
+    pub(crate) fn with_read_memo(mut self, capacity: usize) -> Self {
+        self.memo = memo::ReadMemo::new(capacity).map(Arc::new);
+        self
+    }
+
     /// [`decode`](Self::decode), keeping only the claims a session read
     /// uses: accepts and refuses exactly the same tokens, with the same
     /// errors, without building the claim map for an encrypted token.
@@ -249,7 +263,18 @@ impl JwtCodec {
         now: DateTime<Utc>,
     ) -> Result<SessionClaims, JwtError> {
         match &self.inner.engine {
-            Engine::Jwe(jwe) => SessionClaims::parse_checked(&jwe.decrypt(token)?, now),
+            Engine::Jwe(jwe) => {
+                if let Some(memo) = &self.memo {
+                    if let Some(known) = memo.get(token, now) {
+                        return known;
+                    }
+                }
+                let claims = SessionClaims::parse_checked(&jwe.decrypt(token)?, now)?;
+                if let Some(memo) = &self.memo {
+                    memo.put(token, &claims);
+                }
+                Ok(claims)
+            }
             Engine::Jws(_) => self
                 .decode(token, now)
                 .map(|claims| SessionClaims::from_claims(&claims)),

@@ -101,7 +101,7 @@ impl SessionClaims {
     /// The time checks of [`JwtCodec::decode`](super::JwtCodec::decode),
     /// `exp` required, for claims whose time claims are all numbers (the
     /// map parser checks any other).
-    fn check_times(&self, now: DateTime<Utc>) -> Result<(), JwtError> {
+    pub(super) fn check_times(&self, now: DateTime<Utc>) -> Result<(), JwtError> {
         super::claims::check_exp(self.exp.as_ref().and_then(Number::as_f64), now)?;
         super::claims::check_nbf(self.nbf.as_ref().and_then(Number::as_f64), now)
     }
