@@ -10,6 +10,8 @@
 use std::sync::Arc;
 
 use sea_orm::DbBackend;
+#[cfg(feature = "postgres")]
+use sea_orm::sea_query::extension::postgres::PgFunc;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 
 use crate::options::TableNames;
@@ -21,17 +23,32 @@ pub(crate) struct HotSql {
     /// [`SESSION_COLUMNS`] then [`USER_COLUMNS`] of the session whose token
     /// is the one bound value, joined with its user.
     pub(crate) session_and_user: Arc<str>,
+    /// On PostgreSQL: the same columns for every session whose token is in
+    /// the one bound `TEXT[]`, for the read lane's batches. On
+    /// `session_token`'s unique index, as `= $1` is (the test
+    /// `the_batched_read_uses_the_token_index` checks the plan).
+    #[cfg(feature = "postgres")]
+    pub(crate) sessions_and_users: Option<Arc<str>>,
 }
 
 impl HotSql {
     pub(crate) fn new(backend: DbBackend, tables: &TableNames) -> Self {
         Self {
-            session_and_user: session_and_user(backend, tables).into(),
+            session_and_user: session_and_user(backend, tables, Expr::val("")).into(),
+            #[cfg(feature = "postgres")]
+            sessions_and_users: (backend == DbBackend::Postgres).then(|| {
+                // `ANY($1)`: the token array is the one placeholder.
+                let any = PgFunc::any(Expr::cust("$1"));
+                session_and_user(backend, tables, any.into()).into()
+            }),
         }
     }
 }
 
-fn session_and_user(backend: DbBackend, tables: &TableNames) -> String {
+/// The session read with `session_token = <token>`: `token` is a value
+/// (it only makes the placeholder; callers bind the token) or PostgreSQL's
+/// `ANY($1)`.
+fn session_and_user(backend: DbBackend, tables: &TableNames, token: Expr) -> String {
     let sessions = table(&tables.sessions);
     let users = table(&tables.users);
     // The column names of the two tables do not overlap, so the row can be
@@ -45,8 +62,7 @@ fn session_and_user(backend: DbBackend, tables: &TableNames) -> String {
             users.clone(),
             Expr::col((users, "id")).equals((sessions.clone(), "user_id")),
         )
-        // The value only makes the placeholder; callers bind the token.
-        .and_where(Expr::col((sessions, "session_token")).eq(""));
+        .and_where(Expr::col((sessions, "session_token")).eq(token));
     backend.build(&s).sql
 }
 
@@ -64,6 +80,15 @@ mod tests {
         );
         let pg = HotSql::new(DbBackend::Postgres, &tables);
         assert!(pg.session_and_user.ends_with(r#""session_token" = $1"#));
+        #[cfg(feature = "postgres")]
+        {
+            let many = pg.sessions_and_users.expect("PostgreSQL's batch read");
+            assert_eq!(
+                many.strip_suffix(r#" = ANY($1)"#),
+                pg.session_and_user.strip_suffix(" = $1")
+            );
+            assert!(sqlite.sessions_and_users.is_none());
+        }
         let my = HotSql::new(DbBackend::MySql, &tables);
         assert!(my.session_and_user.ends_with("`session_token` = ?"));
     }

@@ -158,16 +158,18 @@ impl SeaOrmAdapter {
         };
         let sql = HotSql::new(db.get_database_backend(), &tables);
         #[cfg(feature = "postgres")]
-        let pg_reader = if server.backend == Backend::Postgres {
-            pg_reader::PgReader::for_url(
+        let pg_reader = match &sql.sessions_and_users {
+            Some(many) if server.backend == Backend::Postgres => pg_reader::PgReader::for_url(
                 url,
                 options.schema.as_deref(),
-                sql.session_and_user.clone(),
+                pg_reader::LaneSql {
+                    one: sql.session_and_user.clone(),
+                    many: many.clone(),
+                },
                 pg_reader::default_connections(options.max_connections),
                 options.connect_timeout,
-            )
-        } else {
-            None
+            ),
+            _ => None,
         };
         let adapter = Self {
             sql,
@@ -347,6 +349,34 @@ impl SeaOrmAdapter {
         return self.pg_reader.as_ref().map_or(0, |r| r.answered());
         #[cfg(not(feature = "postgres"))]
         0
+    }
+
+    /// How many of the PostgreSQL lane's statement executions answered more
+    /// than one session read (reads that queued while a connection was
+    /// busy).
+    #[cfg(feature = "testkit")]
+    pub fn pg_reader_shared_executions(&self) -> u64 {
+        #[cfg(feature = "postgres")]
+        return self.pg_reader.as_ref().map_or(0, |r| r.shared_executions());
+        #[cfg(not(feature = "postgres"))]
+        0
+    }
+
+    /// PostgreSQL's `EXPLAIN` of the lane's batched session read for
+    /// `tokens`, one plan line a line, or `None` without the lane.
+    #[cfg(feature = "testkit")]
+    pub async fn pg_reader_batch_plan(&self, tokens: &[&str]) -> Option<String> {
+        #[cfg(feature = "postgres")]
+        if let Some(reader) = &self.pg_reader {
+            return Some(
+                reader
+                    .explain_batch(tokens)
+                    .await
+                    .unwrap_or_else(|e| format!("EXPLAIN failed: {e:?}")),
+            );
+        }
+        let _ = tokens;
+        None
     }
 
     /// Starts a transaction that will write. On SQLite it takes the write

@@ -1,6 +1,7 @@
 //! PostgreSQL's read lane: the session read, the query of every request with
 //! a database session cookie, on tokio-postgres connections of its own with
-//! the statement prepared once per connection.
+//! the statement prepared once per connection, and the reads that wait for
+//! a connection together answered by one execution.
 //!
 //! # Why
 //!
@@ -10,37 +11,62 @@
 //! `Describe` check per query, SeaORM's dynamic row). On a tokio-postgres
 //! client the query is one `Bind`/`Execute`/`Sync` round trip of a
 //! statement prepared when the connection opened, decoded straight into
-//! keyway's models; concurrent reads share a connection by pipelining
-//! instead of waiting for a pooled one. `cargo xtask bench`'s PostgreSQL row
-//! and its "where the time goes" line show the difference.
+//! keyway's models.
+//!
+//! Under load many reads wait at once, and each execution costs both the
+//! server and the PostgreSQL backend (which share the machine's cores) more
+//! than the row it returns. So each connection has a driver task with a
+//! queue: it takes one read, sends it at once, and when that execution is
+//! done takes every read that queued meanwhile (up to [`BATCH`]) and
+//! answers them all with one execution of a second statement,
+//! `... WHERE session_token = ANY($1)` with the distinct tokens as one
+//! `TEXT[]` (on the token's unique index, as the single read is). A read
+//! that finds its connection idle waits for no batch: at low load each read
+//! is one round trip, as without batching. `cargo xtask bench`'s PostgreSQL
+//! row and its "where the time goes" line show the difference.
 //!
 //! # What it keeps
 //!
 //! * Only reads: every write, and every other query, goes through the pool.
 //!   A read on another connection sees every committed write (PostgreSQL's
-//!   read committed), so the lane reads exactly what the pool would.
+//!   read committed): a read's statement is sent after the read was queued,
+//!   so it sees every write committed before the read was asked for, batch
+//!   or not, and the lane reads exactly what the pool would.
+//! * Each read gets the row of its own token: rows are matched back to the
+//!   reads by their token column (several reads of one token each get the
+//!   row), a token without a row gets `None`. Rows that do not settle a
+//!   token (two rows for it, or a row for a token not asked, possible only
+//!   on a schema made by hand) leave its reads to the pool.
 //! * Any failure of the lane (it cannot connect, the connection drops, a
 //!   column has a type the lane does not read) runs the same read on the
-//!   pool, so errors, their kinds and their log lines are the pool's. A
+//!   pool, so errors, their kinds and their log lines are the pool's; a
+//!   failed execution sends every read of its batch to the pool. A
 //!   connection that failed is opened again on a later read, no more than
-//!   once a second; a statement that cannot be prepared turns the lane off.
+//!   once a second; a statement that cannot be prepared, or a row that
+//!   cannot be decoded, turns the lane off.
+//! * Memory stays bounded under overload: a connection's queue holds at
+//!   most [`QUEUE`] reads, and a read that finds it full goes to the pool.
+//!   A caller that stops waiting leaves its answer unread.
 //! * It carries the session token in clear text, so it is used only where
 //!   the pool would not encrypt either: `sslmode=disable`, or a server on
 //!   the loopback interface or a Unix socket without `sslmode=require`.
 //!   Any other URL, or one tokio-postgres cannot parse, keeps every query on
 //!   the pool.
 //! * [`PgReader::close`] stops it: later reads go to the (closed) pool and
-//!   fail as its reads do.
+//!   fail as its reads do; the drivers end with their connections.
 //! * `KEYWAY_PG_READ_LANE=off` in the environment keeps every read on the
 //!   pool (to compare the two, or should a proxy in between not take the
 //!   lane's prepared statements).
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use keyway_core::{Session, SessionToken, User};
+use tokio::sync::mpsc::error::TrySendError;
+use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::config::{Host, SslMode};
 use tokio_postgres::types::Type;
 use tokio_postgres::{Client, Config, NoTls, Row, Statement};
@@ -50,10 +76,48 @@ use crate::rows::{SESSION_COLUMNS, USER_COLUMNS};
 /// How long after a failed connect the lane leaves reads to the pool.
 const RETRY_AFTER: Duration = Duration::from_secs(1);
 
-/// One open connection and its prepared statement.
+/// The most reads one execution answers.
+const BATCH: usize = 128;
+
+/// The most reads waiting for one connection; more go to the pool.
+const QUEUE: usize = 4 * BATCH;
+
+/// The SQL of the lane's two statements.
+#[derive(Debug, Clone)]
+pub(crate) struct LaneSql {
+    /// The session read for the one `TEXT` token bound.
+    pub(crate) one: Arc<str>,
+    /// The same read for every token in the one `TEXT[]` bound.
+    pub(crate) many: Arc<str>,
+}
+
+/// One open connection: its queue to the task that runs its statements.
 struct Conn {
-    client: Client,
-    session_and_user: Statement,
+    /// Shared with the driver, here for [`Client::is_closed`].
+    client: Arc<Client>,
+    queue: mpsc::Sender<Read>,
+}
+
+/// A read waiting for a connection's driver.
+struct Read {
+    token: String,
+    reply: oneshot::Sender<Answer>,
+}
+
+/// The driver's answer to one read.
+type Answer = Result<Option<(Session, User)>, Miss>;
+
+/// Why the driver did not answer a read; the caller then asks the pool.
+#[derive(Debug, Clone, Copy)]
+enum Miss {
+    /// The execution failed; `closed` when the connection is gone.
+    Failed { closed: bool },
+    /// A row has a column type the lane does not read: the lane turns off.
+    Undecodable,
+    /// The rows did not settle this token: two rows for it, or a row for a
+    /// token not asked (a schema made by hand, without the unique index or
+    /// with a collation that calls different bytes equal).
+    Unsure,
 }
 
 /// A connection slot: the live connection, and a lock that lets one task
@@ -69,16 +133,18 @@ struct Inner {
     /// `SET search_path = ...` for a configured schema, run once per
     /// connection.
     search_path: Option<String>,
-    sql: Arc<str>,
+    sql: LaneSql,
     slots: Box<[Slot]>,
     next: AtomicUsize,
-    /// Set by [`PgReader::close`], or when the statement cannot be prepared.
+    /// Set by [`PgReader::close`], or when a statement cannot be prepared.
     off: AtomicBool,
     /// Milliseconds since `started` before which no connect is tried.
     retry_at_ms: AtomicU64,
     started: Instant,
     /// Reads the lane answered (for tests: that it, not the pool, did).
     answered: AtomicU64,
+    /// Executions that answered more than one read (for tests).
+    shared: Arc<AtomicU64>,
 }
 
 /// The lane. Clones share its connections.
@@ -138,7 +204,7 @@ impl PgReader {
     pub(crate) fn for_url(
         url: &str,
         schema: Option<&str>,
-        sql: Arc<str>,
+        sql: LaneSql,
         connections: usize,
         connect_timeout: Option<Duration>,
     ) -> Option<Self> {
@@ -170,6 +236,7 @@ impl PgReader {
                 retry_at_ms: AtomicU64::new(0),
                 started: Instant::now(),
                 answered: AtomicU64::new(0),
+                shared: Arc::default(),
             }),
         })
     }
@@ -178,6 +245,12 @@ impl PgReader {
     #[cfg(feature = "testkit")]
     pub(crate) fn answered(&self) -> u64 {
         self.inner.answered.load(Ordering::Relaxed)
+    }
+
+    /// How many executions answered more than one read.
+    #[cfg(feature = "testkit")]
+    pub(crate) fn shared_executions(&self) -> u64 {
+        self.inner.shared.load(Ordering::Relaxed)
     }
 
     /// Stops the lane: open connections are dropped and later reads go to
@@ -202,33 +275,35 @@ impl PgReader {
         let i = inner.next.fetch_add(1, Ordering::Relaxed) % inner.slots.len();
         let slot = &inner.slots[i];
         let conn = self.connection(slot).await?;
-        match conn
-            .client
-            .query_opt(&conn.session_and_user, &[&token.as_str()])
-            .await
-        {
-            Ok(None) => {
-                inner.answered.fetch_add(1, Ordering::Relaxed);
-                Ok(None)
+        let (reply, answer) = oneshot::channel();
+        let read = Read {
+            token: token.as_str().to_owned(),
+            reply,
+        };
+        match conn.queue.try_send(read) {
+            Ok(()) => {}
+            // Overload: this read goes to the pool rather than wait.
+            Err(TrySendError::Full(_)) => return Err(Unanswered),
+            Err(TrySendError::Closed(_)) => {
+                forget(slot, &conn);
+                return Err(Unanswered);
             }
-            Ok(Some(row)) => match decode(&row) {
-                Ok(found) => {
-                    inner.answered.fetch_add(1, Ordering::Relaxed);
-                    Ok(Some(found))
-                }
-                Err(e) => {
-                    // A column type the lane does not read (a schema made by
-                    // hand): the pool reads it.
-                    tracing::debug!(error = %e, "keyway-sea-orm: the PostgreSQL read lane is off");
-                    inner.off.store(true, Ordering::SeqCst);
-                    Err(Unanswered)
-                }
-            },
-            Err(e) => {
-                tracing::debug!(error = %e, "keyway-sea-orm: PostgreSQL read lane query failed");
-                if e.is_closed() || conn.client.is_closed() {
-                    forget(slot, &conn);
-                }
+        }
+        match answer.await {
+            Ok(Ok(found)) => {
+                inner.answered.fetch_add(1, Ordering::Relaxed);
+                Ok(found)
+            }
+            Ok(Err(Miss::Undecodable)) => {
+                // A column type the lane does not read (a schema made by
+                // hand): the pool reads it.
+                inner.off.store(true, Ordering::SeqCst);
+                Err(Unanswered)
+            }
+            Ok(Err(Miss::Failed { closed: false } | Miss::Unsure)) => Err(Unanswered),
+            // The driver stopped with the connection.
+            Ok(Err(Miss::Failed { closed: true })) | Err(_) => {
+                forget(slot, &conn);
                 Err(Unanswered)
             }
         }
@@ -268,6 +343,8 @@ impl PgReader {
         }
     }
 
+    /// Connects, prepares both statements and starts the connection's
+    /// driver.
     async fn open(&self) -> Result<Conn, Open> {
         let inner = &*self.inner;
         let (client, connection) = inner.config.connect(NoTls).await.map_err(Open::Connect)?;
@@ -279,20 +356,210 @@ impl PgReader {
         if let Some(sql) = &inner.search_path {
             client.batch_execute(sql).await.map_err(Open::Connect)?;
         }
-        let session_and_user = client
-            .prepare_typed(&inner.sql, &[Type::TEXT])
-            .await
-            .map_err(|e| {
-                if e.is_closed() {
-                    Open::Connect(e)
-                } else {
-                    Open::Prepare(e)
-                }
-            })?;
-        Ok(Conn {
-            client,
-            session_and_user,
-        })
+        let prepare_failed = |e: tokio_postgres::Error| {
+            if e.is_closed() {
+                Open::Connect(e)
+            } else {
+                Open::Prepare(e)
+            }
+        };
+        let statements = Statements {
+            one: client
+                .prepare_typed(&inner.sql.one, &[Type::TEXT])
+                .await
+                .map_err(prepare_failed)?,
+            many: client
+                .prepare_typed(&inner.sql.many, &[Type::TEXT_ARRAY])
+                .await
+                .map_err(prepare_failed)?,
+        };
+        let client = Arc::new(client);
+        let (queue, reads) = mpsc::channel(QUEUE);
+        let shared = inner.shared.clone();
+        tokio::spawn(drive(client.clone(), statements, reads, shared));
+        Ok(Conn { client, queue })
+    }
+
+    /// `EXPLAIN` of the batch statement for `tokens`, on a connection of
+    /// its own, one line of the plan a line.
+    #[cfg(feature = "testkit")]
+    pub(crate) async fn explain_batch(
+        &self,
+        tokens: &[&str],
+    ) -> Result<String, tokio_postgres::Error> {
+        let inner = &*self.inner;
+        let (client, connection) = inner.config.connect(NoTls).await?;
+        let connection = tokio::spawn(connection);
+        if let Some(sql) = &inner.search_path {
+            client.batch_execute(sql).await?;
+        }
+        let explain = format!("EXPLAIN {}", inner.sql.many);
+        let statement = client.prepare_typed(&explain, &[Type::TEXT_ARRAY]).await?;
+        let lines = client.query(&statement, &[&tokens]).await?;
+        let plan = lines
+            .iter()
+            .map(|row| row.try_get::<_, String>(0))
+            .collect::<Result<Vec<_>, _>>()?
+            .join("\n");
+        drop(client);
+        let _ = connection.await;
+        Ok(plan)
+    }
+}
+
+/// A connection's two prepared statements.
+struct Statements {
+    one: Statement,
+    many: Statement,
+}
+
+/// A connection's driver: it waits for a read, then answers it and every
+/// read queued behind it (up to [`BATCH`]) with one execution, and again,
+/// until its connection is dropped from its slot or closes.
+/// `shared` counts the executions that answered more than one read.
+async fn drive(
+    client: Arc<Client>,
+    statements: Statements,
+    mut reads: mpsc::Receiver<Read>,
+    shared: Arc<AtomicU64>,
+) {
+    let mut batch = Vec::with_capacity(BATCH);
+    // `recv_many` waits only while the queue is empty: a read that finds
+    // the driver idle is sent at once.
+    while reads.recv_many(&mut batch, BATCH).await > 0 {
+        if batch.len() > 1 {
+            shared.fetch_add(1, Ordering::Relaxed);
+        }
+        if let Err(true) = answer(&client, &statements, &mut batch).await {
+            // Reads still queued get no answer: their callers see the
+            // driver gone and ask the pool.
+            break;
+        }
+    }
+}
+
+/// What one execution found for one distinct token.
+enum Found {
+    Absent,
+    Row(Session, User),
+    Unsure,
+}
+
+impl Found {
+    /// The answer for a waiter, the row copied.
+    fn answer(&self) -> Answer {
+        match self {
+            Self::Absent => Ok(None),
+            Self::Row(session, user) => Ok(Some((session.clone(), user.clone()))),
+            Self::Unsure => Err(Miss::Unsure),
+        }
+    }
+
+    /// The answer for the last waiter, the row moved.
+    fn into_answer(self) -> Answer {
+        match self {
+            Self::Absent => Ok(None),
+            Self::Row(session, user) => Ok(Some((session, user))),
+            Self::Unsure => Err(Miss::Unsure),
+        }
+    }
+}
+
+/// Runs one execution for `batch` and answers (and drains) it; `Err` when
+/// the execution failed, holding whether the connection is gone.
+async fn answer(
+    client: &Client,
+    statements: &Statements,
+    batch: &mut Vec<Read>,
+) -> Result<(), bool> {
+    // The distinct tokens, and for each read the index of its token.
+    let mut tokens: Vec<&str> = Vec::with_capacity(batch.len());
+    let mut index: HashMap<&str, usize> = HashMap::with_capacity(batch.len());
+    let mut token_of = Vec::with_capacity(batch.len());
+    for read in batch.iter() {
+        let i = *index.entry(read.token.as_str()).or_insert_with(|| {
+            tokens.push(read.token.as_str());
+            tokens.len() - 1
+        });
+        token_of.push(i);
+    }
+    let rows = match tokens.as_slice() {
+        [token] => client.query(&statements.one, &[token]).await,
+        many => client.query(&statements.many, &[&many]).await,
+    };
+    let found = match rows {
+        Ok(rows) => settle(&rows, &index, tokens.len()),
+        Err(e) => {
+            tracing::debug!(error = %e, "keyway-sea-orm: PostgreSQL read lane query failed");
+            let closed = e.is_closed() || client.is_closed();
+            reply_all(batch, Miss::Failed { closed });
+            return Err(closed);
+        }
+    };
+    let mut found = match found {
+        Ok(found) => found,
+        Err(e) => {
+            tracing::debug!(error = %e, "keyway-sea-orm: the PostgreSQL read lane is off");
+            reply_all(batch, Miss::Undecodable);
+            return Err(false);
+        }
+    };
+    // Waiters left per token: the last one takes the row, the others a
+    // copy.
+    let mut waiters = vec![0_usize; found.len()];
+    for &i in &token_of {
+        waiters[i] += 1;
+    }
+    for (read, i) in batch.drain(..).zip(token_of) {
+        waiters[i] -= 1;
+        let answer = if waiters[i] == 0 {
+            std::mem::replace(&mut found[i], Found::Absent).into_answer()
+        } else {
+            found[i].answer()
+        };
+        // A caller that stopped waiting needs no answer.
+        let _ = read.reply.send(answer);
+    }
+    Ok(())
+}
+
+/// The rows of an execution, by the index of their token in `index`;
+/// `Err` when a row cannot be decoded.
+fn settle(
+    rows: &[Row],
+    index: &HashMap<&str, usize>,
+    tokens: usize,
+) -> Result<Vec<Found>, tokio_postgres::Error> {
+    let mut found: Vec<Found> = (0..tokens).map(|_| Found::Absent).collect();
+    let mut stray = false;
+    for row in rows {
+        let (session, user) = decode(row)?;
+        match index.get(session.session_token.as_str()) {
+            Some(&i) => {
+                found[i] = match found[i] {
+                    Found::Absent => Found::Row(session, user),
+                    _ => Found::Unsure,
+                };
+            }
+            None => stray = true,
+        }
+    }
+    if stray {
+        // A row whose token was not asked for may be the one a token with
+        // no row was after: the pool reads those.
+        for f in &mut found {
+            if let Found::Absent = f {
+                *f = Found::Unsure;
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Answers every read of `batch` with `miss`, and drains it.
+fn reply_all(batch: &mut Vec<Read>, miss: Miss) {
+    for read in batch.drain(..) {
+        let _ = read.reply.send(Err(miss));
     }
 }
 
@@ -313,7 +580,7 @@ fn take(m: &Mutex<Option<Arc<Conn>>>) {
 fn live(slot: &Slot) -> Option<Arc<Conn>> {
     lock(&slot.live)
         .as_ref()
-        .filter(|c| !c.client.is_closed())
+        .filter(|c| !c.client.is_closed() && !c.queue.is_closed())
         .cloned()
 }
 
@@ -348,7 +615,11 @@ mod tests {
     use super::*;
 
     fn reader(url: &str) -> Option<PgReader> {
-        PgReader::for_url(url, None, Arc::from("SELECT 1"), 2, None)
+        let sql = LaneSql {
+            one: Arc::from("SELECT 1"),
+            many: Arc::from("SELECT 1"),
+        };
+        PgReader::for_url(url, None, sql, 2, None)
     }
 
     #[test]
@@ -362,6 +633,127 @@ mod tests {
         assert!(reader("postgres://u@127.0.0.1/db?sslmode=require").is_none());
         // What tokio-postgres cannot parse stays on the pool.
         assert!(reader("postgres://u@127.0.0.1/db?statement-cache-capacity=0").is_none());
+    }
+
+    /// A client of the test server (`KEYWAY_TEST_POSTGRES_URL`), or `None`
+    /// after a notice when it is unreachable, unless
+    /// `KEYWAY_REQUIRE_SERVICES=1`, which makes that a failure.
+    async fn test_server() -> Option<Client> {
+        let url = std::env::var("KEYWAY_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+        match tokio_postgres::connect(&url, NoTls).await {
+            Ok((client, connection)) => {
+                tokio::spawn(connection);
+                Some(client)
+            }
+            Err(e) if std::env::var("KEYWAY_REQUIRE_SERVICES").is_ok_and(|v| v == "1") => {
+                panic!("PostgreSQL at {url} is required but unreachable: {e}")
+            }
+            Err(e) => {
+                eprintln!("notice: skipping a PostgreSQL test: {url} is unreachable ({e})");
+                None
+            }
+        }
+    }
+
+    /// Runs one execution for `tokens`, the last caller gone before the
+    /// answer, and returns what each other caller got: the session's user id,
+    /// `None`, or `Err` for a read left to the pool.
+    async fn run(
+        client: &Client,
+        statements: &Statements,
+        tokens: &[&str],
+    ) -> Vec<Result<Option<String>, ()>> {
+        let mut batch = Vec::new();
+        let mut answers = Vec::new();
+        for token in tokens {
+            let (reply, answer) = oneshot::channel();
+            batch.push(Read {
+                token: (*token).to_owned(),
+                reply,
+            });
+            answers.push(answer);
+        }
+        drop(answers.pop());
+        answer(client, statements, &mut batch)
+            .await
+            .expect("the execution");
+        assert!(batch.is_empty());
+        let mut got = Vec::new();
+        for (answer, token) in answers.into_iter().zip(tokens) {
+            let found = answer.await.expect("a reply").map_err(|_| ());
+            if let Ok(Some((session, _))) = &found {
+                assert_eq!(session.session_token.as_str(), *token);
+            }
+            got.push(found.map(|f| f.map(|(s, u)| format!("{}:{}", s.user_id, u.id))));
+        }
+        got
+    }
+
+    /// One execution for a batch with a token several callers wait for, an
+    /// expired and a deleted session, an unknown token, and (in a table made
+    /// by hand, without the unique index) a token with two rows: each caller
+    /// gets the row of its own token, or none, and the doubtful one is left
+    /// to the pool.
+    #[tokio::test]
+    async fn one_execution_answers_each_caller_by_its_token() {
+        let Some(client) = test_server().await else {
+            return;
+        };
+        // Temporary tables come first in the search path.
+        client
+            .batch_execute(
+                "CREATE TEMP TABLE users (id text PRIMARY KEY, name text, email text, \
+                   email_verified timestamptz, image text); \
+                 CREATE TEMP TABLE sessions (id text PRIMARY KEY, session_token text NOT NULL, \
+                   user_id text NOT NULL REFERENCES users (id), expires timestamptz NOT NULL); \
+                 INSERT INTO users VALUES ('u1', 'One', 'one@example.test', NULL, NULL), \
+                   ('u2', NULL, NULL, NULL, NULL); \
+                 INSERT INTO sessions VALUES \
+                   ('s1', 'live', 'u1', now() + interval '1 day'), \
+                   ('s2', 'expired', 'u2', now() - interval '1 day'), \
+                   ('s3', 'deleted', 'u1', now()), \
+                   ('s4', 'twice', 'u1', now()), ('s5', 'twice', 'u2', now()); \
+                 DELETE FROM sessions WHERE session_token = 'deleted';",
+            )
+            .await
+            .expect("tables");
+        let sql = crate::hot_sql::HotSql::new(
+            sea_orm::DbBackend::Postgres,
+            &crate::options::TableNames::default(),
+        );
+        let many = sql.sessions_and_users.expect("PostgreSQL's batch read");
+        let statements = Statements {
+            one: client
+                .prepare_typed(&sql.session_and_user, &[Type::TEXT])
+                .await
+                .expect("one"),
+            many: client
+                .prepare_typed(&many, &[Type::TEXT_ARRAY])
+                .await
+                .expect("many"),
+        };
+        let live = Ok(Some("u1:u1".to_owned()));
+        let expired = Ok(Some("u2:u2".to_owned()));
+        let tokens = [
+            "live", "expired", "live", "deleted", "unknown", "twice", "live", "live",
+        ];
+        let got = run(&client, &statements, &tokens).await;
+        let want = [
+            live.clone(),
+            expired.clone(),
+            live.clone(),
+            Ok(None),
+            Ok(None),
+            Err(()),
+            live.clone(),
+        ];
+        assert_eq!(got, want);
+        // One distinct token: the single-token statement.
+        let got = run(&client, &statements, &["expired", "expired", "expired"]).await;
+        assert_eq!(got, [expired.clone(), expired]);
+        let got = run(&client, &statements, &["live", "gone"]).await;
+        assert_eq!(got, [live]);
     }
 
     #[test]

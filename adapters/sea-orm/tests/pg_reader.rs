@@ -1,10 +1,14 @@
 //! PostgreSQL's read lane: session reads on a local PostgreSQL go through
 //! tokio-postgres connections with a prepared statement. They must read
 //! exactly what the pool reads, see every write at once, and stop with the
-//! adapter. (The connection-cut test covers a lane whose connection drops:
-//! its reads then run on the pool.)
+//! adapter. Reads that queue while a connection is busy share one
+//! execution; each must still get exactly its own row. (The connection-cut
+//! test covers a lane whose connection drops: its reads then run on the
+//! pool.)
 
 mod common;
+
+use std::sync::Arc;
 
 use chrono::{TimeDelta, Utc};
 use keyway_core::{Adapter, AdapterErrorKind, Session, SessionToken, SessionUpdate, User};
@@ -149,6 +153,189 @@ async fn the_lane_sees_each_write_at_once() {
     a.create_session(s).await.expect("create");
     a.delete_user(&user.id).await.expect("delete user");
     assert_eq!(a.get_session_and_user(&token).await.expect("read"), None);
+}
+
+/// Many reads at once (200 tasks, 5 reads each, on more threads than the
+/// lane has connections), over 50 sessions and 10 tokens without one: each
+/// gets exactly its own session and user, or none, and the lane answered
+/// them all, several in one execution.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_reads_each_get_their_own_row() {
+    let Some(db) = common::postgres().await else {
+        return;
+    };
+    let a = db.adapter().await;
+    assert!(a.has_pg_reader());
+    let expires = Utc::now().with_nanosecond_floor() + TimeDelta::days(1);
+    for i in 0..50 {
+        let user = a
+            .create_user(User::new(format!("user-{i}"), format!("u{i}@example.test")))
+            .await
+            .expect("user");
+        let s = Session {
+            session_token: SessionToken::new(format!("tok{i}")),
+            user_id: user.id,
+            expires: expires + TimeDelta::seconds(i),
+        };
+        a.create_session(s).await.expect("session");
+    }
+    let answered = a.pg_reader_answers();
+    let shared = a.pg_reader_shared_executions();
+    let start = Arc::new(tokio::sync::Barrier::new(200));
+    let mut tasks = Vec::new();
+    for t in 0..200_i64 {
+        let (a, start) = (a.clone(), start.clone());
+        tasks.push(tokio::spawn(async move {
+            start.wait().await;
+            for round in 0..5 {
+                let i = (t + round * 7) % 60;
+                let token = SessionToken::new(format!("tok{i}"));
+                let read = a.get_session_and_user(&token).await.expect("read");
+                if i < 50 {
+                    let (s, u) = read.unwrap_or_else(|| panic!("tok{i} has a session"));
+                    assert_eq!(s.session_token, token);
+                    assert_eq!(s.expires, expires + TimeDelta::seconds(i));
+                    assert_eq!(s.user_id, u.id);
+                    assert_eq!(u.email, Some(format!("u{i}@example.test")));
+                } else {
+                    assert_eq!(read, None, "tok{i} has no session");
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("task");
+    }
+    assert_eq!(
+        a.pg_reader_answers(),
+        answered + 200 * 5,
+        "the lane answered"
+    );
+    assert!(
+        a.pg_reader_shared_executions() > shared,
+        "some reads shared an execution"
+    );
+}
+
+/// Bursts of reads over a live session (one token, many waiters), an
+/// expired one, a deleted one, one whose user was deleted and an unknown
+/// token, read together: each waiter gets what the pool reads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_batch_of_shared_expired_and_deleted_sessions() {
+    let Some(db) = common::postgres().await else {
+        return;
+    };
+    let a = db.adapter().await;
+    assert!(a.has_pg_reader());
+    let pool = a.clone().without_pg_reader();
+    let now = Utc::now().with_nanosecond_floor();
+    let user = a
+        .create_user(User::new("batch-user", "batch@example.test"))
+        .await
+        .expect("user");
+    let gone = a
+        .create_user(User::new("gone-user", "gone@example.test"))
+        .await
+        .expect("user");
+    for (token, user_id, expires) in [
+        ("live", &user.id, now + TimeDelta::days(1)),
+        ("expired", &user.id, now - TimeDelta::days(1)),
+        ("deleted", &user.id, now + TimeDelta::days(1)),
+        ("orphan", &gone.id, now + TimeDelta::days(1)),
+    ] {
+        let s = Session {
+            session_token: SessionToken::new(token),
+            user_id: user_id.clone(),
+            expires,
+        };
+        a.create_session(s).await.expect("session");
+    }
+    a.delete_session(&SessionToken::new("deleted"))
+        .await
+        .expect("delete")
+        .expect("deleted");
+    a.delete_user(&gone.id).await.expect("delete user");
+
+    let tokens = ["live", "expired", "deleted", "orphan", "unknown"];
+    let mut expected = Vec::new();
+    for token in tokens {
+        let read = pool
+            .get_session_and_user(&SessionToken::new(token))
+            .await
+            .expect("pool");
+        expected.push(read);
+    }
+    assert!(expected[0].is_some() && expected[1].is_some());
+    assert_eq!(expected[2..], [None, None, None]);
+    let expected = Arc::new(expected);
+
+    let answered = a.pg_reader_answers();
+    let shared = a.pg_reader_shared_executions();
+    // Each burst: ten waiters on "live", two on each of the others.
+    let burst: Vec<usize> = [0; 10]
+        .into_iter()
+        .chain((1..5).flat_map(|i| [i, i]))
+        .collect();
+    let mut reads = 0;
+    for _ in 0..20 {
+        let mut tasks = Vec::new();
+        for &i in &burst {
+            let (a, expected) = (a.clone(), expected.clone());
+            tasks.push(tokio::spawn(async move {
+                let read = a
+                    .get_session_and_user(&SessionToken::new(tokens[i]))
+                    .await
+                    .expect("read");
+                assert_eq!(read, expected[i], "{}", tokens[i]);
+            }));
+        }
+        reads += tasks.len() as u64;
+        for t in tasks {
+            t.await.expect("task");
+        }
+    }
+    assert_eq!(a.pg_reader_answers(), answered + reads, "the lane answered");
+    assert!(
+        a.pg_reader_shared_executions() > shared,
+        "some reads shared an execution"
+    );
+}
+
+/// The batched read finds its sessions through the unique index on
+/// `session_token` (an `Index Cond`, not a `Filter` over a scan) and their
+/// users through the primary key, with two tokens and with a full batch.
+/// (With 100,000 sessions: on a table of a few thousand the planner rightly
+/// prefers to scan it for a batch of dozens.)
+#[tokio::test(flavor = "multi_thread")]
+async fn the_batched_read_uses_the_token_index() {
+    let Some(db) = common::postgres().await else {
+        return;
+    };
+    let a = db.adapter().await;
+    let schema = db.options.schema.clone().expect("a schema");
+    execute(
+        &db.url,
+        &format!(
+            "SET search_path = \"{schema}\"; \
+             INSERT INTO users (id, email) \
+             SELECT 'u' || i, 'u' || i || '@example.test' FROM generate_series(1, 100000) i; \
+             INSERT INTO sessions (id, session_token, user_id, expires) \
+             SELECT 's' || i, 't' || i, 'u' || i, now() FROM generate_series(1, 100000) i; \
+             ANALYZE users; ANALYZE sessions;"
+        ),
+    )
+    .await
+    .expect("rows");
+    let tokens: Vec<String> = (1..=128).map(|i| format!("t{}", i * 70)).collect();
+    let tokens: Vec<&str> = tokens.iter().map(String::as_str).collect();
+    for batch in [&tokens[..2], &tokens[..]] {
+        let plan = a.pg_reader_batch_plan(batch).await.expect("the lane");
+        assert!(
+            plan.contains("Index Cond: ((session_token)::text = ANY"),
+            "{plan}"
+        );
+        assert!(!plan.contains("Seq Scan"), "{plan}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
