@@ -63,30 +63,22 @@ impl SeaOrmAdapter {
         }
         #[cfg(feature = "sqlite")]
         if let Some(reader) = &self.sqlite_reader {
-            fn read(
-                conn: &rusqlite::Connection,
-                sql: &str,
-                token: &str,
-            ) -> AdapterResult<Option<(Session, User)>> {
-                let fail = |e| sqlite_reader::sqlite_error(OP, e);
-                let mut stmt = conn.prepare_cached(sql).map_err(fail)?;
-                let mut rows = stmt.query([token]).map_err(fail)?;
-                match rows.next().map_err(fail)? {
-                    Some(row) => Ok(Some((
-                        sqlite_reader::session(row, OP)?,
-                        sqlite_reader::user(row, SESSION_COLUMNS.len(), OP)?,
-                    ))),
-                    None => Ok(None),
-                }
-            }
-            if let Some(found) =
-                reader.try_inline(|conn| read(conn, &self.sql.session_and_user, token.as_str()))
-            {
-                return found;
-            }
             let sql = self.sql.session_and_user.clone();
             let token = token.as_str().to_owned();
-            let read = reader.run(OP, move |conn| read(conn, &sql, &token)).await;
+            let read = reader
+                .run(OP, move |conn| {
+                    let fail = |e| sqlite_reader::sqlite_error(OP, e);
+                    let mut stmt = conn.prepare_cached(&sql).map_err(fail)?;
+                    let mut rows = stmt.query([&token]).map_err(fail)?;
+                    match rows.next().map_err(fail)? {
+                        Some(row) => Ok(Some((
+                            sqlite_reader::session(row, OP)?,
+                            sqlite_reader::user(row, SESSION_COLUMNS.len(), OP)?,
+                        ))),
+                        None => Ok(None),
+                    }
+                })
+                .await;
             match read {
                 Ok(found) => return Ok(found),
                 Err(sqlite_reader::Refused::Failed(e)) => return Err(e),

@@ -28,20 +28,6 @@
 //! * [`SqliteReader::close`] stops it: later calls fail with a connection
 //!   error, as the closed pool's do.
 //!
-//! # Reads on the caller's thread
-//!
-//! A read first tries one of a few more read-only connections on the
-//! caller's own thread ([`SqliteReader::try_inline`]): one indexed lookup,
-//! a few microseconds of SQLite, where a hand-off to a reader thread and
-//! back costs more than the read (two thread wake-ups, a queue, a channel,
-//! and the context switches on a machine whose cores the server shares).
-//! It never waits: those connections have no busy timeout (a lock SQLite
-//! would wait for sends the read to the threads, which wait as the pool
-//! does), SQLite stops a statement that runs past [`INLINE_TIME_LIMIT`] (the
-//! read then goes to the threads too), and when every one of them is in use
-//! the read is queued as before. `KEYWAY_SQLITE_INLINE_READS=off` in the
-//! environment sends every read to the threads.
-//!
 //! # Bounded work
 //!
 //! * The queue holds at most [`QUEUE_PER_READER`] jobs per thread. When it
@@ -80,13 +66,6 @@ pub(crate) const QUEUE_PER_READER: usize = 64;
 /// answer.
 pub(crate) const READ_TIME_LIMIT: Duration = Duration::from_secs(5);
 
-/// How long a read on the caller's thread may run before SQLite stops it
-/// and the read is queued for the reader threads instead.
-pub(crate) const INLINE_TIME_LIMIT: Duration = Duration::from_millis(20);
-
-/// SQLite's virtual machine steps between two looks at a read's time.
-const PROGRESS_STEPS: std::ffi::c_int = 1000;
-
 /// The lane's bounds.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Bounds {
@@ -96,8 +75,6 @@ pub(crate) struct Bounds {
     pub(crate) queue: usize,
     /// The time limit of one read.
     pub(crate) time_limit: Duration,
-    /// Connections for reads on the caller's thread (`0`: none).
-    pub(crate) inline: usize,
 }
 
 impl Bounds {
@@ -108,7 +85,6 @@ impl Bounds {
             readers,
             queue: readers * QUEUE_PER_READER,
             time_limit: READ_TIME_LIMIT,
-            inline: default_inline(),
         }
     }
 }
@@ -149,25 +125,6 @@ pub(crate) struct SqliteReader {
     queue: Arc<RwLock<Option<flume::Sender<Job>>>>,
     /// How long one read may take.
     time_limit: Duration,
-    /// Idle connections for reads on the caller's thread.
-    inline: Arc<Inline>,
-}
-
-/// The connections of reads on the caller's thread.
-#[derive(Default)]
-struct Inline {
-    idle: Mutex<Vec<InlineConn>>,
-    /// Set by [`SqliteReader::close`].
-    closed: std::sync::atomic::AtomicBool,
-}
-
-/// A connection for reads on the caller's thread, and the end of the time
-/// of the read it runs (nanoseconds since `epoch`; `u64::MAX` when idle),
-/// which its progress handler watches.
-struct InlineConn {
-    conn: Connection,
-    deadline: Arc<std::sync::atomic::AtomicU64>,
-    epoch: Instant,
 }
 
 impl std::fmt::Debug for SqliteReader {
@@ -242,65 +199,10 @@ impl SqliteReader {
                 }
             }
         }
-        // The connections for reads on the caller's thread; without them
-        // every read is queued, as it was.
-        let inline_path = path.to_owned();
-        let count = bounds.inline;
-        let inline = tokio::task::spawn_blocking(move || {
-            (0..count)
-                .map(|_| open_inline(&inline_path))
-                .collect::<rusqlite::Result<Vec<_>>>()
-        })
-        .await;
-        let inline = match inline {
-            Ok(Ok(conns)) => conns,
-            Ok(Err(e)) => {
-                tracing::debug!(error = %e, "keyway-sea-orm: SQLite reads stay on the reader threads");
-                Vec::new()
-            }
-            Err(_) => Vec::new(),
-        };
         Ok(Self {
             queue: Arc::new(RwLock::new(Some(tx))),
-            inline: Arc::new(Inline {
-                idle: Mutex::new(inline),
-                closed: Default::default(),
-            }),
             time_limit: bounds.time_limit,
         })
-    }
-
-    /// Runs `f` at once on an idle connection of the caller's thread, and
-    /// returns what it returns; `None`, having changed nothing, when no such
-    /// connection is idle, the lane is closed, or SQLite would have had to
-    /// wait for a lock or stopped `f` at [`INLINE_TIME_LIMIT`]: then
-    /// [`run`](Self::run) it.
-    pub(crate) fn try_inline<T>(
-        &self,
-        f: impl FnOnce(&Connection) -> Result<T, AdapterError>,
-    ) -> Option<Result<T, AdapterError>> {
-        use std::sync::atomic::Ordering;
-        let inline = &*self.inline;
-        if inline.closed.load(Ordering::Relaxed) {
-            return None;
-        }
-        let c = lock(&inline.idle).pop()?;
-        let end = c.epoch.elapsed() + INLINE_TIME_LIMIT;
-        c.deadline.store(
-            u64::try_from(end.as_nanos()).unwrap_or(u64::MAX),
-            Ordering::Relaxed,
-        );
-        // A panic in `f` drops the connection (one fewer for inline reads)
-        // and reaches the caller, as a panic in its own code would.
-        let outcome = f(&c.conn);
-        c.deadline.store(u64::MAX, Ordering::Relaxed);
-        if !inline.closed.load(Ordering::Relaxed) {
-            lock(&inline.idle).push(c);
-        }
-        match outcome {
-            Err(e) if would_wait(&e) => None,
-            outcome => Some(outcome),
-        }
     }
 
     /// Runs `f` on one of the lane's connections and returns what it
@@ -377,10 +279,6 @@ impl SqliteReader {
     /// Stops taking jobs; the threads finish the queued ones, close their
     /// connections and exit.
     pub(crate) fn close(&self) {
-        self.inline
-            .closed
-            .store(true, std::sync::atomic::Ordering::SeqCst);
-        lock(&self.inline.idle).clear();
         let mut queue = self.queue.write().unwrap_or_else(|e| e.into_inner());
         queue.take();
     }
@@ -420,54 +318,6 @@ fn serve(conn: &Connection, jobs: &flume::Receiver<Job>) {
 /// under these locks are whole at every point.
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Connections for reads on the caller's thread: one per core, one to
-/// eight (a runtime runs a read on each of its worker threads at most);
-/// none when `KEYWAY_SQLITE_INLINE_READS=off`.
-fn default_inline() -> usize {
-    if std::env::var("KEYWAY_SQLITE_INLINE_READS").is_ok_and(|v| v.eq_ignore_ascii_case("off")) {
-        return 0;
-    }
-    std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .clamp(1, 8)
-}
-
-/// Whether a read failed because SQLite would have waited: a lock held
-/// elsewhere, or the inline time limit.
-fn would_wait(e: &AdapterError) -> bool {
-    use rusqlite::ErrorCode::{DatabaseBusy, DatabaseLocked, OperationInterrupted};
-    std::error::Error::source(e)
-        .and_then(|s| s.downcast_ref::<rusqlite::Error>())
-        .and_then(rusqlite::Error::sqlite_error_code)
-        .is_some_and(|code| matches!(code, DatabaseBusy | DatabaseLocked | OperationInterrupted))
-}
-
-/// A read-only connection that never waits for a lock, and whose
-/// statements SQLite stops once the read's deadline has passed.
-fn open_inline(path: &Path) -> rusqlite::Result<InlineConn> {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    conn.busy_timeout(Duration::ZERO)?;
-    let deadline = Arc::new(AtomicU64::new(u64::MAX));
-    let epoch = Instant::now();
-    let watched = Arc::clone(&deadline);
-    conn.progress_handler(
-        PROGRESS_STEPS,
-        Some(move || {
-            let now = u64::try_from(epoch.elapsed().as_nanos()).unwrap_or(u64::MAX);
-            now > watched.load(Ordering::Relaxed)
-        }),
-    )?;
-    Ok(InlineConn {
-        conn,
-        deadline,
-        epoch,
-    })
 }
 
 fn open_read_only(path: &Path) -> rusqlite::Result<Connection> {
@@ -573,112 +423,12 @@ mod tests {
         }
     }
 
-    /// A lane with no connections for reads on the caller's thread: every
-    /// read is queued.
     fn bounds(readers: usize, queue: usize, time_limit: Duration) -> Bounds {
         Bounds {
             readers,
             queue,
             time_limit,
-            inline: 0,
         }
-    }
-
-    fn select_a(c: &Connection) -> Result<String, AdapterError> {
-        c.query_row("SELECT v FROM t", [], |r| r.get::<_, String>(0))
-            .map_err(|e| sqlite_error("test", e))
-    }
-
-    async fn with_inline(file: &TestFile, inline: usize) -> SqliteReader {
-        let b = Bounds {
-            inline,
-            ..bounds(1, 4, Duration::from_secs(10))
-        };
-        SqliteReader::open(&file.path, b).await.unwrap()
-    }
-
-    #[tokio::test]
-    async fn a_read_runs_on_the_callers_thread_when_a_connection_is_idle() {
-        let file = TestFile::new("inline");
-        let lane = with_inline(&file, 1).await;
-        // The reader thread is busy; the read does not need it.
-        let release = block_the_thread(&lane).await;
-        let me = std::thread::current().id();
-        let read = lane.try_inline(|c| {
-            assert_eq!(std::thread::current().id(), me);
-            select_a(c)
-        });
-        assert_eq!(read.unwrap().unwrap(), "a");
-        // Its connection is idle again; a second concurrent read finds none
-        // and is left to the threads.
-        let nested = lane.try_inline(|c| {
-            let inner = lane.try_inline(select_a);
-            assert!(inner.is_none(), "one connection, in use");
-            select_a(c)
-        });
-        assert_eq!(nested.unwrap().unwrap(), "a");
-        // A SQLite error that is not a wait is the read's answer.
-        let error = lane.try_inline(|c| {
-            c.query_row("SELECT nope FROM t", [], |r| r.get::<_, String>(0))
-                .map_err(|e| sqlite_error("test", e))
-        });
-        assert!(error.unwrap().is_err());
-        release.send(()).unwrap();
-        lane.close();
-        assert!(lane.try_inline(select_a).is_none(), "a closed lane");
-    }
-
-    #[tokio::test]
-    async fn a_read_that_would_wait_for_a_lock_goes_to_the_threads() {
-        let mut file = TestFile::new("inline-busy");
-        file._setup = Connection::open_in_memory().unwrap();
-        // A connection in exclusive locking mode, alone on the file when it
-        // writes, keeps every other connection from reading until it
-        // closes.
-        let holder = Connection::open(&file.path).unwrap();
-        holder
-            .execute_batch("PRAGMA locking_mode=EXCLUSIVE; INSERT INTO t VALUES ('b');")
-            .unwrap();
-        let lane = with_inline(&file, 1).await;
-        let started = Instant::now();
-        assert!(lane.try_inline(select_a).is_none(), "it would have waited");
-        assert!(started.elapsed() < Duration::from_secs(1));
-        // The threads wait for the lock, as the pool's connections do.
-        let queued = {
-            let lane = lane.clone();
-            tokio::spawn(async move { read_a(&lane).await })
-        };
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        drop(holder);
-        assert_eq!(queued.await.unwrap().unwrap(), "a");
-        // And the connection on the caller's thread reads again.
-        assert_eq!(lane.try_inline(select_a).unwrap().unwrap(), "a");
-        lane.close();
-    }
-
-    #[tokio::test]
-    async fn a_read_past_the_inline_time_limit_is_stopped_and_left_to_the_threads() {
-        let file = TestFile::new("inline-slow");
-        let lane = with_inline(&file, 1).await;
-        let started = Instant::now();
-        let endless = lane.try_inline(|c| {
-            c.query_row(
-                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) \
-                 SELECT count(*) FROM n",
-                [],
-                |r| r.get::<_, i64>(0),
-            )
-            .map_err(|e| sqlite_error("test", e))
-        });
-        assert!(endless.is_none(), "stopped, not answered: {endless:?}");
-        let took = started.elapsed();
-        assert!(
-            took >= INLINE_TIME_LIMIT && took < Duration::from_secs(2),
-            "{took:?}"
-        );
-        // The limit was the read's, not the connection's.
-        assert_eq!(lane.try_inline(select_a).unwrap().unwrap(), "a");
-        lane.close();
     }
 
     async fn read_a(lane: &SqliteReader) -> Result<String, Refused> {
