@@ -198,7 +198,8 @@ impl Report {
         if let Some(floor) = best("floor-jwt-read") {
             out.push(format!(
                 "  (floor-jwt-read, the token's decode alone, reaches at best {:.0}% of the \
-                 ceiling here: the most a read of a token that is not due can reach)",
+                 ceiling here: the most a read of a token not due and not yet in the engine's read memo \
+                 can reach)",
                 floor * 100.0
             ));
         }

@@ -145,10 +145,11 @@ impl ReadMemo {
             return;
         };
         let mut shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
-        if shard.len() >= self.per_shard && !shard.contains_key(&key) {
-            if let Some(&old) = shard.keys().next() {
-                shard.remove(&old);
-            }
+        if shard.len() >= self.per_shard
+            && !shard.contains_key(&key)
+            && let Some(&old) = shard.keys().next()
+        {
+            shard.remove(&old);
         }
         shard.insert(
             key,

@@ -264,10 +264,10 @@ impl JwtCodec {
     ) -> Result<SessionClaims, JwtError> {
         match &self.inner.engine {
             Engine::Jwe(jwe) => {
-                if let Some(memo) = &self.memo {
-                    if let Some(known) = memo.get(token, now) {
-                        return known;
-                    }
+                if let Some(memo) = &self.memo
+                    && let Some(known) = memo.get(token, now)
+                {
+                    return known;
                 }
                 let claims = SessionClaims::parse_checked(&jwe.decrypt(token)?, now)?;
                 if let Some(memo) = &self.memo {
