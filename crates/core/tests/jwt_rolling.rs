@@ -419,3 +419,45 @@ async fn a_session_callback_that_reads_no_token_gets_none_and_the_same_session()
         assert_eq!(claims(&b)["email"], "alice@example.com");
     }
 }
+
+/// The engine's read memo (`jwt_read_memo`) answers a token it has read as
+/// decrypting it would, and a token that differs from a remembered one in
+/// any byte is decrypted, and refused, as without the memo.
+#[tokio::test]
+async fn the_read_memo_answers_as_decrypting_does() {
+    let mut remembering = signed_in(builder().build().expect("config")).await;
+    let mut decrypting = Browser::new(builder().jwt_read_memo(0).build().expect("config"));
+    decrypting.jar = remembering.jar.clone();
+    for _ in 0..3 {
+        let a = remembering.get("/api/auth/session").await;
+        let b = decrypting.get("/api/auth/session").await;
+        assert_eq!(a.json()["user"]["email"], "alice@example.com");
+        assert_eq!(a.json(), b.json());
+        assert_eq!(a.set_cookie(COOKIE), b.set_cookie(COOKIE));
+    }
+    // The remembered token with one byte of its ciphertext changed (its tag,
+    // the memo's key, kept): refused by both, and the cookie cleared.
+    let token = remembering.cookie(COOKIE).expect("token").to_owned();
+    let mut segments: Vec<String> = token.split('.').map(str::to_owned).collect();
+    let flipped = if segments[3].starts_with('A') {
+        "B"
+    } else {
+        "A"
+    };
+    segments[3].replace_range(0..1, flipped);
+    let forged = segments.join(".");
+    for b in [&mut remembering, &mut decrypting] {
+        b.jar.insert(COOKIE.to_owned(), forged.clone());
+        let r = b.get("/api/auth/session").await;
+        assert!(r.json()["user"].is_null(), "{}", r.summary());
+        let cleared = r.set_cookie(COOKIE).expect("the bad cookie is cleared");
+        assert!(
+            cleared.contains("Max-Age=0") || cleared.contains("Expires=Thu, 01 Jan 1970"),
+            "{cleared}"
+        );
+    }
+    // The real token still reads, from the memo.
+    remembering.jar.insert(COOKIE.to_owned(), token);
+    let r = remembering.get("/api/auth/session").await;
+    assert_eq!(r.json()["user"]["email"], "alice@example.com");
+}
