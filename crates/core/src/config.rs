@@ -420,7 +420,7 @@ impl AuthBuilder {
     /// without the secret adds none), each of at most 4 KB, so the memo
     /// holds at most about `entries` × 5 KB (typically `entries` × 1 KB).
     /// A read whose callbacks see the token (see
-    /// [`Callbacks::session_uses_token`](crate::Callbacks::session_uses_token))
+    /// [`Callbacks::session_uses_token`])
     /// decrypts every time.
     pub fn jwt_read_memo(mut self, entries: usize) -> Self {
         self.jwt_read_memo = entries;
