@@ -37,7 +37,7 @@
 //!   databases, files that are not in WAL mode and URLs that pick a `vfs`
 //!   keep every query on the pool.
 //! * **PostgreSQL session reads**: `get_session_and_user` runs on
-//!   tokio-postgres connections of its own (one per core, one to four, no
+//!   tokio-postgres connections of its own (one per two cores, one to four, no
 //!   more than [`SeaOrmOptions::max_connections`]) with the statement
 //!   prepared once per connection: one round trip and a few µs of CPU where
 //!   SeaORM and sqlx spent about 160 µs. Any failure there runs the read on
