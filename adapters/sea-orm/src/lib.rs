@@ -35,7 +35,14 @@
 //!   connection sees every committed write, and every write still goes
 //!   through the pool (transactions, foreign keys, busy timeout). In-memory
 //!   databases, files that are not in WAL mode and URLs that pick a `vfs`
-//!   keep every query on the pool.
+//!   keep every query on the pool. A session read again while nothing was
+//!   committed to the file (by any connection of any process) is answered
+//!   from memory: the lane remembers up to 1024 sessions found, each with
+//!   the file's WAL-index header as it was before the read, and answers
+//!   only while that header is unchanged, the test SQLite itself uses to
+//!   keep its page cache (one `pread` instead of a read on the lane). Any
+//!   write to the file, to any table, makes every remembered read stale.
+//!   `KEYWAY_SQLITE_READ_MEMO=off` in the environment reads every time.
 //! * **PostgreSQL session reads**: `get_session_and_user` runs on
 //!   tokio-postgres connections of its own (one per two cores, one to four, no
 //!   more than [`SeaOrmOptions::max_connections`]) with the statement
@@ -359,6 +366,16 @@ impl SeaOrmAdapter {
         #[cfg(feature = "postgres")]
         return self.pg_reader.as_ref().map_or(0, |r| r.shared_executions());
         #[cfg(not(feature = "postgres"))]
+        0
+    }
+
+    /// Session reads that SQLite's read lane answered from its memo (reads
+    /// remembered while the database file has not changed).
+    #[cfg(feature = "testkit")]
+    pub fn sqlite_reader_memo_hits(&self) -> u64 {
+        #[cfg(feature = "sqlite")]
+        return self.sqlite_reader.as_ref().map_or(0, |r| r.memo_hits());
+        #[cfg(not(feature = "sqlite"))]
         0
     }
 

@@ -63,7 +63,16 @@ impl SeaOrmAdapter {
         }
         #[cfg(feature = "sqlite")]
         if let Some(reader) = &self.sqlite_reader {
+            // Read before the read is queued: a commit after this look
+            // makes the remembered answer miss, never outlive the commit.
+            let seen = reader.memo_state();
+            if let Some(now) = &seen
+                && let Some(found) = reader.remembered(token.as_str(), now)
+            {
+                return Ok(Some(found));
+            }
             let sql = self.sql.session_and_user.clone();
+            let requested = token;
             let token = token.as_str().to_owned();
             let read = reader
                 .run(OP, move |conn| {
@@ -80,7 +89,12 @@ impl SeaOrmAdapter {
                 })
                 .await;
             match read {
-                Ok(found) => return Ok(found),
+                Ok(found) => {
+                    if let (Some(seen), Some((session, user))) = (seen, &found) {
+                        reader.remember(requested.as_str(), seen, session, user);
+                    }
+                    return Ok(found);
+                }
                 Err(sqlite_reader::Refused::Failed(e)) => return Err(e),
                 // The lane is busy: this read goes through the pool.
                 Err(sqlite_reader::Refused::Full) => {}

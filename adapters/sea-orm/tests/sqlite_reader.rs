@@ -147,17 +147,118 @@ async fn the_lane_sees_each_write_at_once() {
     assert_eq!(a.get_session_and_user(&token).await.unwrap(), None);
 }
 
+/// A session read again while nothing was written is answered from the
+/// lane's memo; any write, through the adapter or by another connection,
+/// to the session, its user or another table, is seen by the next read.
+#[tokio::test(flavor = "multi_thread")]
+async fn remembered_reads_see_every_write() {
+    let db = common::sqlite_file();
+    let a = db.adapter().await;
+    let pool = a.clone().without_sqlite_reader();
+    let user = a
+        .create_user(User::new("memo-user", "memo@example.test"))
+        .await
+        .unwrap();
+    let token = SessionToken::new("memo-token");
+    let expires = Utc::now() + TimeDelta::days(1);
+    a.create_session(Session {
+        session_token: token.clone(),
+        user_id: user.id.clone(),
+        expires,
+    })
+    .await
+    .unwrap();
+    let read = |a: &keyway_sea_orm::SeaOrmAdapter| {
+        let a = a.clone();
+        let token = token.clone();
+        async move { a.get_session_and_user(&token).await.unwrap() }
+    };
+
+    let first = read(&a).await;
+    assert_eq!(first.as_ref().map(|(s, _)| s.expires), Some(expires));
+    let hits = a.sqlite_reader_memo_hits();
+    assert_eq!(read(&a).await, first);
+    assert_eq!(read(&a).await, first);
+    assert_eq!(
+        a.sqlite_reader_memo_hits(),
+        hits + 2,
+        "unchanged: remembered"
+    );
+
+    // The user renamed by another connection.
+    execute(
+        &db.url,
+        "UPDATE users SET name = 'Renamed' WHERE id = 'memo-user'",
+    )
+    .await
+    .unwrap();
+    let (_, u) = read(&a).await.unwrap();
+    assert_eq!(u.name.as_deref(), Some("Renamed"));
+    assert_eq!(read(&a).await, read(&pool).await);
+
+    // The session extended through the adapter.
+    let later = expires + TimeDelta::days(30);
+    a.update_session(SessionUpdate::expires(token.clone(), later))
+        .await
+        .unwrap();
+    assert_eq!(read(&a).await.map(|(s, _)| s.expires), Some(later));
+
+    // A write to another table only: the next read is not remembered, and
+    // reads the same row.
+    let hits = a.sqlite_reader_memo_hits();
+    execute(&db.url, "DELETE FROM verification_tokens")
+        .await
+        .unwrap();
+    assert_eq!(read(&a).await.map(|(s, _)| s.expires), Some(later));
+    assert_eq!(a.sqlite_reader_memo_hits(), hits);
+
+    // The session deleted by another connection, then (re-created and
+    // remembered) through the adapter.
+    read(&a).await;
+    execute(
+        &db.url,
+        "DELETE FROM sessions WHERE session_token = 'memo-token'",
+    )
+    .await
+    .unwrap();
+    assert_eq!(read(&a).await, None);
+    a.create_session(Session {
+        session_token: token.clone(),
+        user_id: user.id.clone(),
+        expires,
+    })
+    .await
+    .unwrap();
+    assert!(read(&a).await.is_some());
+    assert!(read(&a).await.is_some());
+    a.delete_session(&token).await.unwrap();
+    assert_eq!(read(&a).await, None);
+    assert_eq!(read(&pool).await, None);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_closed_adapter_fails_session_reads_as_connection_errors() {
     let db = common::sqlite_file();
     let a = db.adapter().await;
     let clone = a.clone();
+    // A session read, remembered before the adapter closes.
+    let user = a
+        .create_user(User::new("closing-user", "closing@example.test"))
+        .await
+        .unwrap();
+    let token = SessionToken::new("x");
+    a.create_session(Session {
+        session_token: token.clone(),
+        user_id: user.id,
+        expires: Utc::now() + TimeDelta::days(1),
+    })
+    .await
+    .unwrap();
+    assert!(a.get_session_and_user(&token).await.unwrap().is_some());
+    assert!(a.get_session_and_user(&token).await.unwrap().is_some());
     a.close().await.unwrap();
     for adapter in [&a, &clone] {
-        let e = adapter
-            .get_session_and_user(&SessionToken::new("x"))
-            .await
-            .unwrap_err();
+        let e = adapter.get_session_and_user(&token).await.unwrap_err();
         assert_eq!(e.kind(), AdapterErrorKind::Connection, "{e}");
         assert_eq!(e.operation(), Some("get_session_and_user"));
     }

@@ -25,6 +25,10 @@
 //! * Its connections are opened read-only: every write still goes through
 //!   the pool, with its transactions, foreign keys and busy timeout.
 //! * Values read the same as through sqlx (see [`decode`]).
+//! * A session found is remembered with the database's state before its
+//!   read, and a later read of its token is answered from memory only
+//!   while that state is unchanged, that is while nothing was committed
+//!   to the file (see [`memo`] for why that is exact).
 //! * [`SqliteReader::close`] stops it: later calls fail with a connection
 //!   error, as the closed pool's do.
 //!
@@ -43,19 +47,21 @@
 //!   for the next job.
 
 mod decode;
+mod memo;
 
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
-use keyway_core::AdapterError;
+use keyway_core::{AdapterError, Session, User};
 use rusqlite::{Connection, InterruptHandle, OpenFlags};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
 use crate::connect::SQLITE_BUSY_TIMEOUT;
 
 pub(crate) use decode::{session, user};
+pub(crate) use memo::WalState;
 
 /// How many queued jobs the lane holds per reader thread before it hands
 /// reads back to the pool. A session read takes tens of microseconds, so a
@@ -125,6 +131,8 @@ pub(crate) struct SqliteReader {
     queue: Arc<RwLock<Option<flume::Sender<Job>>>>,
     /// How long one read may take.
     time_limit: Duration,
+    /// Session reads remembered while the file has not changed.
+    memo: Option<Arc<memo::ReadMemo>>,
 }
 
 impl std::fmt::Debug for SqliteReader {
@@ -199,9 +207,17 @@ impl SqliteReader {
                 }
             }
         }
+        // The pool and the threads have the file open in WAL mode, so its
+        // `-shm` file is there.
+        let memo = if memo_wanted() {
+            memo::ReadMemo::open(path, memo::ENTRIES).map(Arc::new)
+        } else {
+            None
+        };
         Ok(Self {
             queue: Arc::new(RwLock::new(Some(tx))),
             time_limit: bounds.time_limit,
+            memo,
         })
     }
 
@@ -276,12 +292,54 @@ impl SqliteReader {
         }
     }
 
+    /// The database's state now, for [`remembered`](Self::remembered) and
+    /// [`remember`](Self::remember): `None` without a memo, once closed, or
+    /// when the state cannot be told (then the read is not remembered).
+    pub(crate) fn memo_state(&self) -> Option<WalState> {
+        let memo = self.memo.as_ref()?;
+        let open = self
+            .queue
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_some();
+        if open { memo.state() } else { None }
+    }
+
+    /// The session of `token` as a read found it when the database was in
+    /// the state `now` (read by [`memo_state`](Self::memo_state) just now).
+    pub(crate) fn remembered(&self, token: &str, now: &WalState) -> Option<(Session, User)> {
+        self.memo.as_ref()?.get(token, now)
+    }
+
+    /// Remembers the session a read of `token` found, `seen` being the
+    /// state read before that read was queued.
+    pub(crate) fn remember(&self, token: &str, seen: WalState, session: &Session, user: &User) {
+        if let Some(memo) = &self.memo {
+            memo.put(token, seen, session, user);
+        }
+    }
+
+    /// Session reads answered from the memo so far.
+    #[cfg(feature = "testkit")]
+    pub(crate) fn memo_hits(&self) -> u64 {
+        self.memo.as_ref().map_or(0, |m| m.hits())
+    }
+
     /// Stops taking jobs; the threads finish the queued ones, close their
-    /// connections and exit.
+    /// connections and exit. The memo forgets everything.
     pub(crate) fn close(&self) {
         let mut queue = self.queue.write().unwrap_or_else(|e| e.into_inner());
         queue.take();
+        if let Some(memo) = &self.memo {
+            memo.clear();
+        }
     }
+}
+
+/// Whether reads are remembered: `KEYWAY_SQLITE_READ_MEMO=off` in the
+/// environment reads every session from the file (to compare the two).
+fn memo_wanted() -> bool {
+    !std::env::var("KEYWAY_SQLITE_READ_MEMO").is_ok_and(|v| v.eq_ignore_ascii_case("off"))
 }
 
 /// How many reader threads an adapter gets: half the cores, from one to

@@ -88,7 +88,10 @@ pub(super) fn write(
     read: &SessionRead,
 ) -> Option<SetCookie> {
     let secs = ctx.auth.session_cache_secs;
-    let data = read.data.clone().filter(|_| secs > 0)?;
+    if secs <= 0 {
+        return None;
+    }
+    let data = read.data.clone()?;
     let until = ctx.now + Duration::seconds(secs);
     let payload = Payload {
         until: until.timestamp_millis(),
