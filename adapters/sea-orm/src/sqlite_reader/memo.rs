@@ -43,6 +43,7 @@ use std::hash::BuildHasher;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::Mutex;
+#[cfg(any(test, feature = "testkit"))]
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use keyway_core::{Session, User};
@@ -78,6 +79,9 @@ pub(crate) struct ReadMemo {
     hasher: std::hash::RandomState,
     shards: Box<[Shard]>,
     per_shard: usize,
+    /// Reads answered (counted for the tests only: a shared counter costs
+    /// every hit a contended cache line).
+    #[cfg(any(test, feature = "testkit"))]
     hits: AtomicU64,
 }
 
@@ -102,6 +106,7 @@ impl ReadMemo {
             hasher: std::hash::RandomState::new(),
             shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
             per_shard: entries.div_ceil(SHARDS),
+            #[cfg(any(test, feature = "testkit"))]
             hits: AtomicU64::new(0),
         };
         // A file that does not read as a WAL index gets no memo.
@@ -133,6 +138,7 @@ impl ReadMemo {
         if entry.seen != *now {
             return None;
         }
+        #[cfg(any(test, feature = "testkit"))]
         self.hits.fetch_add(1, Ordering::Relaxed);
         Some((entry.session.clone(), entry.user.clone()))
     }
