@@ -75,8 +75,9 @@ pub(crate) fn ensure_all() -> Result {
     }
 }
 
-/// `apt-get install`, after `apt-get update` if the first try fails (a fresh
-/// machine has no package lists).
+/// `apt-get install`; if the first try fails, again after finishing any
+/// install that was interrupted (`dpkg --configure -a`: apt refuses to work
+/// until then) and `apt-get update` (a fresh machine has no package lists).
 fn apt_install(packages: &[&str], log: &Path) -> Result {
     let install = || {
         run_logged(
@@ -90,6 +91,13 @@ fn apt_install(packages: &[&str], log: &Path) -> Result {
     if install().is_ok() {
         return Ok(());
     }
+    // Nothing to finish is no failure; a real one shows in the retry.
+    let _ = run_logged(
+        Command::new("dpkg")
+            .args(["--configure", "-a"])
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+        log,
+    );
     run_logged(
         Command::new("apt-get")
             .arg("update")
