@@ -173,7 +173,7 @@ pub(crate) struct Unanswered;
 /// connection, so fewer connections mean larger batches and fewer wake-ups
 /// of PostgreSQL's backends, which share the machine's cores with the
 /// server (measured on two cores with `wrk` at 16 connections: one lane
-/// connection served 32-36k session reads a second, two 25-29k).
+/// connection served 32-36k session reads a second, two 23-29k).
 pub(crate) fn default_connections(max_connections: Option<u32>) -> usize {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let n = (cores / 2).clamp(1, 4);
