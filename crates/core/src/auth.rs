@@ -79,6 +79,12 @@ pub(crate) struct Inner {
     pub locale: Option<Locale>,
     pub callbacks: Arc<dyn Callbacks>,
     pub events: Arc<dyn Events>,
+    /// The application set its own callbacks: they are called. Without,
+    /// the engine applies [`DefaultCallbacks`](crate::callbacks::DefaultCallbacks)'
+    /// behaviour directly (no boxed future per call on every session read).
+    pub custom_callbacks: bool,
+    /// The application set its own events (else none are sent).
+    pub custom_events: bool,
     pub wire: WireProfile,
     /// `[plain, secure]`.
     pub jars: [CookieJar; 2],
@@ -95,6 +101,34 @@ pub(crate) struct Inner {
 }
 
 impl Inner {
+    /// The session callback, or the default's (the session as it is).
+    pub(crate) async fn session_callback(
+        &self,
+        session: crate::session::SessionData,
+        params: &crate::callbacks::SessionParams<'_>,
+    ) -> Result<crate::session::SessionData, crate::provider::BoxError> {
+        if !self.custom_callbacks {
+            return Ok(session);
+        }
+        self.callbacks.session(session, params).await
+    }
+
+    /// The redirect callback, or the default's.
+    pub(crate) async fn redirect_callback(&self, url: &str, origin: &Origin) -> String {
+        if !self.custom_callbacks {
+            return crate::redirect::default_redirect(url, origin);
+        }
+        self.callbacks.redirect(url, origin).await
+    }
+
+    /// Sends the session event, when the application set events; a failure
+    /// is logged.
+    pub(crate) async fn session_event(&self, session: &crate::session::SessionData) {
+        if self.custom_events {
+            crate::failure::log_event_failure("session", self.events.session(session).await);
+        }
+    }
+
     pub(crate) fn provider(&self, id: &str) -> Option<&Provider> {
         self.providers.iter().find(|p| p.id() == id)
     }
@@ -301,6 +335,8 @@ impl Auth {
             locale: b.locale,
             callbacks: b.callbacks,
             events: b.events,
+            custom_callbacks: b.custom_callbacks,
+            custom_events: b.custom_events,
             wire,
             jars,
             refresh_locks: Default::default(),
@@ -551,7 +587,7 @@ impl Auth {
             .or_else(|| cookie_value.clone());
         let callback_url = match requested {
             Some(url) => {
-                let resolved = inner.callbacks.redirect(&url, &origin).await;
+                let resolved = inner.redirect_callback(&url, &origin).await;
                 accepted_target(&resolved, &origin)
             }
             None => origin.as_str().to_owned(),

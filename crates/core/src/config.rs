@@ -150,6 +150,10 @@ pub struct AuthBuilder {
     pub(crate) locale: Option<Locale>,
     pub(crate) callbacks: Arc<dyn Callbacks>,
     pub(crate) events: Arc<dyn Events>,
+    /// Whether the application set its own callbacks / events (else the
+    /// engine runs the defaults' behaviour without calling through them).
+    pub(crate) custom_callbacks: bool,
+    pub(crate) custom_events: bool,
     pub(crate) wire_mode: WireMode,
     pub(crate) token_format: Option<TokenFormat>,
     pub(crate) signing_key: Option<SigningKey>,
@@ -185,6 +189,8 @@ impl Default for AuthBuilder {
             locale: None,
             callbacks: Arc::new(DefaultCallbacks),
             events: Arc::new(NoEvents),
+            custom_callbacks: false,
+            custom_events: false,
             wire_mode: WireMode::default(),
             token_format: None,
             signing_key: None,
@@ -486,12 +492,14 @@ impl AuthBuilder {
     /// The application's callbacks.
     pub fn callbacks(mut self, callbacks: impl Callbacks) -> Self {
         self.callbacks = Arc::new(callbacks);
+        self.custom_callbacks = true;
         self
     }
 
     /// The application's event handlers.
     pub fn events(mut self, events: impl Events) -> Self {
         self.events = Arc::new(events);
+        self.custom_events = true;
         self
     }
 

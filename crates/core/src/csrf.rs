@@ -97,7 +97,26 @@ fn verified_token<'a>(cookie_value: &'a str, secret: &str) -> Option<&'a str> {
         return None;
     }
     let expected = hex_digest(token, secret);
-    bool::from(given.as_bytes().ct_eq(&expected)).then_some(token)
+    same_hex(given.as_bytes(), &expected).then_some(token)
+}
+
+/// Whether `given` equals `expected`, in time independent of where they
+/// differ: the bytes are compared eight at a time, every word folded into
+/// one difference, and only that is compared (through `subtle`).
+fn same_hex(given: &[u8], expected: &[u8; HEX_LEN]) -> bool {
+    if given.len() != HEX_LEN {
+        return false;
+    }
+    let word = |chunk: &[u8]| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        u64::from_ne_bytes(w)
+    };
+    let diff = given
+        .chunks_exact(8)
+        .zip(expected.chunks_exact(8))
+        .fold(0u64, |diff, (g, e)| diff | (word(g) ^ word(e)));
+    bool::from(diff.ct_eq(&0))
 }
 
 /// The lower-case hex SHA-256 of `token` followed by `secret`, on the stack.
@@ -116,7 +135,12 @@ fn hex_digest(token: &str, secret: &str) -> [u8; HEX_LEN] {
 }
 
 fn is_lower_hex(s: &str) -> bool {
-    s.len() == HEX_LEN && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    // Every byte is checked (no early exit): a loop the compiler can
+    // vectorise.
+    s.len() == HEX_LEN
+        && s.bytes().fold(true, |ok, b| {
+            ok & ((b.wrapping_sub(b'0') < 10) | (b.wrapping_sub(b'a') < 6))
+        })
 }
 
 /// Lower-case hex SHA-256 of `token` followed by `secret`.
@@ -184,6 +208,26 @@ mod tests {
         let other_secret =
             CsrfToken::from_cookie_or_new(Some(&format!("{TOKEN}|{HASH}")), "another");
         assert_ne!(other_secret.token(), TOKEN);
+    }
+
+    #[test]
+    fn the_hash_comparison_sees_a_difference_in_any_byte() {
+        let expected = hex_digest(TOKEN, SECRET);
+        assert!(same_hex(HASH.as_bytes(), &expected));
+        for i in 0..HEX_LEN {
+            let mut changed = HASH.as_bytes().to_vec();
+            changed[i] = if changed[i] == b'0' { b'1' } else { b'0' };
+            assert!(!same_hex(&changed, &expected), "byte {i}");
+        }
+        assert!(!same_hex(&HASH.as_bytes()[..63], &expected));
+        assert!(!same_hex(format!("{HASH}0").as_bytes(), &expected));
+        assert!(!same_hex(b"", &expected));
+        for bad in ["g", "A", "/", ":", "`", "|"] {
+            let token = format!("{bad}{}", &TOKEN[1..]);
+            assert!(!is_lower_hex(&token), "{bad}");
+        }
+        assert!(is_lower_hex(TOKEN));
+        assert!(!is_lower_hex(&TOKEN[1..]));
     }
 
     #[test]

@@ -181,7 +181,8 @@ impl RequestContext<'_> {
     /// The cookies every successful answer carries: a freshly minted CSRF
     /// cookie and a changed callback-url cookie, in that order.
     pub fn init_cookies(&self) -> Vec<SetCookie> {
-        let mut out = Vec::with_capacity(2);
+        // Most requests set neither: no allocation for them.
+        let mut out = Vec::new();
         if let Some(value) = self.csrf.cookie_value_to_set() {
             out.push(SetCookie::new(
                 self.jar.names.csrf_token.clone(),

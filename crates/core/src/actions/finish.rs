@@ -25,7 +25,7 @@ pub(super) async fn ask_sign_in(
             reason: "the sign_in callback returned Deny".into(),
         }),
         Ok(SignInDecision::Redirect(url)) => {
-            let target = ctx.auth.callbacks.redirect(&url, &ctx.origin).await;
+            let target = ctx.auth.redirect_callback(&url, &ctx.origin).await;
             Ok(Some(Outcome::redirect(accepted_target(
                 &target,
                 &ctx.origin,

@@ -4,6 +4,8 @@
 //! does not fit in one cookie as consecutive slices named `NAME.0`, `NAME.1`, …
 //! A value that fits goes in the plain `NAME`.
 
+use std::borrow::Cow;
+
 use super::{CookieOptions, RequestCookies, SetCookie};
 
 /// Auth.js v5's chunk size: characters of value per cookie (4096 − 160).
@@ -74,8 +76,17 @@ fn existing_parts<'a>(existing: &'a RequestCookies, name: &str) -> Vec<(Part, &'
 /// assert_eq!(read_chunked(&cookies, "s").as_deref(), Some("hello-world"));
 /// ```
 pub fn read_chunked(cookies: &RequestCookies, name: &str) -> Option<String> {
+    read_chunked_borrowed(cookies, name).map(Cow::into_owned)
+}
+
+/// [`read_chunked`], borrowing a plain cookie's value from `cookies`: a
+/// session read then copies its token nowhere.
+pub(crate) fn read_chunked_borrowed<'a>(
+    cookies: &'a RequestCookies,
+    name: &str,
+) -> Option<Cow<'a, str>> {
     if let Some(plain) = cookies.get(name).filter(|v| !v.is_empty()) {
-        return Some(plain.to_owned());
+        return Some(Cow::Borrowed(plain));
     }
     let parts = existing_parts(cookies, name);
     let chunk_count = parts
@@ -99,7 +110,7 @@ pub fn read_chunked(cookies: &RequestCookies, name: &str) -> Option<String> {
     if chunks.is_empty() {
         None
     } else {
-        Some(chunks.concat())
+        Some(Cow::Owned(chunks.concat()))
     }
 }
 

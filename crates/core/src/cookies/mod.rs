@@ -29,6 +29,7 @@ mod names;
 mod request;
 mod set_cookie;
 
+pub(crate) use chunking::read_chunked_borrowed;
 pub use chunking::{
     CHUNK_SIZE_AUTHJS, CHUNK_SIZE_NEXTAUTH_V4, MAX_CHUNKS, clear_chunked, read_chunked,
     write_chunked,

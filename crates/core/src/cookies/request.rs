@@ -62,11 +62,21 @@ impl RequestCookies {
             .reserve(all.iter().map(|h| h.as_bytes().len()).sum());
         for header in all {
             match std::str::from_utf8(header.as_bytes()) {
-                // The usual case: split the text (memchr), not byte by byte.
+                // The usual case: the pairs are found with a vectorised
+                // search for `;`, not byte by byte (a session token is
+                // hundreds of bytes).
                 Ok(text) => {
-                    for pair in text.split(';') {
+                    let mut rest = text;
+                    loop {
+                        let end = memchr::memchr(b';', rest.as_bytes()).unwrap_or(rest.len());
+                        // `;` is ASCII: `end` is a char boundary.
+                        let (pair, after) = rest.split_at(end);
                         if let Some((name, value)) = parse_pair(pair) {
                             cookies.insert(name, value);
+                        }
+                        match after.get(1..) {
+                            Some(next) => rest = next,
+                            None => break,
                         }
                     }
                 }
@@ -167,7 +177,7 @@ fn is_ows(c: char) -> bool {
 /// that are not UTF-8.
 fn decode_uri_component_into(raw: &str, out: &mut String) {
     let start = out.len();
-    if !raw.contains('%') {
+    if memchr::memchr(b'%', raw.as_bytes()).is_none() {
         out.push_str(raw);
         return;
     }
@@ -190,7 +200,7 @@ fn decode_uri_component_into(raw: &str, out: &mut String) {
 /// first escape that is invalid or not ASCII.
 fn decode_ascii(raw: &str, out: &mut String) -> Option<()> {
     let mut rest = raw;
-    while let Some(at) = rest.find('%') {
+    while let Some(at) = memchr::memchr(b'%', rest.as_bytes()) {
         out.push_str(&rest[..at]);
         let b = escaped(rest.as_bytes(), at)?;
         if !b.is_ascii() {

@@ -135,7 +135,7 @@ pub(super) async fn read(ctx: &Scope<'_>, update: Option<&Value>) -> SessionRead
         new_session: update,
         trigger: update.map(|_| JwtTrigger::Update),
     };
-    let data = match auth.callbacks.session(base, &params).await {
+    let data = match auth.session_callback(base, &params).await {
         Ok(d) => d,
         Err(e) => {
             log_error(
@@ -145,7 +145,7 @@ pub(super) async fn read(ctx: &Scope<'_>, update: Option<&Value>) -> SessionRead
             return SessionRead::default();
         }
     };
-    log_event_failure("session", auth.events.session(&data).await);
+    auth.session_event(&data).await;
     let mut read = SessionRead {
         data: Some(data),
         cookies: cookie(ctx, &session.session_token),

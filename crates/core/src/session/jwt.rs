@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::{Revoked, Scope, SessionData, SessionRead, SessionUser, SignedIn};
 use crate::callbacks::{JwtParams, JwtTrigger, SessionParams};
 use crate::codes::LogCode;
-use crate::cookies::{SetCookie, clear_chunked, read_chunked, write_chunked};
+use crate::cookies::{SetCookie, clear_chunked, read_chunked_borrowed, write_chunked};
 use crate::events::SignOutEvent;
 use crate::failure::{Failure, describe, log_error, log_event_failure};
 use crate::jwt::{Claims, JwtCodec, JwtError, SessionClaims};
@@ -44,7 +44,7 @@ fn decode_with<T>(
     ctx: &Scope<'_>,
     decode: impl FnOnce(&JwtCodec, &str, DateTime<Utc>) -> Result<T, JwtError>,
 ) -> Option<Result<T, String>> {
-    let raw = read_chunked(ctx.cookies, &ctx.jar.names.session_token)?;
+    let raw = read_chunked_borrowed(ctx.cookies, &ctx.jar.names.session_token)?;
     Some(decode(&ctx.jar.session_codec, &raw, ctx.now).map_err(|e| describe(&e)))
 }
 
@@ -192,8 +192,7 @@ async fn finish(
         trigger: update.map(|_| JwtTrigger::Update),
     };
     let data = match auth
-        .callbacks
-        .session(SessionData::new(user, expires), &params)
+        .session_callback(SessionData::new(user, expires), &params)
         .await
     {
         Ok(d) => d,
@@ -215,7 +214,7 @@ async fn finish(
         },
         _ => Vec::new(),
     };
-    log_event_failure("session", auth.events.session(&data).await);
+    auth.session_event(&data).await;
     SessionRead {
         data: Some(data),
         cookies,
