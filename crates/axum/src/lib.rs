@@ -105,14 +105,24 @@ use axum::Router;
 /// the app: `app.merge(keyway_axum::routes(auth.clone()))`.
 ///
 /// It serves `{base_path}` and everything below it with any method; the
-/// engine answers unknown actions and methods itself (`400`).
+/// engine answers unknown actions and methods itself (`400`). The actions
+/// without a provider ([`Auth::action_paths`]) are exact routes, the rest
+/// one wildcard route, so an application route of its own at one of those
+/// exact paths conflicts with them when merged (axum refuses it at startup).
 pub fn routes<S>(auth: Auth) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
     let base = auth.base_path().to_owned();
+    // The actions without a provider as exact routes: the wildcard route
+    // would capture the action into a path parameter (allocations on every
+    // session read) that the engine does not use.
+    let exact: Vec<String> = auth.action_paths().collect();
     let service = service(auth);
-    Router::new()
+    let router = exact.iter().fold(Router::new(), |router, path| {
+        router.route_service(path, service.clone())
+    });
+    router
         .route_service(&base, service.clone())
         .route_service(&format!("{base}/"), service.clone())
         .route_service(&format!("{base}/{{*action}}"), service)

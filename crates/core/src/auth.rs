@@ -364,6 +364,19 @@ impl Auth {
         self.0.strategy
     }
 
+    /// The full paths of the actions that are served without a provider
+    /// (`{base path}/session`, `/csrf`, `/providers`, `/signin`, `/signout`,
+    /// `/verify-request`, `/error`). Every path under the base path goes to
+    /// [`Auth::handle`] all the same; a binding whose router captures a
+    /// wildcard segment into a parameter (an allocation or two per request)
+    /// registers these as exact routes to the same handler, so the session
+    /// read that every page makes captures nothing.
+    pub fn action_paths(&self) -> impl Iterator<Item = String> + '_ {
+        request::Action::WITHOUT_PROVIDER
+            .iter()
+            .map(|action| format!("{}/{action}", self.0.base_path))
+    }
+
     /// The configured providers.
     pub fn providers(&self) -> &[Provider] {
         &self.0.providers

@@ -31,6 +31,17 @@ pub(crate) enum Action {
 }
 
 impl Action {
+    /// The actions served without a provider segment, by path name.
+    pub(crate) const WITHOUT_PROVIDER: [&'static str; 7] = [
+        "session",
+        "csrf",
+        "providers",
+        "signin",
+        "signout",
+        "verify-request",
+        "error",
+    ];
+
     fn parse(s: &str) -> Option<Self> {
         Some(match s {
             "providers" => Self::Providers,
@@ -212,6 +223,34 @@ pub(crate) fn request_locale(configured: Option<Locale>, headers: &HeaderMap) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_actions_without_a_provider_are_every_action_that_needs_none() {
+        for name in Action::WITHOUT_PROVIDER {
+            let path = format!("/api/auth/{name}");
+            assert!(
+                matches!(parse_route("/api/auth", &path), Some((_, None))),
+                "{name}"
+            );
+        }
+        // Only callback needs a provider segment; every other action is listed.
+        let listed: Vec<Action> = Action::WITHOUT_PROVIDER
+            .iter()
+            .filter_map(|n| Action::parse(n))
+            .collect();
+        for action in [
+            Action::Providers,
+            Action::Session,
+            Action::Csrf,
+            Action::SignIn,
+            Action::SignOut,
+            Action::VerifyRequest,
+            Action::Error,
+        ] {
+            assert!(listed.contains(&action), "{action:?}");
+        }
+        assert!(!listed.contains(&Action::Callback));
+    }
 
     #[test]
     fn routes_follow_authjs_rules() {
