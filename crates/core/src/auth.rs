@@ -591,21 +591,21 @@ impl Auth {
 
         // Callback URL: body, then query, then cookie; always through the
         // redirect callback; anything unusable falls back to the site root.
-        let cookie_value = cookies.get(&jar.names.callback_url).map(str::to_owned);
+        let cookie_value = cookies.get(&jar.names.callback_url);
         let requested = body
             .fields
             .get("callbackUrl")
             .or_else(|| query.get("callbackUrl"))
-            .cloned()
-            .or_else(|| cookie_value.clone());
+            .map(String::as_str)
+            .or(cookie_value);
         let callback_url = match requested {
             Some(url) => {
-                let resolved = inner.redirect_callback(&url, &origin).await;
+                let resolved = inner.redirect_callback(url, &origin).await;
                 accepted_target(&resolved, &origin)
             }
             None => origin.as_str().to_owned(),
         };
-        let callback_cookie = (cookie_value.as_deref() != Some(callback_url.as_str())).then(|| {
+        let callback_cookie = (cookie_value != Some(callback_url.as_str())).then(|| {
             SetCookie::new(
                 jar.names.callback_url.clone(),
                 callback_url.clone(),

@@ -6,7 +6,7 @@
 //! believed as the proxy sets them, which the builder refuses for email
 //! sign-in (a forged host would put the attacker's site in the link).
 
-use http::HeaderMap;
+use http::{HeaderMap, HeaderName};
 
 use crate::redirect::Origin;
 
@@ -51,7 +51,9 @@ impl SiteOrigin {
         if let Some(origin) = &self.fixed {
             return Ok(origin.clone());
         }
-        let header = |name: &str| {
+        // Looked up by `HeaderName` constants: a `&str` name is parsed and
+        // checked again on every lookup.
+        let header = |name: &HeaderName| {
             headers
                 .get(name)
                 .and_then(|v| v.to_str().ok())
@@ -59,8 +61,8 @@ impl SiteOrigin {
                 .map(str::trim)
                 .filter(|v| !v.is_empty())
         };
-        let forwarded = |name: &str| self.trust_forwarded.then(|| header(name)).flatten();
-        let proto: std::borrow::Cow<'_, str> = match forwarded("x-forwarded-proto")
+        let forwarded = |name: &HeaderName| self.trust_forwarded.then(|| header(name)).flatten();
+        let proto: std::borrow::Cow<'_, str> = match forwarded(&X_FORWARDED_PROTO)
             .and_then(http_scheme)
             .or_else(|| uri.and_then(|u| u.scheme_str()).and_then(http_scheme))
         {
@@ -73,8 +75,8 @@ impl SiteOrigin {
         };
         // `Host` is what the client asked for; the URI's authority only
         // stands in when there is no `Host` (HTTP/2 `:authority`).
-        let host = forwarded("x-forwarded-host")
-            .or_else(|| header("host"))
+        let host = forwarded(&X_FORWARDED_HOST)
+            .or_else(|| header(&http::header::HOST))
             .or_else(|| uri.and_then(|u| u.authority()).map(|a| a.as_str()))
             .ok_or(HostRefused::Unusable)?;
         let host_ok = host
@@ -103,6 +105,9 @@ pub(crate) fn normalise_trusted_host(entry: &str) -> Option<String> {
     }
     Origin::parse(&format!("http://{entry}")).map(|o| o.host().to_owned())
 }
+
+const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
 
 thread_local! {
     /// The last `scheme://host` this thread parsed, and the result.

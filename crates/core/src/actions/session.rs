@@ -8,7 +8,7 @@ use crate::session::{self, SessionRead};
 
 fn answer(ctx: &RequestContext<'_>, read: SessionRead) -> Outcome {
     let outcome = match &read.data {
-        Some(data) => Outcome::json(data),
+        Some(data) => Outcome::raw_json(data.to_json()),
         None => Outcome::raw_json(ctx.auth.wire.empty_session),
     };
     outcome

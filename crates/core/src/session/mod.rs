@@ -59,6 +59,61 @@ impl SessionData {
             extra: serde_json::Map::new(),
         }
     }
+
+    /// The JSON `GET /session` answers: exactly what serialising it with
+    /// serde_json gives. A session the callbacks added no fields to, whose
+    /// strings need no escaping (nearly every one), is written directly,
+    /// without the generic serialiser's per-byte escaping and the map its
+    /// flattened fields need.
+    pub(crate) fn to_json(&self) -> String {
+        if !self.extra.is_empty() || !self.user.extra.is_empty() {
+            return serde_json::to_string(self).unwrap_or_else(|_| "null".to_owned());
+        }
+        let SessionUser {
+            name, email, image, ..
+        } = &self.user;
+        let mut out = String::with_capacity(
+            64 + [name, email, image]
+                .iter()
+                .map(|v| v.as_ref().map_or(0, String::len))
+                .sum::<usize>(),
+        );
+        out.push_str("{\"user\":{");
+        let mut first = true;
+        for (key, value) in [("name", name), ("email", email), ("image", image)] {
+            if let Some(value) = value {
+                if !first {
+                    out.push(',');
+                }
+                first = false;
+                out.push('"');
+                out.push_str(key);
+                out.push_str("\":");
+                push_json_string(&mut out, value);
+            }
+        }
+        out.push_str("},\"expires\":");
+        push_json_string(&mut out, &self.expires);
+        out.push('}');
+        out
+    }
+}
+
+/// Appends `s` as a JSON string, as serde_json writes it: as it is between
+/// quotes when it holds no quote, backslash or control character (checked
+/// over every byte, no early exit), else through serde_json.
+fn push_json_string(out: &mut String, s: &str) {
+    let plain = s
+        .bytes()
+        .fold(true, |ok, b| ok & (b >= 0x20) & (b != b'"') & (b != b'\\'));
+    if plain {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        // Serialising a string cannot fail.
+        out.push_str(&serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned()));
+    }
 }
 
 /// `t` as JavaScript's `Date.prototype.toISOString` writes it
@@ -238,7 +293,60 @@ mod tests {
         }
     }
 
+    fn session(name: Option<String>, email: Option<String>, image: Option<String>) -> SessionData {
+        SessionData {
+            user: SessionUser {
+                name,
+                email,
+                image,
+                extra: serde_json::Map::new(),
+            },
+            expires: "2027-01-03T21:23:52.000Z".to_owned(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    #[test]
+    fn session_json_is_what_serde_json_writes() {
+        let plain = session(
+            Some("Bench User".into()),
+            Some("bench@example.com".into()),
+            Some("https://example.com/a.png".into()),
+        );
+        assert_eq!(
+            plain.to_json(),
+            r#"{"user":{"name":"Bench User","email":"bench@example.com","image":"https://example.com/a.png"},"expires":"2027-01-03T21:23:52.000Z"}"#
+        );
+        let escaped = session(
+            Some("a\"b\\c\n\u{1}é\u{7f}</".into()),
+            None,
+            Some(String::new()),
+        );
+        assert_eq!(escaped.to_json(), serde_json::to_string(&escaped).unwrap());
+        assert_eq!(
+            session(None, None, None).to_json(),
+            r#"{"user":{},"expires":"2027-01-03T21:23:52.000Z"}"#
+        );
+        let mut extra = session(None, Some("e@x".into()), None);
+        extra.user.extra.insert("id".into(), "1".into());
+        extra
+            .extra
+            .insert("role".into(), serde_json::json!(["admin"]));
+        assert_eq!(extra.to_json(), serde_json::to_string(&extra).unwrap());
+        assert!(extra.to_json().contains(r#""id":"1""#));
+    }
+
     proptest! {
+        #[test]
+        fn session_json_matches_serde_json(
+            name in proptest::option::of(".{0,12}"),
+            email in proptest::option::of("[a-z\"\\\x00-\x1f@.]{0,12}"),
+            image in proptest::option::of(any::<String>()),
+        ) {
+            let data = session(name, email, image);
+            prop_assert_eq!(data.to_json(), serde_json::to_string(&data).unwrap());
+        }
+
         #[test]
         fn iso_matches_chrono(secs in -62_167_219_200i64..253_402_300_800, nanos in 0u32..1_000_000_000) {
             let t = DateTime::<Utc>::from_timestamp(secs, nanos).unwrap();
