@@ -45,10 +45,19 @@ impl std::fmt::Display for Backend {
     }
 }
 
-/// A SQLite connection whose queries run on tokio's blocking threads.
+/// The SQLite connection keyway-diesel pools: diesel's synchronous
+/// connection behind diesel-async's `SyncConnectionWrapper`, its operations
+/// run on a thread of its own ([`SqliteThread`](crate::SqliteThread)), not
+/// on tokio's blocking pool. Build the pool given to
+/// [`DieselAdapter::from_sqlite_pool`](crate::DieselAdapter::from_sqlite_pool)
+/// from this type.
 #[cfg(feature = "sqlite")]
-pub(crate) type SqliteConn =
-    diesel_async::sync_connection_wrapper::SyncConnectionWrapper<diesel::SqliteConnection>;
+pub type SqliteConnection = diesel_async::sync_connection_wrapper::SyncConnectionWrapper<
+    diesel::SqliteConnection,
+    crate::sqlite_thread::SqliteThread,
+>;
+#[cfg(feature = "sqlite")]
+pub(crate) type SqliteConn = SqliteConnection;
 #[cfg(feature = "postgres")]
 pub(crate) type PgConn = diesel_async::AsyncPgConnection;
 #[cfg(feature = "mysql")]

@@ -20,9 +20,10 @@
 //! * **Features**: `sqlite`, `postgres`, `mysql` (all on by default).
 //! * **Drivers**: diesel-async's pure-Rust drivers for PostgreSQL
 //!   (tokio-postgres) and MySQL/MariaDB (mysql_async), and diesel's SQLite
-//!   connection on the bundled libsqlite3, whose calls run on tokio's
-//!   blocking threads: no C client library to install, and the async
-//!   runtime never blocks. Connections are pooled with deadpool.
+//!   connection on the bundled libsqlite3, whose calls run on one thread
+//!   per pooled connection ([`SqliteThread`]): no C client library to
+//!   install, and the async runtime never blocks. Connections are pooled
+//!   with deadpool.
 //! * **Tables**: `users`, `accounts`, `sessions`, `verification_tokens` and
 //!   `keyway_migrations`, created by [`DieselAdapter::connect`] unless
 //!   [`DieselOptions::migrate`] is off, with the prefix and the PostgreSQL
@@ -51,15 +52,21 @@
 //! pool (r2d2 with `spawn_blocking`) would need diesel's C client libraries
 //! (libpq, libmysqlclient) on every machine that builds keyway, and a
 //! thread hand-off each way per query. On SQLite, which has no network
-//! client, diesel-async's wrapper *is* a blocking pool: each query runs on
-//! tokio's blocking threads.
+//! client, diesel-async's wrapper *is* a blocking pool. By default it runs
+//! each query on tokio's blocking threads, a pool that under load grew to
+//! some sixty threads for eight connections (a finished thread is not idle
+//! yet when the next query comes, so another starts), each with its own
+//! allocator arena: keyway-diesel gives each connection a thread of its own
+//! instead ([`SqliteConnection`]), so threads stay as many as connections.
 //!
 //! Not measured yet, side by side: a blocking pool against diesel-async on
 //! the same queries (the machine's disk filled up while this crate was
 //! written). `cargo xtask bench --only session-sqlite,session-sqlite-diesel,session-postgres,session-postgres-diesel`
 //! compares keyway-diesel's session read with keyway-sea-orm's.
 //!
-//! No Diesel type appears in this crate's API.
+//! No Diesel type appears in this crate's API but the pools the
+//! `from_*_pool` constructors take (and [`SqliteConnection`], the type of
+//! the SQLite pool's connections).
 
 #[cfg(not(any(feature = "sqlite", feature = "postgres", feature = "mysql")))]
 compile_error!("keyway-diesel needs at least one of the features `sqlite`, `postgres`, `mysql`");
@@ -73,6 +80,12 @@ mod options;
 mod queries;
 mod schema;
 mod sql;
+#[cfg(feature = "sqlite")]
+mod sqlite_thread;
+#[cfg(feature = "sqlite")]
+pub use connect::SqliteConnection;
+#[cfg(feature = "sqlite")]
+pub use sqlite_thread::SqliteThread;
 #[cfg(feature = "testkit")]
 pub mod testing;
 mod time;
@@ -245,15 +258,14 @@ impl DieselAdapter {
     }
 
     /// keyway's adapter on the application's own pool of SQLite connections
-    /// (diesel-async's `SyncConnectionWrapper<SqliteConnection>`); as
-    /// [`from_postgres_pool`](Self::from_postgres_pool). keyway relies on
-    /// `PRAGMA foreign_keys = ON` (deleting a user removes their accounts
-    /// and sessions): set it on the pool's connections.
+    /// of type [`SqliteConnection`] (diesel-async's `SyncConnectionWrapper`
+    /// running each connection's operations on a thread of its own, see
+    /// [`SqliteThread`]); as [`from_postgres_pool`](Self::from_postgres_pool).
+    /// keyway relies on `PRAGMA foreign_keys = ON` (deleting a user removes
+    /// their accounts and sessions): set it on the pool's connections.
     #[cfg(feature = "sqlite")]
     pub async fn from_sqlite_pool(
-        pool: diesel_async::pooled_connection::deadpool::Pool<
-            diesel_async::sync_connection_wrapper::SyncConnectionWrapper<diesel::SqliteConnection>,
-        >,
+        pool: diesel_async::pooled_connection::deadpool::Pool<SqliteConnection>,
         options: DieselOptions,
     ) -> Result<Self, AdapterError> {
         Box::pin(async move {

@@ -1,5 +1,5 @@
-//! `DieselAdapter::from_postgres_pool` / `from_mysql_pool`: keyway on the
-//! application's own diesel-async pool. The conformance suite passes on it,
+//! `DieselAdapter::from_postgres_pool` / `from_mysql_pool` /
+//! `from_sqlite_pool`: keyway on the application's own diesel-async pool. The conformance suite passes on it,
 //! and a user keyway makes is read back through the app's pool.
 
 #![allow(clippy::unwrap_used)]
@@ -89,6 +89,49 @@ async fn mariadb() {
         "SELECT COUNT(*) AS n FROM users WHERE email = '{email}'".to_owned(),
     )
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite() {
+    use diesel_async::AsyncConnection;
+    use diesel_async::SimpleAsyncConnection;
+    use diesel_async::pooled_connection::ManagerConfig;
+    use keyway_diesel::SqliteConnection;
+
+    let path = std::env::temp_dir().join(format!(
+        "keyway-from-pool-{}.sqlite",
+        scratch::unique_name()
+    ));
+    let url = path.display().to_string();
+    let mut config = ManagerConfig::<SqliteConnection>::default();
+    // keyway relies on foreign keys (deleting a user removes their
+    // accounts and sessions): the app's pool sets them on.
+    config.custom_setup = Box::new(|url| {
+        let url = url.to_owned();
+        Box::pin(async move {
+            let mut c = SqliteConnection::establish(&url).await?;
+            c.batch_execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")
+                .await
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+            Ok(c)
+        })
+    });
+    let manager = AsyncDieselConnectionManager::<SqliteConnection>::new_with_config(url, config);
+    let pool = Pool::builder(manager).max_size(4).build().unwrap();
+    let adapter = DieselAdapter::from_sqlite_pool(pool.clone(), DieselOptions::default())
+        .await
+        .unwrap();
+    suite_then_shared_row(
+        "sqlite",
+        adapter,
+        &pool,
+        "SELECT COUNT(*) AS n FROM users WHERE email = '{email}'".to_owned(),
+    )
+    .await;
+    drop(pool);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
 }
 
 #[tokio::test]
