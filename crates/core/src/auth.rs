@@ -515,7 +515,7 @@ impl Auth {
             set_cookies: read
                 .cookies
                 .iter()
-                .filter_map(|c| HeaderValue::from_str(&c.header_value()).ok())
+                .filter_map(|c| HeaderValue::try_from(c.header_value()).ok())
                 .collect(),
         }
     }
@@ -547,7 +547,7 @@ impl Auth {
         };
         let ctx = self.context(&parts, Body::default()).await.ok()?;
         let cookie = actions::link_intent(&ctx, provider).await?;
-        HeaderValue::from_str(&cookie.header_value())
+        HeaderValue::try_from(cookie.header_value())
             .ok()
             .map(|v| vec![v])
     }

@@ -189,7 +189,7 @@ pub(crate) fn into_response(outcome: Outcome, return_json: bool) -> Response<Byt
             headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
         }
         for c in &cookies {
-            if let Ok(v) = HeaderValue::from_str(&c.header_value()) {
+            if let Ok(v) = HeaderValue::try_from(c.header_value()) {
                 headers.append(header::SET_COOKIE, v);
             }
         }

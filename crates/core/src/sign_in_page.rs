@@ -156,7 +156,7 @@ impl Auth {
             set_cookies: ctx
                 .init_cookies()
                 .iter()
-                .filter_map(|c| HeaderValue::from_str(&c.header_value()).ok())
+                .filter_map(|c| HeaderValue::try_from(c.header_value()).ok())
                 .collect(),
             providers,
             callback_url: ctx.callback_url.clone(),

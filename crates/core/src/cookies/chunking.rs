@@ -160,6 +160,15 @@ pub fn write_chunked(
             .map(|(i, slice)| SetCookie::new(format!("{name}.{i}"), *slice, options.clone()))
             .collect()
     };
+    // The usual case, a plain cookie replacing at most itself: nothing to
+    // delete, no list of the request's parts to make.
+    if new.len() == 1
+        && !existing
+            .iter()
+            .any(|(n, _)| n != name && part_of(n, name).is_some())
+    {
+        return new;
+    }
     // At most a few names: a scan beats hashing them.
     let overwritten = |n: &str| new.iter().any(|c| c.name == n);
     let mut out: Vec<SetCookie> = existing_parts(existing, name)
