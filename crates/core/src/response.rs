@@ -10,6 +10,8 @@ use crate::cookies::SetCookie;
 #[derive(Debug)]
 pub(crate) enum Payload {
     Json(String),
+    /// JSON already in shared bytes (a remembered session answer).
+    JsonBytes(Bytes),
     Html(String),
     Text(String),
     Empty,
@@ -46,6 +48,14 @@ impl Outcome {
             cookies: Vec::new(),
             no_cache: false,
             json_status: None,
+        }
+    }
+
+    /// A `200` JSON answer whose bytes are shared, not copied.
+    pub fn json_bytes(body: Bytes) -> Self {
+        Self {
+            payload: Payload::JsonBytes(body),
+            ..Self::raw_json(String::new())
         }
     }
 
@@ -155,6 +165,7 @@ pub(crate) fn into_response(outcome: Outcome, return_json: bool) -> Response<Byt
         let is_page = matches!(payload, Payload::Html(_));
         let (content_type, body) = match payload {
             Payload::Json(s) => (Some("application/json"), Bytes::from(s)),
+            Payload::JsonBytes(b) => (Some("application/json"), b),
             Payload::Html(s) => (Some("text/html; charset=utf-8"), Bytes::from(s)),
             Payload::Text(s) => (Some("text/plain; charset=utf-8"), Bytes::from(s)),
             Payload::Empty => (None, Bytes::new()),

@@ -461,3 +461,58 @@ async fn the_read_memo_answers_as_decrypting_does() {
     let r = remembering.get("/api/auth/session").await;
     assert_eq!(r.json()["user"]["email"], "alice@example.com");
 }
+
+/// A plain read the memo answers (no callbacks or events set, a token read
+/// before and not due) sends exactly what reading the token again sends:
+/// status, headers and body, byte for byte, on every read, before and
+/// after the token is due. (A remembered token past its expiry is left to
+/// the usual read: `jwt::memo`'s unit tests; a forged one:
+/// `the_read_memo_answers_as_decrypting_does`.)
+#[tokio::test]
+async fn a_remembered_answer_is_the_answer_of_a_fresh_read() {
+    let mut remembering = signed_in(builder().build().expect("config")).await;
+    let mut decrypting = Browser::new(builder().jwt_read_memo(0).build().expect("config"));
+    let same = |a: &common::Resp, b: &common::Resp| {
+        assert_eq!(a.status, b.status);
+        assert_eq!(a.body, b.body);
+        let headers = |r: &common::Resp| {
+            let mut h: Vec<(String, String)> = r
+                .headers
+                .iter()
+                .filter(|(n, _)| *n != http::header::DATE)
+                .map(|(n, v)| {
+                    // A re-issued token is encrypted afresh (a new IV) by
+                    // each engine: its value differs, its cookie must not.
+                    let v = v.to_str().expect("ASCII");
+                    let v = match v.split_once(';') {
+                        Some((pair, rest)) if pair.starts_with("authjs.session-token=") => {
+                            let empty = pair.ends_with('=');
+                            format!(
+                                "authjs.session-token=<{}>;{rest}",
+                                if empty { "" } else { "token" }
+                            )
+                        }
+                        _ => v.to_owned(),
+                    };
+                    (n.to_string(), v)
+                })
+                .collect();
+            h.sort();
+            h
+        };
+        assert_eq!(headers(a), headers(b));
+    };
+    // Fresh, then due (re-issued, and the new token fresh again).
+    for age in [None, Some(Duration::hours(25))] {
+        if let Some(age) = age {
+            age_token(&mut remembering, age);
+        }
+        for _ in 0..3 {
+            decrypting.jar = remembering.jar.clone();
+            let a = remembering.get("/api/auth/session").await;
+            let b = decrypting.get("/api/auth/session").await;
+            assert_eq!(a.json()["user"]["email"], "alice@example.com");
+            same(&a, &b);
+        }
+    }
+}

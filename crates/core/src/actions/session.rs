@@ -17,6 +17,12 @@ fn answer(ctx: &RequestContext<'_>, read: SessionRead) -> Outcome {
 }
 
 pub(super) async fn get(ctx: &RequestContext<'_>) -> Outcome {
+    if let Some(json) = session::remembered_json(ctx) {
+        // A read that would re-issue nothing and set no cookie of its own.
+        return Outcome::json_bytes(json)
+            .with_cookies(ctx.init_cookies())
+            .no_cache();
+    }
     let read = session::read(ctx).await;
     answer(ctx, read).no_cache()
 }

@@ -22,6 +22,11 @@
 //! * Entries are found by the token's last segment, the authentication tag
 //!   (an HMAC output: uniform for real tokens), hashed with a per-process
 //!   random key, so nobody can aim many tokens at one bucket.
+//! * Next to the claims, an entry can keep the session JSON a plain read of
+//!   its token answers when the application set no callbacks or events
+//!   ([`ReadMemo::session_json`]): that answer is a function of the claims
+//!   alone (the `expires` it states is the token's own `exp`), made once
+//!   by the same code as a read that builds it, then shared.
 //! * It is bounded: at most `capacity` entries of tokens of at most
 //!   [`MAX_TOKEN_BYTES`] each; a full shard drops one entry for the new one.
 //!   Sixteen shards, each behind its own lock held for a hash lookup, keep
@@ -29,8 +34,9 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
+use bytes::Bytes;
 use chrono::{DateTime, Utc};
 
 use super::JwtError;
@@ -46,6 +52,8 @@ const SHARDS: usize = 16;
 struct Entry {
     token: Box<[u8]>,
     claims: SessionClaims,
+    /// The session JSON of a plain read, once one was asked for.
+    json: OnceLock<Option<Bytes>>,
 }
 
 /// Whether `a` and `b` are equal, in time that depends on their length
@@ -139,6 +147,31 @@ impl ReadMemo {
         }
     }
 
+    /// The session JSON of `token`, when the memo knows the token, it has
+    /// not expired at `now` and `fresh` accepts its `iat` (a token due to be
+    /// re-issued is read in full instead). `make` builds the JSON from the
+    /// claims on the first such read; its answer, `None` included, is kept
+    /// with the entry. `None` whenever the caller must read the token as
+    /// usual (which also reports an expired token, and drops it).
+    pub(super) fn session_json(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+        fresh: impl FnOnce(Option<i64>) -> bool,
+        make: impl FnOnce(&SessionClaims) -> Option<Bytes>,
+    ) -> Option<Bytes> {
+        let (key, shard) = self.key(token)?;
+        let shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
+        let entry = shard.get(&key)?;
+        if !same_bytes(&entry.token, token.as_bytes())
+            || entry.claims.check_times(now).is_err()
+            || !fresh(entry.claims.issued_at())
+        {
+            return None;
+        }
+        entry.json.get_or_init(|| make(&entry.claims)).clone()
+    }
+
     /// Remembers that `token` says `claims`.
     pub(super) fn put(&self, token: &str, claims: &SessionClaims) {
         let Some((key, shard)) = self.key(token) else {
@@ -156,6 +189,7 @@ impl ReadMemo {
             Entry {
                 token: token.as_bytes().into(),
                 claims: claims.clone(),
+                json: OnceLock::new(),
             },
         );
     }
@@ -208,6 +242,54 @@ mod tests {
         }
         assert!(!same_bytes(&a, &a[..699]));
         assert!(same_bytes(b"", b""));
+    }
+
+    #[test]
+    fn the_session_json_is_made_once_per_token_and_only_for_a_token_that_reads() {
+        let now = Utc::now();
+        let c = codec(8);
+        let t = token(&c, "u1", now);
+        let made = std::cell::Cell::new(0);
+        let make = |claims: &SessionClaims| {
+            made.set(made.get() + 1);
+            claims.sub.clone().map(Bytes::from)
+        };
+        // Not read yet: nothing remembered, nothing made.
+        assert_eq!(c.remembered_session_json(&t, now, |_| true, make), None);
+        assert_eq!(made.get(), 0);
+        c.decode_session(&t, now).unwrap();
+        let first = c.remembered_session_json(&t, now, |_| true, make);
+        assert_eq!(first.as_deref(), Some(&b"u1"[..]));
+        let again = c.remembered_session_json(&t, now, |_| true, make);
+        assert_eq!(again, first);
+        assert_eq!(made.get(), 1, "made once, then shared");
+        // The caller's freshness check sees the token's own `iat`.
+        let iat = now.timestamp();
+        assert_eq!(
+            c.remembered_session_json(&t, now, |i| i != Some(iat), make),
+            None
+        );
+        // A token differing in one byte of its ciphertext, same tag: none.
+        let mut segments: Vec<String> = t.split('.').map(str::to_owned).collect();
+        let flipped = if segments[3].starts_with('A') {
+            "B"
+        } else {
+            "A"
+        };
+        segments[3].replace_range(0..1, flipped);
+        let forged = segments.join(".");
+        assert_eq!(
+            c.remembered_session_json(&forged, now, |_| true, make),
+            None
+        );
+        // Past its expiry: none, and the usual read reports it.
+        let later = now + Duration::hours(2);
+        assert_eq!(c.remembered_session_json(&t, later, |_| true, make), None);
+        assert!(matches!(
+            c.decode_session(&t, later),
+            Err(JwtError::Expired)
+        ));
+        assert_eq!(made.get(), 1);
     }
 
     #[test]

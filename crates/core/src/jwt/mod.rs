@@ -282,6 +282,24 @@ impl JwtCodec {
     }
 }
 
+impl JwtCodec {
+    /// The session JSON the read memo keeps for an encrypted `token`; see
+    /// [`memo::ReadMemo::session_json`]. `None` without a memo, for a
+    /// signed token, or whenever the token must be read as usual.
+    pub(crate) fn remembered_session_json(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+        fresh: impl FnOnce(Option<i64>) -> bool,
+        make: impl FnOnce(&SessionClaims) -> Option<bytes::Bytes>,
+    ) -> Option<bytes::Bytes> {
+        match (&self.inner.engine, &self.memo) {
+            (Engine::Jwe(_), Some(memo)) => memo.session_json(token, now, fresh, make),
+            _ => None,
+        }
+    }
+}
+
 impl fmt::Debug for JwtCodec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JwtCodec")

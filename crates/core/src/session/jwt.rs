@@ -147,6 +147,45 @@ pub(super) async fn read(ctx: &Scope<'_>, update: Option<&Value>) -> SessionRead
     finish(ctx, view, Some(token), reissue, update).await
 }
 
+/// The user of a session object, from the token's claims.
+fn session_user(
+    name: Option<String>,
+    email: Option<String>,
+    picture: Option<String>,
+) -> SessionUser {
+    SessionUser {
+        name,
+        email,
+        image: picture,
+        extra: serde_json::Map::new(),
+    }
+}
+
+/// The `GET /session` answer of a plain read from the codec's read memo,
+/// when the application set no callbacks and no events (the caller checks)
+/// and the token is one the memo knows, unexpired and not yet due: the JSON
+/// [`finish`] would write for it (the default callbacks change nothing, and
+/// `expires` is the token's own `exp`), made once per token and then shared.
+/// `None` sends the read the usual way.
+pub(super) fn remembered_json(ctx: &Scope<'_>) -> Option<bytes::Bytes> {
+    let raw = read_chunked_borrowed(ctx.cookies, &ctx.jar.names.session_token)?;
+    ctx.jar.session_codec.remembered_session_json(
+        &raw,
+        ctx.now,
+        |iat| !due(ctx, iat),
+        |claims| {
+            // Without `exp` the answer would depend on the clock.
+            let expires = DateTime::<Utc>::from_timestamp(claims.expires_at()?, 0)?;
+            let user = session_user(
+                claims.name.clone(),
+                claims.email.clone(),
+                claims.picture.clone(),
+            );
+            Some(SessionData::new(user, expires).to_json().into())
+        },
+    )
+}
+
 /// The rest of a read once the token is known: the session object through
 /// the session callback, and the cookie when the token is re-issued.
 /// `token` is the whole token, when it was read whole (always when
@@ -179,12 +218,7 @@ async fn finish(
         sub,
         ..
     } = claims;
-    let user = SessionUser {
-        name,
-        email,
-        image: picture,
-        extra: serde_json::Map::new(),
-    };
+    let user = session_user(name, email, picture);
     let params = SessionParams {
         token: token.as_ref(),
         user: None,

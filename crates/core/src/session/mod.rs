@@ -204,6 +204,17 @@ pub(crate) async fn read(ctx: &RequestContext<'_>) -> SessionRead {
     read_in(&Scope::of(ctx)).await
 }
 
+/// The answer of `GET /session` when the read memo already holds it (JWT
+/// sessions, no callbacks or events set by the application, a token read
+/// before and not due); `None` reads the session with [`read`].
+pub(crate) fn remembered_json(ctx: &RequestContext<'_>) -> Option<bytes::Bytes> {
+    let auth = ctx.auth;
+    if auth.strategy != SessionStrategy::Jwt || auth.custom_callbacks || auth.custom_events {
+        return None;
+    }
+    jwt::remembered_json(&Scope::of(ctx))
+}
+
 /// Reads the session of `scope` (what [`read`] and [`crate::Auth::session`]
 /// share).
 pub(crate) async fn read_in(scope: &Scope<'_>) -> SessionRead {
