@@ -612,11 +612,7 @@ impl Auth {
                 jar.callback_options.clone(),
             )
         });
-        let path_and_query = parts
-            .uri
-            .path_and_query()
-            .map(|p| p.as_str().to_owned())
-            .unwrap_or_default();
+        let path_and_query = parts.uri.path_and_query().map_or("", |p| p.as_str());
         Ok(RequestContext {
             auth: inner,
             method: parts.method.clone(),

@@ -159,7 +159,7 @@ pub(crate) struct RequestContext<'a> {
     pub auth: &'a Inner,
     pub method: Method,
     /// Path and query of the request, as received.
-    pub path_and_query: String,
+    pub path_and_query: &'a str,
     pub origin: Origin,
     pub jar: &'a CookieJar,
     pub cookies: RequestCookies,
