@@ -599,6 +599,9 @@ impl Auth {
             .map(String::as_str)
             .or(cookie_value);
         let callback_url = match requested {
+            // The default redirect's answer is always on the site already,
+            // which `accepted_target` would return unchanged (tested).
+            Some(url) if !inner.custom_callbacks => crate::redirect::default_redirect(url, &origin),
             Some(url) => {
                 let resolved = inner.redirect_callback(url, &origin).await;
                 accepted_target(&resolved, &origin)
@@ -653,5 +656,53 @@ pub(crate) fn accepted_target(resolved: &str, origin: &Origin) -> String {
             u.to_string()
         }
         _ => origin.as_str().to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::accepted_target;
+    use crate::redirect::{Origin, default_redirect};
+
+    /// URL-like strings: schemes, hosts, ports, paths, queries and the odd
+    /// characters that make URLs tricky.
+    fn url_like() -> impl Strategy<Value = String> {
+        let scheme = prop_oneof![
+            Just(""),
+            Just("http://"),
+            Just("https://"),
+            Just("HTTP://"),
+            Just("//"),
+            Just("javascript:"),
+            Just("ftp://"),
+        ];
+        let host = prop_oneof![
+            Just(""),
+            Just("127.0.0.1:3000"),
+            Just("127.0.0.1"),
+            Just("example.com"),
+            Just("EXAMPLE.com:443"),
+            Just("user:pw@example.com"),
+            Just("evil.test"),
+        ];
+        let rest =
+            proptest::string::string_regex(r"[/a-zA-Z0-9.?#%@:\\ _~-]{0,24}").expect("a regex");
+        (scheme, host, rest).prop_map(|(s, h, r)| format!("{s}{h}{r}"))
+    }
+
+    proptest! {
+        /// The engine skips `accepted_target` after the default redirect
+        /// (no redirect callback set): that must change nothing.
+        #[test]
+        fn the_default_redirect_is_already_an_accepted_target(
+            url in prop_oneof![url_like(), any::<String>()],
+            site in prop_oneof![Just("http://127.0.0.1:3000"), Just("https://example.com")],
+        ) {
+            let origin = Origin::parse(site).expect("an origin");
+            let answer = default_redirect(&url, &origin);
+            prop_assert_eq!(accepted_target(&answer, &origin), answer);
+        }
     }
 }

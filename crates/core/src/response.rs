@@ -162,6 +162,8 @@ pub(crate) fn into_response(outcome: Outcome, return_json: bool) -> Response<Byt
     let mut builder = Response::builder().status(status);
     let headers = builder.headers_mut();
     if let Some(headers) = headers {
+        // Room for every header below at once: one allocation, no rehash.
+        headers.reserve(7 + cookies.len());
         let is_page = matches!(payload, Payload::Html(_));
         let (content_type, body) = match payload {
             Payload::Json(s) => (Some("application/json"), Bytes::from(s)),
