@@ -113,12 +113,17 @@ impl Inner {
         self.callbacks.session(session, params).await
     }
 
-    /// The redirect callback, or the default's.
-    pub(crate) async fn redirect_callback(&self, url: &str, origin: &Origin) -> String {
+    /// Where a redirect to `url` goes: through the application's redirect
+    /// callback, then [`accepted_target`]. Without a callback of the
+    /// application's, the default redirect's answer, which is always on the
+    /// site already and which `accepted_target` would return unchanged
+    /// (tested).
+    pub(crate) async fn redirect_target(&self, url: &str, origin: &Origin) -> String {
         if !self.custom_callbacks {
             return crate::redirect::default_redirect(url, origin);
         }
-        self.callbacks.redirect(url, origin).await
+        let resolved = self.callbacks.redirect(url, origin).await;
+        accepted_target(&resolved, origin)
     }
 
     /// Sends the session event, when the application set events; a failure
@@ -599,13 +604,7 @@ impl Auth {
             .map(String::as_str)
             .or(cookie_value);
         let callback_url = match requested {
-            // The default redirect's answer is always on the site already,
-            // which `accepted_target` would return unchanged (tested).
-            Some(url) if !inner.custom_callbacks => crate::redirect::default_redirect(url, &origin),
-            Some(url) => {
-                let resolved = inner.redirect_callback(url, &origin).await;
-                accepted_target(&resolved, &origin)
-            }
+            Some(url) => inner.redirect_target(url, &origin).await,
             None => origin.as_str().to_owned(),
         };
         let callback_cookie = (cookie_value != Some(callback_url.as_str())).then(|| {
@@ -639,7 +638,7 @@ impl Auth {
 /// a URL on the site (the default callback only returns those), or an
 /// absolute http(s) URL without credentials that a custom callback chose.
 /// Anything else becomes the site root.
-pub(crate) fn accepted_target(resolved: &str, origin: &Origin) -> String {
+fn accepted_target(resolved: &str, origin: &Origin) -> String {
     if resolved == origin.as_str() {
         return resolved.to_owned();
     }
@@ -693,8 +692,9 @@ mod tests {
     }
 
     proptest! {
-        /// The engine skips `accepted_target` after the default redirect
-        /// (no redirect callback set): that must change nothing.
+        /// `Inner::redirect_target` skips `accepted_target` after the
+        /// default redirect (no redirect callback set): that must change
+        /// nothing.
         #[test]
         fn the_default_redirect_is_already_an_accepted_target(
             url in prop_oneof![url_like(), any::<String>()],

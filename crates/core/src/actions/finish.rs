@@ -3,7 +3,6 @@
 //! firing the `sign_in` event, and choosing where to go next.
 
 use crate::adapter::Adapter;
-use crate::auth::accepted_target;
 use crate::callbacks::{SignInDecision, SignInParams};
 use crate::codes::{LogCode, SignInPageCode};
 use crate::events::SignInEvent;
@@ -25,11 +24,8 @@ pub(super) async fn ask_sign_in(
             reason: "the sign_in callback returned Deny".into(),
         }),
         Ok(SignInDecision::Redirect(url)) => {
-            let target = ctx.auth.redirect_callback(&url, &ctx.origin).await;
-            Ok(Some(Outcome::redirect(accepted_target(
-                &target,
-                &ctx.origin,
-            ))))
+            let target = ctx.auth.redirect_target(&url, &ctx.origin).await;
+            Ok(Some(Outcome::redirect(target)))
         }
         Err(e) => Err(Failure::AccessDenied {
             reason: format!("the sign_in callback failed: {}", describe(&*e)),

@@ -91,6 +91,13 @@ impl Hasher for PassThrough {
 
 type Shard = HashMap<u64, Entry, BuildHasherDefault<PassThrough>>;
 
+/// The entry under `key` when it was made from exactly `token`.
+fn entry_of<'s>(shard: &'s Shard, key: u64, token: &str) -> Option<&'s Entry> {
+    shard
+        .get(&key)
+        .filter(|entry| same_bytes(&entry.token, token.as_bytes()))
+}
+
 /// See the module docs.
 pub(super) struct ReadMemo {
     shards: Box<[Mutex<Shard>]>,
@@ -134,10 +141,7 @@ impl ReadMemo {
     ) -> Option<Result<SessionClaims, JwtError>> {
         let (key, shard) = self.key(token)?;
         let mut shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
-        let entry = shard.get(&key)?;
-        if !same_bytes(&entry.token, token.as_bytes()) {
-            return None;
-        }
+        let entry = entry_of(&shard, key, token)?;
         match entry.claims.check_times(now) {
             Ok(()) => Some(Ok(entry.claims.clone())),
             Err(e) => {
@@ -162,11 +166,8 @@ impl ReadMemo {
     ) -> Option<Bytes> {
         let (key, shard) = self.key(token)?;
         let shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
-        let entry = shard.get(&key)?;
-        if !same_bytes(&entry.token, token.as_bytes())
-            || entry.claims.check_times(now).is_err()
-            || !fresh(entry.claims.issued_at())
-        {
+        let entry = entry_of(&shard, key, token)?;
+        if entry.claims.check_times(now).is_err() || !fresh(entry.claims.issued_at()) {
             return None;
         }
         entry.json.get_or_init(|| make(&entry.claims)).clone()

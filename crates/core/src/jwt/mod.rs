@@ -280,9 +280,7 @@ impl JwtCodec {
                 .map(|claims| SessionClaims::from_claims(&claims)),
         }
     }
-}
 
-impl JwtCodec {
     /// The session JSON the read memo keeps for an encrypted `token`; see
     /// [`memo::ReadMemo::session_json`]. `None` without a memo, for a
     /// signed token, or whenever the token must be read as usual.
