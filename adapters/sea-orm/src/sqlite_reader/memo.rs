@@ -42,9 +42,9 @@ use std::fs::File;
 use std::hash::BuildHasher;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
-use std::sync::Mutex;
 #[cfg(any(test, feature = "testkit"))]
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 
 use keyway_core::{Session, User};
 
@@ -66,12 +66,13 @@ pub(crate) struct WalState([u8; HEADER]);
 
 struct Entry {
     seen: WalState,
-    session: Session,
-    user: User,
+    /// Shared, so that a hit copies it after the shard's lock is released.
+    found: Arc<(Session, User)>,
 }
 
-/// One shard of remembered reads, by token.
-type Shard = Mutex<HashMap<Box<str>, Entry>>;
+/// One shard of remembered reads, by token. Reads of a shard share its
+/// lock; a hit holds it for a lookup and a reference count.
+type Shard = RwLock<HashMap<Box<str>, Entry>>;
 
 /// The memo of one lane.
 pub(crate) struct ReadMemo {
@@ -104,7 +105,7 @@ impl ReadMemo {
         let memo = Self {
             shm,
             hasher: std::hash::RandomState::new(),
-            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            shards: (0..SHARDS).map(|_| RwLock::new(HashMap::new())).collect(),
             per_shard: entries.div_ceil(SHARDS),
             #[cfg(any(test, feature = "testkit"))]
             hits: AtomicU64::new(0),
@@ -133,20 +134,25 @@ impl ReadMemo {
     /// The remembered session of `token`, if it was read when the database
     /// was as it is `now`.
     pub(crate) fn get(&self, token: &str, now: &WalState) -> Option<(Session, User)> {
-        let shard = self.shard(token).lock().ok()?;
-        let entry = shard.get(token)?;
-        if entry.seen != *now {
-            return None;
-        }
+        let found = {
+            let shard = self.shard(token).read().ok()?;
+            let entry = shard.get(token)?;
+            if entry.seen != *now {
+                return None;
+            }
+            Arc::clone(&entry.found)
+        };
         #[cfg(any(test, feature = "testkit"))]
         self.hits.fetch_add(1, Ordering::Relaxed);
-        Some((entry.session.clone(), entry.user.clone()))
+        let (session, user) = &*found;
+        Some((session.clone(), user.clone()))
     }
 
     /// Remembers what a read of `token` found, `seen` being the header read
     /// before that read started.
     pub(crate) fn put(&self, token: &str, seen: WalState, session: &Session, user: &User) {
-        let Ok(mut shard) = self.shard(token).lock() else {
+        let found = Arc::new((session.clone(), user.clone()));
+        let Ok(mut shard) = self.shard(token).write() else {
             return;
         };
         if shard.len() >= self.per_shard
@@ -155,20 +161,13 @@ impl ReadMemo {
         {
             shard.remove(&other);
         }
-        shard.insert(
-            token.into(),
-            Entry {
-                seen,
-                session: session.clone(),
-                user: user.clone(),
-            },
-        );
+        shard.insert(token.into(), Entry { seen, found });
     }
 
     /// Forgets everything (the lane closed).
     pub(crate) fn clear(&self) {
         for shard in &self.shards {
-            if let Ok(mut shard) = shard.lock() {
+            if let Ok(mut shard) = shard.write() {
                 shard.clear();
             }
         }
@@ -184,7 +183,7 @@ impl ReadMemo {
     fn len(&self) -> usize {
         self.shards
             .iter()
-            .map(|s| s.lock().map_or(0, |s| s.len()))
+            .map(|s| s.read().map_or(0, |s| s.len()))
             .sum()
     }
 }
