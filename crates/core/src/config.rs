@@ -388,7 +388,9 @@ impl AuthBuilder {
     /// How often a session's expiry moves forward when it is read, in
     /// seconds (default 24 h): a database session's row is written, and a
     /// JWT session's token re-issued, at most this often (`0`: on every
-    /// read). JWT sessions can have their own value
+    /// read), and the session cookie set again with the new expiry then
+    /// (Auth.js sets a database session's cookie on every read; here it
+    /// expires with the session). JWT sessions can have their own value
     /// ([`jwt_update_age`](Self::jwt_update_age)).
     pub fn session_update_age(mut self, secs: i64) -> Self {
         self.update_age = secs;

@@ -273,8 +273,9 @@ async fn inv6_database_session_throttling_and_expiry() {
         let r = b.get("/api/auth/session").await;
         assert_eq!(r.json()["user"]["email"], "alice@example.com");
         assert!(
-            r.set_cookie("authjs.session-token").is_some(),
-            "cookie re-set on every read"
+            r.set_cookie("authjs.session-token").is_none(),
+            "the cookie already expires with the session: not set again \
+             until the session's expiry moves"
         );
     }
     assert_eq!(
@@ -289,13 +290,29 @@ async fn inv6_database_session_throttling_and_expiry() {
         .update_session(SessionUpdate::expires(token.clone(), stale))
         .await
         .expect("update");
-    b.get("/api/auth/session").await;
+    let r = b.get("/api/auth/session").await;
     assert_eq!(adapter.calls("update_session"), 1, "extended once");
     let row = memory.stored_session(&token).expect("row");
     assert!(
         row.expires > Utc::now() + Duration::days(29),
         "moved to now + maxAge"
     );
+    // The cookie moves with it, to the row's new expiry (to the second).
+    let set = r
+        .set_cookie("authjs.session-token")
+        .expect("cookie set again");
+    let expires = row.expires.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+    assert!(set.contains(&format!("Expires={expires}")), "{set}");
+    assert_eq!(
+        r.json()["expires"],
+        row.expires
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+            .as_str()
+    );
+    // And the next read, not due again, leaves it alone.
+    let r = b.get("/api/auth/session").await;
+    assert!(r.set_cookie("authjs.session-token").is_none());
+    assert_eq!(adapter.calls("update_session"), 1);
 
     // Expired: deleted and the cookie cleared.
     memory
@@ -327,8 +344,13 @@ async fn inv6_update_age_zero_updates_every_read() {
         .expect("config");
     let mut b = Browser::new(auth);
     b.sign_in("wonderland").await;
-    b.get("/api/auth/session").await;
-    b.get("/api/auth/session").await;
+    for _ in 0..2 {
+        let r = b.get("/api/auth/session").await;
+        assert!(
+            r.set_cookie("authjs.session-token").is_some(),
+            "extended on every read, so the cookie is set on every read (Auth.js)"
+        );
+    }
     assert_eq!(adapter.calls("update_session"), 2);
 }
 

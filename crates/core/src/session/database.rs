@@ -1,5 +1,6 @@
 //! Database sessions: the cookie holds a random token; the session row in the
-//! adapter is the truth. Expiry is extended at most once per `updateAge`.
+//! adapter is the truth. Expiry is extended at most once per `updateAge`,
+//! and the cookie set again with it.
 
 use chrono::Duration;
 use serde_json::Value;
@@ -11,7 +12,7 @@ use crate::codes::LogCode;
 use crate::cookies::{SetCookie, clear_chunked, read_chunked, write_chunked};
 use crate::events::SignOutEvent;
 use crate::failure::{Failure, describe, log_error, log_event_failure};
-use crate::model::{Session, SessionToken, SessionUpdate};
+use crate::model::{Session, SessionToken, SessionUpdate, User};
 
 fn clear(ctx: &Scope<'_>) -> Vec<SetCookie> {
     let mut cookies = clear_chunked(
@@ -109,47 +110,77 @@ pub(super) async fn read(ctx: &Scope<'_>, update: Option<&Value>) -> SessionRead
     let max_age = Duration::seconds(auth.max_age);
     let last_updated = session.expires - max_age + Duration::seconds(auth.update_age);
     let mut expires = session.expires;
+    // The cookie is set again when the session's expiry moves (or the
+    // client updates it), so it always expires with the session; a read in
+    // between sets none (Auth.js sets it on every read).
+    let mut extended = false;
     if last_updated <= ctx.now {
         let new_expires = ctx.now + max_age;
         match adapter
             .update_session(SessionUpdate::expires(token.clone(), new_expires))
             .await
         {
-            Ok(_) => expires = new_expires,
+            Ok(_) => {
+                expires = new_expires;
+                extended = true;
+            }
             Err(e) => log_adapter(LogCode::UpdateSessionError, &e),
         }
     }
 
-    let base = SessionData::new(
-        SessionUser {
-            name: user.name.clone(),
-            email: user.email.clone(),
-            image: user.image.clone(),
-            extra: serde_json::Map::new(),
-        },
-        expires,
-    );
-    let params = SessionParams {
-        token: None,
-        user: Some(&user),
-        new_session: update,
-        trigger: update.map(|_| JwtTrigger::Update),
-    };
-    let data = match auth.session_callback(base, &params).await {
-        Ok(d) => d,
-        Err(e) => {
-            log_error(
-                LogCode::SessionError,
-                &format!("session callback failed: {}", describe(&*e)),
-            );
-            return SessionRead::default();
+    let (data, user_id) = if auth.custom_callbacks {
+        let base = SessionData::new(
+            SessionUser {
+                name: user.name.clone(),
+                email: user.email.clone(),
+                image: user.image.clone(),
+                extra: serde_json::Map::new(),
+            },
+            expires,
+        );
+        let params = SessionParams {
+            token: None,
+            user: Some(&user),
+            new_session: update,
+            trigger: update.map(|_| JwtTrigger::Update),
+        };
+        match auth.session_callback(base, &params).await {
+            Ok(d) => (d, user.id),
+            Err(e) => {
+                log_error(
+                    LogCode::SessionError,
+                    &format!("session callback failed: {}", describe(&*e)),
+                );
+                return SessionRead::default();
+            }
         }
+    } else {
+        // The default callback answers the session as it is given and
+        // looks at nothing else: the user's fields move into it.
+        let User {
+            id,
+            name,
+            email,
+            image,
+            ..
+        } = user;
+        let base = SessionUser {
+            name,
+            email,
+            image,
+            extra: serde_json::Map::new(),
+        };
+        (SessionData::new(base, expires), id)
     };
     auth.session_event(&data).await;
     let mut read = SessionRead {
         data: Some(data),
-        cookies: cookie(ctx, &session.session_token),
-        user_id: Some(user.id.clone()),
+        cookies: if extended || update.is_some() {
+            cookie(ctx, &session.session_token)
+        } else {
+            Vec::new()
+        },
+        user_id: Some(user_id),
         signed_in_at: session.session_token.signed_in_at(),
     };
     read.cookies.extend(cache::write(ctx, &token, &read));
