@@ -29,6 +29,11 @@ pub(crate) struct HotSql {
     /// `the_batched_read_uses_the_token_index` checks the plan).
     #[cfg(feature = "postgres")]
     pub(crate) sessions_and_users: Option<Arc<str>>,
+    /// On PostgreSQL: [`USER_COLUMNS`] of the user whose id is the one bound
+    /// `TEXT`, then of every user whose id is in the one bound `TEXT[]`
+    /// (the read lane's user reads, on the primary key).
+    #[cfg(feature = "postgres")]
+    pub(crate) users_by_id: Option<(Arc<str>, Arc<str>)>,
 }
 
 impl HotSql {
@@ -41,8 +46,27 @@ impl HotSql {
                 let any = PgFunc::any(Expr::cust("$1"));
                 session_and_user(backend, tables, any.into()).into()
             }),
+            #[cfg(feature = "postgres")]
+            users_by_id: (backend == DbBackend::Postgres).then(|| {
+                let any = PgFunc::any(Expr::cust("$1"));
+                (
+                    user_by_id(backend, tables, Expr::val("")).into(),
+                    user_by_id(backend, tables, any.into()).into(),
+                )
+            }),
         }
     }
+}
+
+/// The user read with `id = <id>`, as [`session_and_user`] builds its own.
+#[cfg(feature = "postgres")]
+fn user_by_id(backend: DbBackend, tables: &TableNames, id: Expr) -> String {
+    let users = table(&tables.users);
+    let mut s = Query::select();
+    s.columns(USER_COLUMNS.map(|c| (users.clone(), c)))
+        .from(users.clone())
+        .and_where(Expr::col((users, "id")).eq(id));
+    backend.build(&s).sql
 }
 
 /// The session read with `session_token = <token>`: `token` is a value
@@ -88,6 +112,13 @@ mod tests {
                 pg.session_and_user.strip_suffix(" = $1")
             );
             assert!(sqlite.sessions_and_users.is_none());
+            let (one, many) = pg.users_by_id.expect("PostgreSQL's user reads");
+            assert_eq!(
+                &*one,
+                r#"SELECT "users"."id", "users"."name", "users"."email", "users"."email_verified", "users"."image" FROM "users" WHERE "users"."id" = $1"#
+            );
+            assert_eq!(many.strip_suffix(" = ANY($1)"), one.strip_suffix(" = $1"));
+            assert!(sqlite.users_by_id.is_none());
         }
         let my = HotSql::new(DbBackend::MySql, &tables);
         assert!(my.session_and_user.ends_with("`session_token` = ?"));

@@ -43,9 +43,10 @@
 //!   keep its page cache (one `pread` instead of a read on the lane). Any
 //!   write to the file, to any table, makes every remembered read stale.
 //!   `KEYWAY_SQLITE_READ_MEMO=off` in the environment reads every time.
-//! * **PostgreSQL session reads**: `get_session_and_user` runs on
+//! * **PostgreSQL session reads**: `get_session_and_user`, and `get_user`
+//!   (what every read of a session kept in a Redis store asks), run on
 //!   tokio-postgres connections of its own (one per two cores, one to four, no
-//!   more than [`SeaOrmOptions::max_connections`]) with the statement
+//!   more than [`SeaOrmOptions::max_connections`]) with their statements
 //!   prepared once per connection: one round trip and a few µs of CPU where
 //!   SeaORM and sqlx spent about 160 µs. Any failure there runs the read on
 //!   the pool instead, so errors are the pool's. It is used only where the
@@ -165,17 +166,20 @@ impl SeaOrmAdapter {
         };
         let sql = HotSql::new(db.get_database_backend(), &tables);
         #[cfg(feature = "postgres")]
-        let pg_reader = match &sql.sessions_and_users {
-            Some(many) if server.backend == Backend::Postgres => pg_reader::PgReader::for_url(
-                url,
-                options.schema.as_deref(),
-                pg_reader::LaneSql {
-                    one: sql.session_and_user.clone(),
-                    many: many.clone(),
-                },
-                pg_reader::default_connections(options.max_connections),
-                options.connect_timeout,
-            ),
+        let pg_reader = match (&sql.sessions_and_users, &sql.users_by_id) {
+            (Some(many), Some(users)) if server.backend == Backend::Postgres => {
+                pg_reader::PgReader::for_url(
+                    url,
+                    options.schema.as_deref(),
+                    pg_reader::LaneSql {
+                        one: sql.session_and_user.clone(),
+                        many: many.clone(),
+                        users: users.clone(),
+                    },
+                    pg_reader::default_connections(options.max_connections),
+                    options.connect_timeout,
+                )
+            }
             _ => None,
         };
         let adapter = Self {

@@ -1,7 +1,9 @@
 //! PostgreSQL's read lane: the session read, the query of every request with
-//! a database session cookie, on tokio-postgres connections of its own with
-//! the statement prepared once per connection, and the reads that wait for
-//! a connection together answered by one execution.
+//! a database session cookie, and the user read by id, the query of every
+//! such request when the sessions live in a [`keyway_core::Store`] (Redis),
+//! on tokio-postgres connections of its own with the statements prepared
+//! once per connection, and the reads that wait for a connection together
+//! answered by one execution per kind.
 //!
 //! # Why
 //!
@@ -29,7 +31,12 @@
 //!
 //! # What it keeps
 //!
-//! * Only reads: every write, and every other query, goes through the pool.
+//! * Only these two reads: every write, and every other query, goes
+//!   through the pool. A batch holding both kinds sends its two
+//!   executions together; user reads are matched back by the user id as
+//!   session reads are by the token, and user statements that cannot be
+//!   prepared (an `id` column that is not text, in a schema made by hand)
+//!   leave user reads to the pool without turning the session reads off.
 //!   A read on another connection sees every committed write (PostgreSQL's
 //!   read committed): a read's statement is sent after the read was queued,
 //!   so it sees every write committed before the read was asked for, batch
@@ -84,13 +91,16 @@ const BATCH: usize = 128;
 /// The most reads waiting for one connection; more go to the pool.
 const QUEUE: usize = 4 * BATCH;
 
-/// The SQL of the lane's two statements.
+/// The SQL of the lane's statements.
 #[derive(Debug, Clone)]
 pub(crate) struct LaneSql {
     /// The session read for the one `TEXT` token bound.
     pub(crate) one: Arc<str>,
     /// The same read for every token in the one `TEXT[]` bound.
     pub(crate) many: Arc<str>,
+    /// The user read for the one `TEXT` id bound, then for every id in the
+    /// one `TEXT[]` bound.
+    pub(crate) users: (Arc<str>, Arc<str>),
 }
 
 /// One open connection: its queue to the task that runs its statements.
@@ -100,20 +110,41 @@ struct Conn {
     queue: mpsc::Sender<Read>,
 }
 
-/// A read waiting for a connection's driver.
+/// What a read asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ask {
+    /// The session with this token, and its user.
+    Session,
+    /// The user with this id.
+    User,
+}
+
+/// A read waiting for a connection's driver: a session token or a user id.
 struct Read {
-    token: String,
+    ask: Ask,
+    key: String,
     reply: oneshot::Sender<Answer>,
 }
 
+/// What a read found: a session with its user, or a user.
+#[derive(Debug, Clone)]
+enum Hit {
+    Session(Session, User),
+    User(User),
+}
+
 /// The driver's answer to one read.
-type Answer = Result<Option<(Session, User)>, Miss>;
+type Answer = Result<Option<Hit>, Miss>;
 
 /// Why the driver did not answer a read; the caller then asks the pool.
 #[derive(Debug, Clone, Copy)]
 enum Miss {
     /// The execution failed; `closed` when the connection is gone.
     Failed { closed: bool },
+    /// The user statements could not be prepared on this connection (an
+    /// `id` column of a type other than text, in a schema made by hand):
+    /// user reads go to the pool, session reads stay on the lane.
+    NoUserReads,
     /// A row has a column type the lane does not read: the lane turns off.
     Undecodable,
     /// The rows did not settle this token: two rows for it, or a row for a
@@ -140,6 +171,9 @@ struct Inner {
     next: AtomicUsize,
     /// Set by [`PgReader::close`], or when a statement cannot be prepared.
     off: AtomicBool,
+    /// Set when the user statements cannot be prepared: user reads go to
+    /// the pool.
+    no_user_reads: AtomicBool,
     /// Milliseconds since `started` before which no connect is tried.
     retry_at_ms: AtomicU64,
     started: Instant,
@@ -238,6 +272,7 @@ impl PgReader {
                 slots,
                 next: AtomicUsize::new(0),
                 off: AtomicBool::new(false),
+                no_user_reads: AtomicBool::new(false),
                 retry_at_ms: AtomicU64::new(0),
                 started: Instant::now(),
                 answered: AtomicU64::new(0),
@@ -273,6 +308,28 @@ impl PgReader {
         &self,
         token: &SessionToken,
     ) -> Result<Option<(Session, User)>, Unanswered> {
+        match self.ask(Ask::Session, token.as_str()).await? {
+            None => Ok(None),
+            Some(Hit::Session(session, user)) => Ok(Some((session, user))),
+            Some(Hit::User(_)) => Err(Unanswered),
+        }
+    }
+
+    /// The user with `id`, or [`Unanswered`] when the lane cannot say (the
+    /// caller asks the pool).
+    pub(crate) async fn user(&self, id: &str) -> Result<Option<User>, Unanswered> {
+        if self.inner.no_user_reads.load(Ordering::Relaxed) {
+            return Err(Unanswered);
+        }
+        match self.ask(Ask::User, id).await? {
+            None => Ok(None),
+            Some(Hit::User(user)) => Ok(Some(user)),
+            Some(Hit::Session(..)) => Err(Unanswered),
+        }
+    }
+
+    /// Queues one read on the next connection and waits for its answer.
+    async fn ask(&self, ask: Ask, key: &str) -> Result<Option<Hit>, Unanswered> {
         let inner = &*self.inner;
         if inner.off.load(Ordering::Relaxed) {
             return Err(Unanswered);
@@ -282,7 +339,8 @@ impl PgReader {
         let conn = self.connection(slot).await?;
         let (reply, answer) = oneshot::channel();
         let read = Read {
-            token: token.as_str().to_owned(),
+            ask,
+            key: key.to_owned(),
             reply,
         };
         match conn.queue.try_send(read) {
@@ -303,6 +361,10 @@ impl PgReader {
                 // A column type the lane does not read (a schema made by
                 // hand): the pool reads it.
                 inner.off.store(true, Ordering::SeqCst);
+                Err(Unanswered)
+            }
+            Ok(Err(Miss::NoUserReads)) => {
+                inner.no_user_reads.store(true, Ordering::SeqCst);
                 Err(Unanswered)
             }
             Ok(Err(Miss::Failed { closed: false } | Miss::Unsure)) => Err(Unanswered),
@@ -368,16 +430,30 @@ impl PgReader {
                 Open::Prepare(e)
             }
         };
-        let statements = Statements {
-            one: client
-                .prepare_typed(&inner.sql.one, &[Type::TEXT])
-                .await
-                .map_err(prepare_failed)?,
-            many: client
-                .prepare_typed(&inner.sql.many, &[Type::TEXT_ARRAY])
-                .await
-                .map_err(prepare_failed)?,
+        let one = client
+            .prepare_typed(&inner.sql.one, &[Type::TEXT])
+            .await
+            .map_err(prepare_failed)?;
+        let many = client
+            .prepare_typed(&inner.sql.many, &[Type::TEXT_ARRAY])
+            .await
+            .map_err(prepare_failed)?;
+        // The user reads are a bonus: statements that cannot be prepared
+        // (an `id` column that is not text) leave them to the pool.
+        let (user_one, user_many) = &inner.sql.users;
+        let users = match (
+            client.prepare_typed(user_one, &[Type::TEXT]).await,
+            client.prepare_typed(user_many, &[Type::TEXT_ARRAY]).await,
+        ) {
+            (Ok(one), Ok(many)) => Some((one, many)),
+            (Err(e), _) | (_, Err(e)) if e.is_closed() => return Err(Open::Connect(e)),
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::debug!(error = %e, "keyway-sea-orm: user reads stay on the pool");
+                inner.no_user_reads.store(true, Ordering::SeqCst);
+                None
+            }
         };
+        let statements = Statements { one, many, users };
         let client = Arc::new(client);
         let (queue, reads) = mpsc::channel(QUEUE);
         let shared = inner.shared.clone();
@@ -412,10 +488,13 @@ impl PgReader {
     }
 }
 
-/// A connection's two prepared statements.
+/// A connection's prepared statements.
 struct Statements {
     one: Statement,
     many: Statement,
+    /// The user reads' (one id, many ids), unless they could not be
+    /// prepared.
+    users: Option<(Statement, Statement)>,
 }
 
 /// A connection's driver: it waits for a read, then answers it and every
@@ -457,10 +536,10 @@ async fn drive(
     }
 }
 
-/// What one execution found for one distinct token.
+/// What one execution found for one distinct key.
 enum Found {
     Absent,
-    Row(Session, User),
+    Row(Hit),
     Unsure,
 }
 
@@ -469,7 +548,7 @@ impl Found {
     fn answer(&self) -> Answer {
         match self {
             Self::Absent => Ok(None),
-            Self::Row(session, user) => Ok(Some((session.clone(), user.clone()))),
+            Self::Row(hit) => Ok(Some(hit.clone())),
             Self::Unsure => Err(Miss::Unsure),
         }
     }
@@ -478,36 +557,81 @@ impl Found {
     fn into_answer(self) -> Answer {
         match self {
             Self::Absent => Ok(None),
-            Self::Row(session, user) => Ok(Some((session, user))),
+            Self::Row(hit) => Ok(Some(hit)),
             Self::Unsure => Err(Miss::Unsure),
         }
     }
 }
 
-/// Runs one execution for `batch` and answers (and drains) it; `Err` when
-/// the execution failed, holding whether the connection is gone.
+/// Answers (and drains) `batch`: one execution for its session reads and
+/// one for its user reads, sent together; `Err` when an execution failed,
+/// holding whether the connection is gone.
 async fn answer(
     client: &Client,
     statements: &Statements,
     batch: &mut Vec<Read>,
 ) -> Result<(), bool> {
-    // The distinct tokens, and for each read the index of its token.
-    let mut tokens: Vec<&str> = Vec::with_capacity(batch.len());
-    let mut index: HashMap<&str, usize> = HashMap::with_capacity(batch.len());
-    let mut token_of = Vec::with_capacity(batch.len());
-    for read in batch.iter() {
-        let i = *index.entry(read.token.as_str()).or_insert_with(|| {
-            tokens.push(read.token.as_str());
-            tokens.len() - 1
-        });
-        token_of.push(i);
+    let mut users = Vec::new();
+    if batch.iter().any(|r| r.ask == Ask::User) {
+        let mut i = 0;
+        while i < batch.len() {
+            if batch[i].ask == Ask::User {
+                users.push(batch.swap_remove(i));
+            } else {
+                i += 1;
+            }
+        }
     }
-    let rows = match tokens.as_slice() {
-        [token] => client.query(&statements.one, &[token]).await,
-        many => client.query(&statements.many, &[&many]).await,
+    let (sessions, users) = tokio::join!(
+        answer_one_kind(client, statements, Ask::Session, batch),
+        answer_one_kind(client, statements, Ask::User, &mut users),
+    );
+    match (sessions, users) {
+        (Err(a), Err(b)) => Err(a || b),
+        (Err(closed), _) | (_, Err(closed)) => Err(closed),
+        (Ok(()), Ok(())) => Ok(()),
+    }
+}
+
+/// Runs one execution for `batch`, whose reads all ask `ask`, and answers
+/// (and drains) it; `Err` when the execution failed, holding whether the
+/// connection is gone.
+async fn answer_one_kind(
+    client: &Client,
+    statements: &Statements,
+    ask: Ask,
+    batch: &mut Vec<Read>,
+) -> Result<(), bool> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let (one, many) = match ask {
+        Ask::Session => (&statements.one, &statements.many),
+        Ask::User => match &statements.users {
+            Some((one, many)) => (one, many),
+            None => {
+                reply_all(batch, Miss::NoUserReads);
+                return Ok(());
+            }
+        },
+    };
+    // The distinct keys, and for each read the index of its key.
+    let mut keys: Vec<&str> = Vec::with_capacity(batch.len());
+    let mut index: HashMap<&str, usize> = HashMap::with_capacity(batch.len());
+    let mut key_of = Vec::with_capacity(batch.len());
+    for read in batch.iter() {
+        let i = *index.entry(read.key.as_str()).or_insert_with(|| {
+            keys.push(read.key.as_str());
+            keys.len() - 1
+        });
+        key_of.push(i);
+    }
+    let rows = match keys.as_slice() {
+        [key] => client.query(one, &[key]).await,
+        many_keys => client.query(many, &[&many_keys]).await,
     };
     let found = match rows {
-        Ok(rows) => settle(&rows, &index, tokens.len()),
+        Ok(rows) => settle(&rows, &index, keys.len(), ask),
         Err(e) => {
             tracing::debug!(error = %e, "keyway-sea-orm: PostgreSQL read lane query failed");
             let closed = e.is_closed() || client.is_closed();
@@ -523,13 +647,12 @@ async fn answer(
             return Err(false);
         }
     };
-    // Waiters left per token: the last one takes the row, the others a
-    // copy.
+    // Waiters left per key: the last one takes the row, the others a copy.
     let mut waiters = vec![0_usize; found.len()];
-    for &i in &token_of {
+    for &i in &key_of {
         waiters[i] += 1;
     }
-    for (read, i) in batch.drain(..).zip(token_of) {
+    for (read, i) in batch.drain(..).zip(key_of) {
         waiters[i] -= 1;
         let answer = if waiters[i] == 0 {
             std::mem::replace(&mut found[i], Found::Absent).into_answer()
@@ -542,21 +665,30 @@ async fn answer(
     Ok(())
 }
 
-/// The rows of an execution, by the index of their token in `index`;
-/// `Err` when a row cannot be decoded.
+/// The rows of an execution of `ask`, by the index in `index` of their key
+/// (the first column: the session token, or the user id); `Err` when a row
+/// cannot be decoded.
 fn settle(
     rows: &[Row],
     index: &HashMap<&str, usize>,
-    tokens: usize,
+    keys: usize,
+    ask: Ask,
 ) -> Result<Vec<Found>, tokio_postgres::Error> {
-    let mut found: Vec<Found> = (0..tokens).map(|_| Found::Absent).collect();
+    let mut found: Vec<Found> = (0..keys).map(|_| Found::Absent).collect();
     let mut stray = false;
     for row in rows {
-        let (session, user) = decode(row)?;
-        match index.get(session.session_token.as_str()) {
+        let key: &str = row.try_get(0)?;
+        match index.get(key) {
             Some(&i) => {
+                let hit = match ask {
+                    Ask::Session => {
+                        let (session, user) = decode(row)?;
+                        Hit::Session(session, user)
+                    }
+                    Ask::User => Hit::User(decode_user(row, 0)?),
+                };
                 found[i] = match found[i] {
-                    Found::Absent => Found::Row(session, user),
+                    Found::Absent => Found::Row(hit),
                     _ => Found::Unsure,
                 };
             }
@@ -564,8 +696,8 @@ fn settle(
         }
     }
     if stray {
-        // A row whose token was not asked for may be the one a token with
-        // no row was after: the pool reads those.
+        // A row whose key was not asked for may be the one a key with no
+        // row was after: the pool reads those.
         for f in &mut found {
             if let Found::Absent = f {
                 *f = Found::Unsure;
@@ -619,14 +751,18 @@ fn decode(row: &Row) -> Result<(Session, User), tokio_postgres::Error> {
         user_id: row.try_get(1)?,
         expires: row.try_get::<_, DateTime<Utc>>(2)?,
     };
-    let user = User {
-        id: row.try_get(3)?,
-        name: row.try_get(4)?,
-        email: row.try_get(5)?,
-        email_verified: row.try_get::<_, Option<DateTime<Utc>>>(6)?,
-        image: row.try_get(7)?,
-    };
-    Ok((session, user))
+    Ok((session, decode_user(row, SESSION_COLUMNS.len())?))
+}
+
+/// The [`USER_COLUMNS`] of `row` from column `at` on.
+fn decode_user(row: &Row, at: usize) -> Result<User, tokio_postgres::Error> {
+    Ok(User {
+        id: row.try_get(at)?,
+        name: row.try_get(at + 1)?,
+        email: row.try_get(at + 2)?,
+        email_verified: row.try_get::<_, Option<DateTime<Utc>>>(at + 3)?,
+        image: row.try_get(at + 4)?,
+    })
 }
 
 #[cfg(test)]
@@ -637,6 +773,7 @@ mod tests {
         let sql = LaneSql {
             one: Arc::from("SELECT 1"),
             many: Arc::from("SELECT 1"),
+            users: (Arc::from("SELECT 1"), Arc::from("SELECT 1")),
         };
         PgReader::for_url(url, None, sql, 2, None)
     }
@@ -675,20 +812,22 @@ mod tests {
         }
     }
 
-    /// Runs one execution for `tokens`, the last caller gone before the
-    /// answer, and returns what each other caller got: the session's user id,
-    /// `None`, or `Err` for a read left to the pool.
+    /// Answers `reads` (session tokens and user ids) as the driver does, the
+    /// last caller gone before the answer, and returns what each other
+    /// caller got: `user_id:id` for a session, `user:id` for a user, `None`,
+    /// or `Err` for a read left to the pool.
     async fn run(
         client: &Client,
         statements: &Statements,
-        tokens: &[&str],
+        reads: &[(Ask, &str)],
     ) -> Vec<Result<Option<String>, ()>> {
         let mut batch = Vec::new();
         let mut answers = Vec::new();
-        for token in tokens {
+        for &(ask, key) in reads {
             let (reply, answer) = oneshot::channel();
             batch.push(Read {
-                token: (*token).to_owned(),
+                ask,
+                key: key.to_owned(),
                 reply,
             });
             answers.push(answer);
@@ -699,14 +838,26 @@ mod tests {
             .expect("the execution");
         assert!(batch.is_empty());
         let mut got = Vec::new();
-        for (answer, token) in answers.into_iter().zip(tokens) {
+        for (answer, &(ask, key)) in answers.into_iter().zip(reads) {
             let found = answer.await.expect("a reply").map_err(|_| ());
-            if let Ok(Some((session, _))) = &found {
-                assert_eq!(session.session_token.as_str(), *token);
-            }
-            got.push(found.map(|f| f.map(|(s, u)| format!("{}:{}", s.user_id, u.id))));
+            got.push(found.map(|f| {
+                f.map(|hit| match hit {
+                    Hit::Session(s, u) => {
+                        assert_eq!((ask, s.session_token.as_str()), (Ask::Session, key));
+                        format!("{}:{}", s.user_id, u.id)
+                    }
+                    Hit::User(u) => {
+                        assert_eq!((ask, u.id.as_str()), (Ask::User, key));
+                        format!("user:{}", u.id)
+                    }
+                })
+            }));
         }
         got
+    }
+
+    fn sessions<'a>(tokens: &[&'a str]) -> Vec<(Ask, &'a str)> {
+        tokens.iter().map(|t| (Ask::Session, *t)).collect()
     }
 
     /// One execution for a batch with a token several callers wait for, an
@@ -742,7 +893,8 @@ mod tests {
             &crate::options::TableNames::default(),
         );
         let many = sql.sessions_and_users.expect("PostgreSQL's batch read");
-        let statements = Statements {
+        let (user_one, user_many) = sql.users_by_id.expect("PostgreSQL's user reads");
+        let mut statements = Statements {
             one: client
                 .prepare_typed(&sql.session_and_user, &[Type::TEXT])
                 .await
@@ -751,13 +903,23 @@ mod tests {
                 .prepare_typed(&many, &[Type::TEXT_ARRAY])
                 .await
                 .expect("many"),
+            users: Some((
+                client
+                    .prepare_typed(&user_one, &[Type::TEXT])
+                    .await
+                    .expect("user one"),
+                client
+                    .prepare_typed(&user_many, &[Type::TEXT_ARRAY])
+                    .await
+                    .expect("user many"),
+            )),
         };
         let live = Ok(Some("u1:u1".to_owned()));
         let expired = Ok(Some("u2:u2".to_owned()));
         let tokens = [
             "live", "expired", "live", "deleted", "unknown", "twice", "live", "live",
         ];
-        let got = run(&client, &statements, &tokens).await;
+        let got = run(&client, &statements, &sessions(&tokens)).await;
         let want = [
             live.clone(),
             expired.clone(),
@@ -769,10 +931,67 @@ mod tests {
         ];
         assert_eq!(got, want);
         // One distinct token: the single-token statement.
-        let got = run(&client, &statements, &["expired", "expired", "expired"]).await;
-        assert_eq!(got, [expired.clone(), expired]);
-        let got = run(&client, &statements, &["live", "gone"]).await;
-        assert_eq!(got, [live]);
+        let got = run(
+            &client,
+            &statements,
+            &sessions(&["expired", "expired", "expired"]),
+        )
+        .await;
+        assert_eq!(got, [expired.clone(), expired.clone()]);
+        let got = run(&client, &statements, &sessions(&["live", "gone"])).await;
+        assert_eq!(got, std::slice::from_ref(&live));
+
+        // User reads, alone and beside session reads in one batch: each
+        // caller gets its own user, or none; a user id equal to a session
+        // token is not mistaken for it.
+        let u1 = Ok(Some("user:u1".to_owned()));
+        let u2 = Ok(Some("user:u2".to_owned()));
+        let got = run(
+            &client,
+            &statements,
+            &[(Ask::User, "u2"), (Ask::User, "u2")],
+        )
+        .await;
+        assert_eq!(got, std::slice::from_ref(&u2));
+        let mixed = [
+            (Ask::User, "u1"),
+            (Ask::Session, "live"),
+            (Ask::User, "nobody"),
+            (Ask::Session, "u1"),
+            (Ask::User, "live"),
+            (Ask::User, "u2"),
+            (Ask::Session, "expired"),
+            (Ask::User, "u1"),
+            (Ask::Session, "live"),
+        ];
+        let got = run(&client, &statements, &mixed).await;
+        assert_eq!(
+            got,
+            [
+                u1.clone(),
+                live.clone(),
+                Ok(None),
+                Ok(None),
+                Ok(None),
+                u2,
+                expired,
+                u1
+            ]
+        );
+        // Without user statements, user reads are left to the pool and the
+        // session reads of the same batch are answered.
+        statements.users = None;
+        let got = run(
+            &client,
+            &statements,
+            &[
+                (Ask::User, "u1"),
+                (Ask::Session, "live"),
+                (Ask::Session, "live"),
+            ],
+        )
+        .await;
+        assert_eq!(got, [Err(()), live]);
     }
 
     #[test]

@@ -49,6 +49,12 @@ impl SeaOrmAdapter {
     }
 
     pub(crate) async fn get_user_impl(&self, id: &str) -> AdapterResult<Option<User>> {
+        #[cfg(feature = "postgres")]
+        if let Some(reader) = &self.pg_reader
+            && let Ok(found) = reader.user(id).await
+        {
+            return Ok(found);
+        }
         self.user_where(&self.db, "get_user", "id", id).await
     }
 

@@ -80,6 +80,28 @@ async fn the_lane_reads_what_the_pool_reads() {
         None
     );
     assert_eq!(lane.pg_reader_answers(), answered + 1);
+
+    // Users by id (what a session kept in a store reads on every request)
+    // go through the lane too, and read what the pool reads.
+    for id in ["u0", "u1", "u2", "no-such-user"] {
+        let answered = lane.pg_reader_answers();
+        let from_lane = lane.get_user(id).await.expect("lane");
+        assert_eq!(
+            lane.pg_reader_answers(),
+            answered + 1,
+            "the lane answered {id}"
+        );
+        assert_eq!(from_lane, pool.get_user(id).await.expect("pool"), "{id}");
+        assert_eq!(from_lane.is_some(), id != "no-such-user");
+    }
+    // A user updated through the pool reads as updated at once.
+    let update = keyway_core::UserUpdate {
+        name: Some(Some("Renamed".into())),
+        ..keyway_core::UserUpdate::new("u1")
+    };
+    pool.update_user(update).await.expect("update");
+    let renamed = lane.get_user("u1").await.expect("lane").expect("u1");
+    assert_eq!(renamed.name.as_deref(), Some("Renamed"));
 }
 
 /// Sessions created, extended and deleted through the pool, by many tasks
