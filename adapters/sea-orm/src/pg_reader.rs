@@ -141,15 +141,12 @@ type Answer = Result<Option<Hit>, Miss>;
 enum Miss {
     /// The execution failed; `closed` when the connection is gone.
     Failed { closed: bool },
-    /// The user statements could not be prepared on this connection (an
-    /// `id` column of a type other than text, in a schema made by hand):
-    /// user reads go to the pool, session reads stay on the lane.
-    NoUserReads,
     /// A row has a column type the lane does not read: the lane turns off.
     Undecodable,
     /// The rows did not settle this token: two rows for it, or a row for a
     /// token not asked (a schema made by hand, without the unique index or
-    /// with a collation that calls different bytes equal).
+    /// with a collation that calls different bytes equal); or a user read
+    /// on a connection whose user statements could not be prepared.
     Unsure,
 }
 
@@ -361,10 +358,6 @@ impl PgReader {
                 // A column type the lane does not read (a schema made by
                 // hand): the pool reads it.
                 inner.off.store(true, Ordering::SeqCst);
-                Err(Unanswered)
-            }
-            Ok(Err(Miss::NoUserReads)) => {
-                inner.no_user_reads.store(true, Ordering::SeqCst);
                 Err(Unanswered)
             }
             Ok(Err(Miss::Failed { closed: false } | Miss::Unsure)) => Err(Unanswered),
@@ -609,8 +602,10 @@ async fn answer_one_kind(
         Ask::Session => (&statements.one, &statements.many),
         Ask::User => match &statements.users {
             Some((one, many)) => (one, many),
+            // Not prepared on this connection (`no_user_reads` is set, so
+            // only reads queued before it was get here): the pool reads them.
             None => {
-                reply_all(batch, Miss::NoUserReads);
+                reply_all(batch, Miss::Unsure);
                 return Ok(());
             }
         },

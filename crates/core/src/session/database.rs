@@ -130,12 +130,7 @@ pub(super) async fn read(ctx: &Scope<'_>, update: Option<&Value>) -> SessionRead
 
     let (data, user_id) = if auth.custom_callbacks {
         let base = SessionData::new(
-            SessionUser {
-                name: user.name.clone(),
-                email: user.email.clone(),
-                image: user.image.clone(),
-                extra: serde_json::Map::new(),
-            },
+            SessionUser::basic(user.name.clone(), user.email.clone(), user.image.clone()),
             expires,
         );
         let params = SessionParams {
@@ -164,13 +159,10 @@ pub(super) async fn read(ctx: &Scope<'_>, update: Option<&Value>) -> SessionRead
             image,
             ..
         } = user;
-        let base = SessionUser {
-            name,
-            email,
-            image,
-            extra: serde_json::Map::new(),
-        };
-        (SessionData::new(base, expires), id)
+        (
+            SessionData::new(SessionUser::basic(name, email, image), expires),
+            id,
+        )
     };
     auth.session_event(&data).await;
     let mut read = SessionRead {

@@ -147,20 +147,6 @@ pub(super) async fn read(ctx: &Scope<'_>, update: Option<&Value>) -> SessionRead
     finish(ctx, view, Some(token), reissue, update).await
 }
 
-/// The user of a session object, from the token's claims.
-fn session_user(
-    name: Option<String>,
-    email: Option<String>,
-    picture: Option<String>,
-) -> SessionUser {
-    SessionUser {
-        name,
-        email,
-        image: picture,
-        extra: serde_json::Map::new(),
-    }
-}
-
 /// The `GET /session` answer of a plain read from the codec's read memo,
 /// when the application set no callbacks and no events (the caller checks)
 /// and the token is one the memo knows, unexpired and not yet due: the JSON
@@ -176,7 +162,7 @@ pub(super) fn remembered_json(ctx: &Scope<'_>) -> Option<bytes::Bytes> {
         |claims| {
             // Without `exp` the answer would depend on the clock.
             let expires = DateTime::<Utc>::from_timestamp(claims.expires_at()?, 0)?;
-            let user = session_user(
+            let user = SessionUser::basic(
                 claims.name.clone(),
                 claims.email.clone(),
                 claims.picture.clone(),
@@ -218,7 +204,7 @@ async fn finish(
         sub,
         ..
     } = claims;
-    let user = session_user(name, email, picture);
+    let user = SessionUser::basic(name, email, picture);
     let params = SessionParams {
         token: token.as_ref(),
         user: None,

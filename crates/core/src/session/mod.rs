@@ -36,6 +36,23 @@ pub struct SessionUser {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+impl SessionUser {
+    /// The user part Auth.js's default session callback makes: name, email
+    /// and picture, no other fields.
+    pub(crate) fn basic(
+        name: Option<String>,
+        email: Option<String>,
+        image: Option<String>,
+    ) -> Self {
+        Self {
+            name,
+            email,
+            image,
+            extra: serde_json::Map::new(),
+        }
+    }
+}
+
 /// The session object: what `GET /api/auth/session` returns and what
 /// extractors hand to handlers. Serialises exactly as Auth.js's
 /// (`{"user":{"name","email","image"},"expires":"…"}`), plus any fields the
